@@ -1,0 +1,3 @@
+module github.com/ftpsim/ftpsim
+
+go 1.26
