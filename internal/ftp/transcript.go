@@ -1,0 +1,118 @@
+package ftp
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// EntryKind says what a transcript entry records.
+type EntryKind int
+
+// The kinds of transcript entries.
+const (
+	EntryCommand EntryKind = iota + 1 // a command, client to server
+	EntryReply                        // a reply, server to client
+	EntryTLS                          // a TLS event: handshake, resumption, shutdown, failure
+	EntryData                         // a data-connection event: listen, dial, accept, bytes, close
+	EntryNote                         // anything else worth knowing (policy decisions, errors)
+)
+
+// String returns the kind's transcript marker.
+func (k EntryKind) String() string {
+	switch k {
+	case EntryCommand:
+		return ">"
+	case EntryReply:
+		return "<"
+	case EntryTLS:
+		return "~"
+	case EntryData:
+		return "="
+	case EntryNote:
+		return "#"
+	}
+	return "?"
+}
+
+// Entry is one line of a transcript.
+type Entry struct {
+	Time time.Time
+	Kind EntryKind
+	Text string
+}
+
+// Transcript is an append-only, concurrency-safe log of one FTP session as
+// seen by one side: commands, replies, TLS and data-connection events.
+// The zero value is ready to use and timestamps with [time.Now].
+type Transcript struct {
+	// Now stamps entries; nil means time.Now.
+	Now func() time.Time
+
+	mu      sync.Mutex
+	entries []Entry
+}
+
+// Add appends an entry. Multi-line text is kept as one entry.
+func (t *Transcript) Add(kind EntryKind, format string, args ...any) {
+	if t == nil {
+		return
+	}
+	now := time.Now
+	if t.Now != nil {
+		now = t.Now
+	}
+	text := format
+	if len(args) > 0 {
+		text = fmt.Sprintf(format, args...)
+	}
+	t.mu.Lock()
+	t.entries = append(t.entries, Entry{Time: now(), Kind: kind, Text: text})
+	t.mu.Unlock()
+}
+
+// Entries returns a copy of the entries so far.
+func (t *Transcript) Entries() []Entry {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]Entry(nil), t.entries...)
+}
+
+// Lines returns the entries of the given kinds (all kinds when none are
+// given) as text, without markers or times.
+func (t *Transcript) Lines(kinds ...EntryKind) []string {
+	var out []string
+	for _, e := range t.Entries() {
+		if len(kinds) == 0 || containsKind(kinds, e.Kind) {
+			out = append(out, e.Text)
+		}
+	}
+	return out
+}
+
+func containsKind(ks []EntryKind, k EntryKind) bool {
+	for _, x := range ks {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// String renders the transcript one entry per line, each prefixed with its
+// marker: "> " command, "< " reply, "~ " TLS, "= " data, "# " note.
+// Continuation lines of multi-line entries are indented.
+func (t *Transcript) String() string {
+	var b strings.Builder
+	for _, e := range t.Entries() {
+		b.WriteString(e.Kind.String())
+		b.WriteByte(' ')
+		b.WriteString(strings.ReplaceAll(e.Text, "\n", "\n  "))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
