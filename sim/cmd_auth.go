@@ -1,0 +1,211 @@
+package sim
+
+import (
+	"crypto/subtle"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ftpsim/ftpsim/internal/ftp"
+)
+
+func (sess *Session) tlsActive() bool {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	return sess.tlsConn != nil && sess.ctrl == sess.tlsConn
+}
+
+func (sess *Session) cmdUSER(arg string) bool {
+	if sess.srv.ControlTLS == TLSRequired && !sess.tlsActive() {
+		sess.transcript.Add(ftp.EntryNote, "USER refused: control channel is cleartext and TLS is required")
+		sess.send(sess.srv.reply(ReplyTLSRequired))
+		return false
+	}
+	if arg == "" {
+		sess.reply(ftp.CodeSyntaxErrorArgs, "USER needs a user name.")
+		return false
+	}
+	sess.loggedIn, sess.pendingUser = false, arg
+	sess.mu.Lock()
+	sess.user = ""
+	sess.mu.Unlock()
+	if sess.srv.Anonymous && isAnonymous(arg) {
+		sess.reply(ftp.CodeNeedPassword, "Anonymous login ok, send your e-mail address as password.")
+		return false
+	}
+	sess.reply(ftp.CodeNeedPassword, "Please specify the password.")
+	return false
+}
+
+func isAnonymous(name string) bool {
+	n := strings.ToLower(name)
+	return n == "anonymous" || n == "ftp"
+}
+
+func (sess *Session) cmdPASS(arg string) bool {
+	if sess.srv.ControlTLS == TLSRequired && !sess.tlsActive() {
+		sess.send(sess.srv.reply(ReplyTLSRequired))
+		return false
+	}
+	if sess.pendingUser == "" {
+		sess.reply(ftp.CodeBadSequence, "Login with USER first.")
+		return false
+	}
+	name := sess.pendingUser
+	sess.pendingUser = ""
+	perm, ok := sess.srv.authenticate(name, arg)
+	if !ok {
+		sess.transcript.Add(ftp.EntryNote, "login failed for %q", name)
+		sess.srv.logger().Info("login failed", "session", sess.ID, "user", name)
+		sess.send(sess.srv.reply(ReplyLoginIncorrect))
+		return false
+	}
+	sess.loggedIn, sess.perm, sess.cwd = true, perm, "/"
+	sess.mu.Lock()
+	sess.user = name
+	sess.mu.Unlock()
+	sess.srv.logger().Info("login", "session", sess.ID, "user", name, "tls", sess.tlsActive())
+	sess.reply(ftp.CodeLoggedIn, "Login successful.")
+	return false
+}
+
+func (s *Server) authenticate(name, pass string) (Perm, bool) {
+	if s.Anonymous && isAnonymous(name) {
+		return PermReadOnly, true
+	}
+	for _, u := range s.users() {
+		if u.Name == name && subtle.ConstantTimeCompare([]byte(u.Password), []byte(pass)) == 1 {
+			return u.Perm, true
+		}
+	}
+	return 0, false
+}
+
+func (sess *Session) cmdQUIT(string) bool {
+	sess.reply(ftp.CodeClosing, "Goodbye.")
+	return true
+}
+
+func (sess *Session) cmdAUTH(arg string) bool {
+	if sess.srv.ControlTLS == TLSDisabled || sess.srv.tlsBase == nil {
+		sess.send(sess.srv.reply(ReplyAuthDisabled))
+		return false
+	}
+	if sess.tlsConn != nil {
+		sess.send(sess.srv.reply(ReplyAuthAgain))
+		return false
+	}
+	mech := strings.ToUpper(strings.TrimSpace(arg))
+	switch mech {
+	case "TLS", "TLS-C", "SSL", "TLS-P":
+	default:
+		sess.send(sess.srv.reply(ReplyAuthUnknown))
+		return false
+	}
+	sess.send(sess.srv.reply(ReplyAuthOK))
+	ahead, _ := sess.r.Peek(sess.r.Buffered())
+	if len(ahead) > 0 {
+		sess.transcript.Add(ftp.EntryNote, "%d bytes arrived before the TLS handshake; treated as TLS, never as commands", len(ahead))
+	}
+	if err := sess.startTLS(append([]byte(nil), ahead...)); err != nil {
+		return true
+	}
+	// RFC 4217 4: a new security exchange resets the login state.
+	sess.loggedIn, sess.pendingUser, sess.pbsz = false, "", false
+	if mech == "SSL" || mech == "TLS-P" {
+		sess.prot = 'P' // as vsftpd: the legacy mechanisms imply PROT P
+	}
+	return false
+}
+
+func (sess *Session) cmdPBSZ(arg string) bool {
+	if !sess.tlsActive() {
+		sess.send(sess.srv.reply(ReplyPBSZInsecure))
+		return false
+	}
+	if _, err := strconv.ParseUint(strings.TrimSpace(arg), 10, 32); err != nil {
+		sess.reply(ftp.CodeSyntaxErrorArgs, "PBSZ needs a number; TLS uses PBSZ 0.")
+		return false
+	}
+	sess.pbsz = true
+	sess.send(sess.srv.reply(ReplyPBSZ))
+	return false
+}
+
+func (sess *Session) cmdPROT(arg string) bool {
+	if !sess.tlsActive() {
+		sess.send(sess.srv.reply(ReplyPBSZInsecure))
+		return false
+	}
+	if !sess.pbsz && !sess.Implicit {
+		sess.send(sess.srv.reply(ReplyProtNoPBSZ))
+		return false
+	}
+	switch strings.ToUpper(strings.TrimSpace(arg)) {
+	case "C":
+		if denied := sess.srv.reply(ReplyProtCDenied); sess.srv.DataTLS == TLSRequired && denied.Code != 0 {
+			sess.send(denied)
+			return false
+		}
+		sess.prot = 'C'
+		sess.send(sess.srv.reply(ReplyProtC))
+	case "P":
+		sess.prot = 'P'
+		sess.send(sess.srv.reply(ReplyProtP))
+	case "S", "E":
+		sess.send(sess.srv.reply(ReplyProtSE))
+	default:
+		sess.send(sess.srv.reply(ReplyProtUnknown))
+	}
+	return false
+}
+
+// cmdCCC implements RFC 4217 6: reply 200 under TLS, exchange close_notify
+// alerts, then continue on the same TCP connection in cleartext.
+func (sess *Session) cmdCCC(string) bool {
+	switch {
+	case sess.srv.DisableCCC:
+		sess.send(sess.srv.reply(ReplyUnknownCommand))
+		return false
+	case !sess.tlsActive():
+		sess.send(sess.srv.reply(ReplyCCCInsecure))
+		return false
+	case sess.srv.reply(ReplyCCCDenied).Code != 0:
+		sess.send(sess.srv.reply(ReplyCCCDenied))
+		return false
+	case !sess.loggedIn:
+		sess.reply(ftp.CodeBadSequence, "CCC is allowed after login.")
+		return false
+	}
+	sess.send(sess.srv.reply(ReplyCCCOK))
+	tc := sess.tlsConn
+	if err := tc.CloseWrite(); err != nil {
+		sess.transcript.Add(ftp.EntryTLS, "CCC: sending close_notify failed: %v", err)
+		return true
+	}
+	sess.raw.SetReadDeadline(time.Now().Add(sess.srv.dataTimeout()))
+	var b [1]byte
+	if n, err := tc.Read(b[:]); n > 0 || !isEOF(err) {
+		sess.transcript.Add(ftp.EntryTLS, "CCC: expected the client's close_notify, got %d bytes, %v", n, err)
+		return true
+	}
+	sess.transcript.Add(ftp.EntryTLS, "CCC: close_notify exchanged; control channel is cleartext")
+	sess.mu.Lock()
+	sess.ctrl = sess.raw
+	sess.mu.Unlock()
+	sess.r = newBufReader(sess.rec.src)
+	return false
+}
+
+func (sess *Session) cmdHOST(arg string) bool {
+	switch {
+	case arg == "":
+		sess.reply(ftp.CodeSyntaxErrorArgs, "HOST needs a host name.")
+	case sess.loggedIn || sess.pendingUser != "":
+		sess.reply(ftp.CodeBadSequence, "HOST must come before USER.")
+	default:
+		sess.transcript.Add(ftp.EntryNote, "virtual host %q", arg)
+		sess.reply(ftp.CodeServiceReady, "HOST %s accepted.", arg)
+	}
+	return false
+}

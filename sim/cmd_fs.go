@@ -1,0 +1,170 @@
+package sim
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/ftpsim/ftpsim/internal/ftp"
+)
+
+func (sess *Session) path(arg string) string { return cleanPath(sess.cwd, arg) }
+
+// fsError maps a storage error to a reply.
+func (sess *Session) fsError(err error) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		sess.reply(ftp.CodeFileNotFound, "No such file or directory.")
+	case errors.Is(err, fs.ErrExist):
+		sess.reply(ftp.CodeFileNotFound, "File exists.")
+	case errors.Is(err, ErrIsDir):
+		sess.reply(ftp.CodeFileNotFound, "Is a directory.")
+	case errors.Is(err, ErrNotDir):
+		sess.reply(ftp.CodeFileNotFound, "Not a directory.")
+	case errors.Is(err, ErrNotEmpty):
+		sess.reply(ftp.CodeFileNotFound, "Directory not empty.")
+	case errors.Is(err, fs.ErrPermission):
+		sess.send(sess.srv.reply(ReplyDenied))
+	default:
+		sess.transcript.Add(ftp.EntryNote, "storage error: %v", err)
+		sess.reply(ftp.CodeLocalError, "Local error in processing.")
+	}
+}
+
+func (sess *Session) cmdCWD(arg string) bool {
+	p := sess.path(arg)
+	st, err := sess.srv.FS.Stat(p)
+	if err != nil {
+		sess.fsError(err)
+		return false
+	}
+	if !st.IsDir() {
+		sess.fsError(ErrNotDir)
+		return false
+	}
+	sess.cwd = p
+	sess.reply(ftp.CodeFileActionOK, "Directory changed to %s.", p)
+	return false
+}
+
+func (sess *Session) cmdCDUP(string) bool { return sess.cmdCWD("..") }
+
+func quotePath(p string) string { return `"` + strings.ReplaceAll(p, `"`, `""`) + `"` }
+
+func (sess *Session) cmdPWD(string) bool {
+	sess.reply(ftp.CodePathCreated, "%s is the current directory.", quotePath(sess.cwd))
+	return false
+}
+
+func (sess *Session) cmdMKD(arg string) bool {
+	if arg == "" {
+		sess.reply(ftp.CodeSyntaxErrorArgs, "MKD needs a directory name.")
+		return false
+	}
+	p := sess.path(arg)
+	if err := sess.srv.FS.Mkdir(p); err != nil {
+		sess.fsError(err)
+		return false
+	}
+	sess.reply(ftp.CodePathCreated, "%s created.", quotePath(p))
+	return false
+}
+
+func (sess *Session) cmdRMD(arg string) bool {
+	if err := sess.srv.FS.RemoveDir(sess.path(arg)); err != nil {
+		sess.fsError(err)
+		return false
+	}
+	sess.reply(ftp.CodeFileActionOK, "Directory removed.")
+	return false
+}
+
+func (sess *Session) cmdDELE(arg string) bool {
+	if err := sess.srv.FS.Remove(sess.path(arg)); err != nil {
+		sess.fsError(err)
+		return false
+	}
+	sess.reply(ftp.CodeFileActionOK, "File deleted.")
+	return false
+}
+
+func (sess *Session) cmdRNFR(arg string) bool {
+	p := sess.path(arg)
+	if _, err := sess.srv.FS.Stat(p); err != nil {
+		sess.fsError(err)
+		return false
+	}
+	sess.renameFrom = p
+	sess.reply(ftp.CodePendingFurther, "Ready for RNTO.")
+	return false
+}
+
+func (sess *Session) cmdRNTO(arg string) bool {
+	from := sess.renameFrom
+	sess.renameFrom = ""
+	if from == "" {
+		sess.reply(ftp.CodeBadSequence, "RNFR required first.")
+		return false
+	}
+	if err := sess.srv.FS.Rename(from, sess.path(arg)); err != nil {
+		sess.fsError(err)
+		return false
+	}
+	sess.reply(ftp.CodeFileActionOK, "Rename successful.")
+	return false
+}
+
+// cmdSIZE answers with the size of the file in the current representation
+// type (RFC 3659 4): in TYPE A every bare LF counts as CRLF.
+func (sess *Session) cmdSIZE(arg string) bool {
+	p := sess.path(arg)
+	st, err := sess.srv.FS.Stat(p)
+	if err != nil || st.IsDir() {
+		if err == nil {
+			err = ErrIsDir
+		}
+		sess.fsError(err)
+		return false
+	}
+	size := st.Size()
+	if sess.ascii {
+		rc, err := sess.srv.FS.Open(p, 0)
+		if err != nil {
+			sess.fsError(err)
+			return false
+		}
+		size, err = io.Copy(io.Discard, newToCRLF(rc))
+		rc.Close()
+		if err != nil {
+			sess.fsError(err)
+			return false
+		}
+	}
+	sess.reply(ftp.CodeFileStatus, "%d", size)
+	return false
+}
+
+func (sess *Session) cmdMDTM(arg string) bool {
+	st, err := sess.srv.FS.Stat(sess.path(arg))
+	if err != nil {
+		sess.fsError(err)
+		return false
+	}
+	sess.reply(ftp.CodeFileStatus, "%s", st.ModTime().UTC().Format("20060102150405"))
+	return false
+}
+
+func (sess *Session) cmdMLST(arg string) bool {
+	p := sess.path(arg)
+	st, err := sess.srv.FS.Stat(p)
+	if err != nil {
+		sess.fsError(err)
+		return false
+	}
+	fact := formatMLSx(st, sess.perm)
+	fact = strings.TrimSuffix(fact, st.Name()) + path.Clean(p)
+	sess.send(ftp.Reply{Code: ftp.CodeFileActionOK, Lines: []string{"Listing " + p, fact, "End"}})
+	return false
+}

@@ -1,0 +1,169 @@
+package sim
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ftpsim/ftpsim/internal/ftp"
+)
+
+func isEOF(err error) bool { return errors.Is(err, io.EOF) }
+
+func newBufReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 4096) }
+
+func (sess *Session) cmdNOOP(string) bool {
+	sess.reply(ftp.CodeOK, "NOOP ok.")
+	return false
+}
+
+func (sess *Session) cmdSYST(string) bool {
+	sess.reply(ftp.CodeSystemType, "UNIX Type: L8")
+	return false
+}
+
+// features returns the FEAT lines (RFC 2389), without the leading space.
+func (s *Server) features() []string {
+	var f []string
+	if s.ControlTLS != TLSDisabled && s.tlsBase != nil {
+		f = append(f, "AUTH TLS", "AUTH SSL", "PBSZ", "PROT")
+		if !s.DisableCCC {
+			f = append(f, "CCC")
+		}
+	}
+	f = append(f, "EPRT", "EPSV", "HOST", "MDTM", "MLST type*;size*;modify*;perm*;",
+		"REST STREAM", "SIZE", "TVFS", "UTF8")
+	return append(f, s.Features...)
+}
+
+func (sess *Session) cmdFEAT(string) bool {
+	lines := []string{"Features:"}
+	for _, f := range sess.srv.features() {
+		lines = append(lines, f)
+	}
+	lines = append(lines, "End")
+	sess.send(ftp.Reply{Code: ftp.CodeSystemStatus, Lines: lines})
+	return false
+}
+
+func (sess *Session) cmdOPTS(arg string) bool {
+	switch strings.ToUpper(strings.TrimSpace(arg)) {
+	case "UTF8 ON", "UTF8", "UTF-8 ON":
+		sess.reply(ftp.CodeOK, "UTF8 mode enabled.")
+	case "":
+		sess.reply(ftp.CodeSyntaxErrorArgs, "OPTS needs an option.")
+	default:
+		sess.reply(ftp.CodeSyntaxErrorArgs, "Option not understood.")
+	}
+	return false
+}
+
+func (sess *Session) cmdHELP(string) bool {
+	verbs := make([]string, 0, len(commands))
+	for v := range commands {
+		verbs = append(verbs, v)
+	}
+	sort.Strings(verbs)
+	lines := []string{"The following commands are recognized."}
+	for i := 0; i < len(verbs); i += 10 {
+		end := min(i+10, len(verbs))
+		lines = append(lines, strings.Join(verbs[i:end], " "))
+	}
+	lines = append(lines, "Help OK.")
+	sess.send(ftp.Reply{Code: ftp.CodeHelp, Lines: lines})
+	return false
+}
+
+func (sess *Session) cmdSTAT(arg string) bool {
+	if arg != "" && !sess.transferRunning() {
+		if !sess.loggedIn {
+			sess.send(sess.srv.reply(ReplyNotLoggedIn))
+			return false
+		}
+		lines, err := sess.listLines(arg, formatLIST)
+		if err != nil {
+			sess.fsError(err)
+			return false
+		}
+		sess.send(ftp.Reply{Code: ftp.CodeFileStatus, Lines: append(append([]string{"Status of " + arg + ":"}, lines...), "End of status")})
+		return false
+	}
+	lines := []string{"ftpsim status:", "Connected to " + sess.RemoteAddr.String()}
+	if u := sess.User(); u != "" {
+		lines = append(lines, "Logged in as "+u)
+	}
+	typ := "BINARY"
+	if sess.ascii {
+		typ = "ASCII"
+	}
+	lines = append(lines, "TYPE: "+typ, "Control: "+sess.ControlTLS().String(),
+		fmt.Sprintf("Data protection: %c; reuse policy: %s", sess.prot, sess.srv.Reuse))
+	if n, ok := sess.transferBytes(); ok {
+		lines = append(lines, fmt.Sprintf("Transfer in progress: %d bytes", n))
+	}
+	lines = append(lines, "End of status")
+	sess.send(ftp.Reply{Code: ftp.CodeSystemStatus, Lines: lines})
+	return false
+}
+
+func (sess *Session) cmdTYPE(arg string) bool {
+	switch strings.ToUpper(strings.Join(strings.Fields(arg), " ")) {
+	case "A", "A N":
+		sess.ascii = true
+		sess.reply(ftp.CodeOK, "Switching to ASCII mode.")
+	case "I", "L 8":
+		sess.ascii = false
+		sess.reply(ftp.CodeOK, "Switching to Binary mode.")
+	default:
+		sess.reply(ftp.CodeNotImplementedParam, "TYPE %s not supported; use A or I.", arg)
+	}
+	return false
+}
+
+func (sess *Session) cmdMODE(arg string) bool {
+	if strings.EqualFold(strings.TrimSpace(arg), "S") {
+		sess.reply(ftp.CodeOK, "Mode set to S.")
+	} else {
+		sess.reply(ftp.CodeNotImplementedParam, "Only MODE S is supported.")
+	}
+	return false
+}
+
+func (sess *Session) cmdSTRU(arg string) bool {
+	if strings.EqualFold(strings.TrimSpace(arg), "F") {
+		sess.reply(ftp.CodeOK, "Structure set to F.")
+	} else {
+		sess.reply(ftp.CodeNotImplementedParam, "Only STRU F is supported.")
+	}
+	return false
+}
+
+func (sess *Session) cmdALLO(string) bool {
+	sess.reply(ftp.CodeSuperfluous, "ALLO is not needed.")
+	return false
+}
+
+func (sess *Session) cmdREST(arg string) bool {
+	n, err := strconv.ParseInt(strings.TrimSpace(arg), 10, 64)
+	if err != nil || n < 0 {
+		sess.reply(ftp.CodeSyntaxErrorArgs, "REST needs a non-negative byte offset.")
+		return false
+	}
+	sess.rest = n
+	sess.reply(ftp.CodePendingFurther, "Restarting at %d. Send STOR or RETR.", n)
+	return false
+}
+
+func (sess *Session) cmdABOR(string) bool {
+	if sess.abortTransfer() {
+		sess.reply(ftp.CodeClosingData, "ABOR successful.")
+		return false
+	}
+	sess.closePassive()
+	sess.reply(ftp.CodeDataOpen, "No transfer to abort.")
+	return false
+}

@@ -1,0 +1,171 @@
+package sim
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"path"
+	"strings"
+
+	"github.com/ftpsim/ftpsim/internal/ftp"
+)
+
+func (sess *Session) cmdRETR(arg string) bool {
+	p := sess.path(arg)
+	offset := sess.rest
+	rc, err := sess.srv.FS.Open(p, offset)
+	if err != nil {
+		sess.rest = 0
+		sess.closePassive()
+		sess.fsError(err)
+		return false
+	}
+	ascii := sess.ascii
+	sess.startTransfer("RETR "+arg, func(t *transfer, data net.Conn, ev *DataEvidence) ftp.Reply {
+		defer rc.Close()
+		var src io.Reader = rc
+		if ascii {
+			src = newToCRLF(rc)
+		}
+		if err := sess.pump(t, data, data, src, ev); err != nil {
+			return sess.brokenTransfer(t, ev, err)
+		}
+		if err := data.Close(); err != nil {
+			return sess.brokenTransfer(t, ev, err)
+		}
+		return sess.srv.reply(ReplyTransferComplete)
+	})
+	return false
+}
+
+func (sess *Session) cmdSTOR(arg string) bool {
+	mode := WriteNew
+	if sess.rest > 0 {
+		mode = WriteAt
+	}
+	return sess.store("STOR "+arg, sess.path(arg), mode)
+}
+
+func (sess *Session) cmdAPPE(arg string) bool {
+	return sess.store("APPE "+arg, sess.path(arg), WriteAppend)
+}
+
+func (sess *Session) cmdSTOU(string) bool {
+	var b [4]byte
+	rand.Read(b[:])
+	name := path.Join(sess.cwd, "ftpsim-"+hex.EncodeToString(b[:]))
+	return sess.store("STOU "+path.Base(name), name, WriteNew)
+}
+
+func (sess *Session) store(command, p string, mode WriteMode) bool {
+	if strings.HasSuffix(p, "/") || p == "/" {
+		sess.reply(ftp.CodeBadFileName, "File name not allowed.")
+		return false
+	}
+	up, err := sess.srv.FS.Create(p, mode, sess.rest)
+	if err != nil {
+		sess.rest = 0
+		sess.closePassive()
+		sess.fsError(err)
+		return false
+	}
+	ascii := sess.ascii
+	sess.startTransfer(command, func(t *transfer, data net.Conn, ev *DataEvidence) ftp.Reply {
+		var dst io.Writer = up
+		var conv *fromCRLF
+		if ascii {
+			conv = &fromCRLF{w: up}
+			dst = conv
+		}
+		err := sess.pump(t, data, dst, data, ev)
+		if err == nil && conv != nil {
+			err = conv.Flush()
+		}
+		if err != nil {
+			if sess.srv.LenientTLSEOF && errors.Is(err, io.ErrUnexpectedEOF) && ev.Protected && t.ctx.Err() == nil {
+				ev.Notes = append(ev.Notes, "no close_notify; accepted (lenient TLS EOF)")
+				sess.transcript.Add(ftp.EntryTLS, "data %d: ended without close_notify after %d bytes; accepted (lenient)", ev.N, ev.Bytes)
+			} else {
+				up.Abort()
+				return sess.brokenTransfer(t, ev, err)
+			}
+		} else {
+			ev.CloseNotify = ev.Protected
+		}
+		if err := up.Commit(); err != nil {
+			sess.transcript.Add(ftp.EntryNote, "commit failed: %v", err)
+			return ftp.Reply{Code: ftp.CodeLocalError, Lines: []string{"Local error: upload could not be saved."}}
+		}
+		rep := sess.srv.reply(ReplyTransferComplete)
+		if strings.HasPrefix(command, "STOU") {
+			rep = ftp.Reply{Code: rep.Code, Lines: []string{fmt.Sprintf("Transfer complete (unique file name: %s).", path.Base(p))}}
+		}
+		return rep
+	})
+	return false
+}
+
+// brokenTransfer classifies why a transfer stopped and picks the reply.
+func (sess *Session) brokenTransfer(t *transfer, ev *DataEvidence, err error) ftp.Reply {
+	switch {
+	case t.ctx.Err() != nil:
+		sess.transcript.Add(ftp.EntryData, "data %d: aborted after %d bytes", ev.N, ev.Bytes)
+		return sess.srv.reply(ReplyTransferAborted)
+	case ev.Protected && errors.Is(err, io.ErrUnexpectedEOF):
+		ev.Notes = append(ev.Notes, "truncated: no close_notify")
+		sess.transcript.Add(ftp.EntryTLS, "data %d: ended without close_notify after %d bytes: truncated", ev.N, ev.Bytes)
+		return sess.srv.reply(ReplyTruncated)
+	case isTimeout(err):
+		sess.transcript.Add(ftp.EntryData, "data %d: stalled for %s after %d bytes", ev.N, sess.srv.dataTimeout(), ev.Bytes)
+		return sess.srv.reply(ReplyTransferAborted)
+	default:
+		sess.transcript.Add(ftp.EntryData, "data %d: broken after %d bytes: %v", ev.N, ev.Bytes, err)
+		return sess.srv.reply(ReplyTransferAborted)
+	}
+}
+
+func (sess *Session) cmdLIST(arg string) bool { return sess.listing("LIST", arg, formatLIST) }
+func (sess *Session) cmdNLST(arg string) bool { return sess.listing("NLST", arg, formatNLST) }
+func (sess *Session) cmdMLSD(arg string) bool { return sess.listing("MLSD", arg, nil) }
+
+func (sess *Session) listing(verb, arg string, format lineFormat) bool {
+	arg = stripListFlags(arg)
+	var lines []string
+	var err error
+	if format == nil {
+		lines, err = sess.mlsdLines(arg)
+	} else {
+		lines, err = sess.listLines(arg, format)
+	}
+	if err != nil {
+		sess.closePassive()
+		sess.fsError(err)
+		return false
+	}
+	body := strings.Join(lines, "\r\n")
+	if len(lines) > 0 {
+		body += "\r\n"
+	}
+	sess.startTransfer(strings.TrimSpace(verb+" "+arg), func(t *transfer, data net.Conn, ev *DataEvidence) ftp.Reply {
+		if err := sess.pump(t, data, data, strings.NewReader(body), ev); err != nil {
+			return sess.brokenTransfer(t, ev, err)
+		}
+		if err := data.Close(); err != nil {
+			return sess.brokenTransfer(t, ev, err)
+		}
+		return sess.srv.reply(ReplyTransferComplete)
+	})
+	return false
+}
+
+// stripListFlags drops ls-style options ("-a", "-la") that clients send.
+func stripListFlags(arg string) string {
+	fields := strings.Fields(arg)
+	for len(fields) > 0 && strings.HasPrefix(fields[0], "-") {
+		fields = fields[1:]
+	}
+	return strings.Join(fields, " ")
+}

@@ -1,0 +1,279 @@
+package sim
+
+import (
+	"bytes"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MemFS is an in-memory [FS]. Committed file contents are never modified in
+// place, so a download in progress keeps reading the version it opened.
+// The zero value is not usable; call [NewMemFS].
+type MemFS struct {
+	now func() time.Time
+
+	mu    sync.RWMutex
+	nodes map[string]*memNode
+}
+
+type memNode struct {
+	dir     bool
+	data    []byte
+	modTime time.Time
+}
+
+// NewMemFS returns an empty in-memory file system holding only "/".
+// now stamps modification times; nil means time.Now.
+func NewMemFS(now func() time.Time) *MemFS {
+	if now == nil {
+		now = time.Now
+	}
+	return &MemFS{now: now, nodes: map[string]*memNode{"/": {dir: true, modTime: now()}}}
+}
+
+// WriteFile stores data under name, creating parent directories: a
+// convenience for test set-up.
+func (m *MemFS) WriteFile(name string, data []byte) {
+	name = cleanPath("/", name)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for d := path.Dir(name); d != "/"; d = path.Dir(d) {
+		if _, ok := m.nodes[d]; !ok {
+			m.nodes[d] = &memNode{dir: true, modTime: m.now()}
+		}
+	}
+	m.nodes[name] = &memNode{data: bytes.Clone(data), modTime: m.now()}
+}
+
+// ReadFile returns a file's content: a convenience for assertions.
+func (m *MemFS) ReadFile(name string) ([]byte, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n, ok := m.nodes[cleanPath("/", name)]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	if n.dir {
+		return nil, ErrIsDir
+	}
+	return bytes.Clone(n.data), nil
+}
+
+type memInfo struct {
+	name string
+	n    *memNode
+}
+
+func (i memInfo) Name() string       { return i.name }
+func (i memInfo) Size() int64        { return int64(len(i.n.data)) }
+func (i memInfo) ModTime() time.Time { return i.n.modTime }
+func (i memInfo) IsDir() bool        { return i.n.dir }
+func (i memInfo) Sys() any           { return nil }
+func (i memInfo) Mode() fs.FileMode {
+	if i.n.dir {
+		return fs.ModeDir | 0o755
+	}
+	return 0o644
+}
+
+// Stat implements [FS].
+func (m *MemFS) Stat(name string) (fs.FileInfo, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n, ok := m.nodes[name]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return memInfo{path.Base(name), n}, nil
+}
+
+// ReadDir implements [FS].
+func (m *MemFS) ReadDir(name string) ([]fs.FileInfo, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n, ok := m.nodes[name]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	if !n.dir {
+		return nil, ErrNotDir
+	}
+	prefix := strings.TrimSuffix(name, "/") + "/"
+	var out []fs.FileInfo
+	for p, c := range m.nodes {
+		if p != "/" && strings.HasPrefix(p, prefix) && !strings.Contains(p[len(prefix):], "/") {
+			out = append(out, memInfo{path.Base(p), c})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out, nil
+}
+
+// Open implements [FS].
+func (m *MemFS) Open(name string, offset int64) (io.ReadCloser, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n, ok := m.nodes[name]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	if n.dir {
+		return nil, ErrIsDir
+	}
+	data := n.data
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	return io.NopCloser(bytes.NewReader(data[offset:])), nil
+}
+
+// Create implements [FS].
+func (m *MemFS) Create(name string, mode WriteMode, offset int64) (Upload, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if p, ok := m.nodes[path.Dir(name)]; !ok || !p.dir {
+		return nil, ErrNotFound
+	}
+	u := &memUpload{fs: m, name: name, mode: mode}
+	if n, ok := m.nodes[name]; ok {
+		if n.dir {
+			return nil, ErrIsDir
+		}
+		switch mode {
+		case WriteAppend:
+			u.base = n.data
+		case WriteAt:
+			if offset > int64(len(n.data)) {
+				offset = int64(len(n.data))
+			}
+			u.base = n.data[:offset]
+		}
+	}
+	return u, nil
+}
+
+type memUpload struct {
+	fs   *MemFS
+	name string
+	mode WriteMode
+	base []byte // committed prefix (never modified)
+	buf  bytes.Buffer
+	done bool
+}
+
+func (u *memUpload) Write(p []byte) (int, error) { return u.buf.Write(p) }
+
+func (u *memUpload) Commit() error {
+	if u.done {
+		return nil
+	}
+	u.done = true
+	data := make([]byte, 0, len(u.base)+u.buf.Len())
+	data = append(append(data, u.base...), u.buf.Bytes()...)
+	u.fs.mu.Lock()
+	defer u.fs.mu.Unlock()
+	if p, ok := u.fs.nodes[path.Dir(u.name)]; !ok || !p.dir {
+		return ErrNotFound
+	}
+	u.fs.nodes[u.name] = &memNode{data: data, modTime: u.fs.now()}
+	return nil
+}
+
+func (u *memUpload) Abort() error {
+	if u.done {
+		return nil
+	}
+	u.done = true
+	if u.mode == WriteNew || u.buf.Len() == 0 {
+		return nil // nothing becomes visible
+	}
+	// Append and resume write in place on real servers: keep what arrived.
+	return u.Commit()
+}
+
+// Mkdir implements [FS].
+func (m *MemFS) Mkdir(name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.nodes[name]; ok {
+		return ErrExists
+	}
+	if p, ok := m.nodes[path.Dir(name)]; !ok || !p.dir {
+		return ErrNotFound
+	}
+	m.nodes[name] = &memNode{dir: true, modTime: m.now()}
+	return nil
+}
+
+// Remove implements [FS].
+func (m *MemFS) Remove(name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n, ok := m.nodes[name]
+	if !ok {
+		return ErrNotFound
+	}
+	if n.dir {
+		return ErrIsDir
+	}
+	delete(m.nodes, name)
+	return nil
+}
+
+// RemoveDir implements [FS].
+func (m *MemFS) RemoveDir(name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n, ok := m.nodes[name]
+	if !ok {
+		return ErrNotFound
+	}
+	if !n.dir {
+		return ErrNotDir
+	}
+	if name == "/" {
+		return ErrNotEmpty
+	}
+	for p := range m.nodes {
+		if strings.HasPrefix(p, name+"/") {
+			return ErrNotEmpty
+		}
+	}
+	delete(m.nodes, name)
+	return nil
+}
+
+// Rename implements [FS].
+func (m *MemFS) Rename(from, to string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n, ok := m.nodes[from]
+	if !ok || from == "/" {
+		return ErrNotFound
+	}
+	if p, ok := m.nodes[path.Dir(to)]; !ok || !p.dir {
+		return ErrNotFound
+	}
+	if to == from || strings.HasPrefix(to, from+"/") {
+		return ErrExists
+	}
+	if t, ok := m.nodes[to]; ok && t.dir {
+		return ErrExists
+	}
+	delete(m.nodes, from)
+	m.nodes[to] = n
+	if n.dir {
+		for p, c := range m.nodes {
+			if strings.HasPrefix(p, from+"/") {
+				delete(m.nodes, p)
+				m.nodes[to+p[len(from):]] = c
+			}
+		}
+	}
+	return nil
+}

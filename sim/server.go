@@ -1,0 +1,438 @@
+package sim
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/internal/pki"
+)
+
+// Server is an in-process FTP/FTPS server for tests, shaped like
+// [net/http/httptest.Server]: [NewServer] returns one already listening on
+// loopback; [NewUnstartedServer] returns one whose exported settings may be
+// changed before [Server.Start]. Settings must not change after Start.
+//
+// Every zero value is a documented default, so
+//
+//	srv := &sim.Server{}
+//	srv.Start()
+//
+// is a working server: explicit FTPS optional, plain FTP allowed, user
+// [DefaultUser]/[DefaultPassword], in-memory storage, a certificate for
+// localhost, 127.0.0.1 and ::1 from a fresh CA ([Server.RootCAs]).
+type Server struct {
+	// Addr is the control address ("127.0.0.1:port"), set by Start.
+	Addr string
+	// ImplicitAddr is the implicit-FTPS address, set by Start when
+	// Implicit is true or ImplicitListener is given; empty otherwise.
+	ImplicitAddr string
+
+	// Listener carries explicit-FTPS and plain control connections.
+	// Nil means a new listener on 127.0.0.1:0 ([::1]:0 if IPv4 is absent).
+	Listener net.Listener
+	// ImplicitListener, if set, carries implicit-FTPS control connections
+	// (TLS from the first byte). Implicit asks Start to create one on
+	// loopback when this is nil.
+	ImplicitListener net.Listener
+	// Implicit enables an implicit-FTPS listener.
+	Implicit bool
+	// DisableExplicit stops Start from creating the explicit listener when
+	// Listener is nil (an implicit-only server).
+	DisableExplicit bool
+
+	// TLSConfig is the base TLS configuration; it is cloned, never
+	// modified. Nil means TLS 1.2 and 1.3 with Certificate.
+	TLSConfig *tls.Config
+	// Certificate is served when TLSConfig is nil. Nil means the [pki.Good]
+	// certificate of PKI.
+	Certificate *tls.Certificate
+	// DataCertificate, if set, is served on data connections instead of the
+	// control certificate (a field failure: S25).
+	DataCertificate *tls.Certificate
+	// PKI is the certificate set the server draws from. Nil means a fresh
+	// ECDSA set made by Start, on the clock Now.
+	PKI *pki.Set
+
+	// ControlTLS is the control-channel policy (zero: optional).
+	ControlTLS TLSPolicy
+	// DataTLS is the data-channel policy (zero: optional). Required means
+	// PROT P is enforced; see [ReplyDataNeedsTLS] and [ReplyProtCDenied].
+	DataTLS TLSPolicy
+	// Reuse is the TLS session reuse policy for protected data connections
+	// (zero: off).
+	Reuse ReusePolicy
+	// LenientTLSEOF accepts a protected upload that ends with a TCP FIN
+	// but no TLS close_notify, as vsftpd does by default
+	// (strict_ssl_read_eof=NO). The zero value is strict: such an upload
+	// is truncated, answered with [ReplyTruncated] and not committed.
+	LenientTLSEOF bool
+	// DisableCCC answers CCC with 502. With DisableCCC false, CCC is
+	// allowed after login unless [ReplyCCCDenied] has a code.
+	DisableCCC bool
+
+	// PassivePorts limits passive listeners to a range (zero: any port).
+	PassivePorts PortRange
+	// PassiveAddr is the address advertised in 227 replies (a NAT's
+	// public address). The zero value advertises the control
+	// connection's local address.
+	PassiveAddr netip.Addr
+	// AllowForeignData accepts passive data connections from an address
+	// other than the control connection's peer (vsftpd pasv_promiscuous).
+	AllowForeignData bool
+	// AllowBounce accepts PORT/EPRT to an address other than the control
+	// connection's peer (FXP; vsftpd port_promiscuous).
+	AllowBounce bool
+	// DisableActive answers PORT and EPRT with 502.
+	DisableActive bool
+	// ListenPassive opens passive listeners; nil means net.Listen. The
+	// fault layer replaces it to put data connections on its network.
+	ListenPassive func(network, address string) (net.Listener, error)
+	// DialActive dials active-mode data connections; nil means a
+	// net.Dialer. The fault layer replaces it.
+	DialActive func(ctx context.Context, network, address string) (net.Conn, error)
+
+	// Users are the accounts. Empty means one read-write account,
+	// DefaultUser with DefaultPassword.
+	Users []User
+	// Anonymous allows "anonymous" and "ftp" with any password, read-only.
+	Anonymous bool
+	// AllowIPs, when non-empty, admits only clients inside these prefixes.
+	AllowIPs []netip.Prefix
+	// DenyIPs refuses clients inside these prefixes (checked after AllowIPs).
+	DenyIPs []netip.Prefix
+	// MaxConnections limits concurrent control connections (zero: no limit).
+	MaxConnections int
+	// MaxConnectionsPerIP limits them per client address (zero: no limit).
+	MaxConnectionsPerIP int
+
+	// IdleTimeout closes a control connection idle this long with
+	// [ReplyIdleTimeout] (zero: 5 minutes). It does not run during a transfer.
+	IdleTimeout time.Duration
+	// DataTimeout bounds waiting for, handshaking and stalling on a data
+	// connection (zero: 30 seconds).
+	DataTimeout time.Duration
+	// MaxLine bounds a command line (zero: [ftp.MaxLine]).
+	MaxLine int
+
+	// FS is the storage (nil: a fresh [MemFS]).
+	FS FS
+	// Replies overrides [DefaultReplies] per key.
+	Replies map[ReplyKey]ftp.Reply
+	// Features are extra FEAT lines appended to the built-in ones.
+	Features []string
+	// Logger receives structured events (nil: discarded).
+	Logger *slog.Logger
+	// Now is the clock for timestamps, certificate generation and ticket
+	// checks (nil: time.Now).
+	Now func() time.Time
+
+	mu        sync.Mutex
+	started   bool
+	closed    bool
+	listeners []net.Listener
+	sessions  []*Session
+	active    map[*Session]struct{}
+	perIP     map[netip.Addr]int
+	nextID    int
+	wg        sync.WaitGroup
+	tlsBase   *tls.Config
+}
+
+// NewServer starts and returns a server with default settings. The caller
+// must Close it. It panics if it cannot listen, like httptest.NewServer.
+func NewServer() *Server {
+	s := NewUnstartedServer()
+	s.Start()
+	return s
+}
+
+// NewUnstartedServer returns a server that is not yet listening. Change its
+// settings, then call [Server.Start].
+func NewUnstartedServer() *Server { return &Server{} }
+
+// Start begins serving. It panics on error (for tests); use [Server.Listen]
+// for an error return.
+func (s *Server) Start() {
+	if err := s.Listen(); err != nil {
+		panic(err)
+	}
+}
+
+// Listen is Start with an error return, for programs.
+func (s *Server) Listen() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return errors.New("sim: server already started")
+	}
+	s.started = true
+	s.active = map[*Session]struct{}{}
+	s.perIP = map[netip.Addr]int{}
+	if s.FS == nil {
+		s.FS = NewMemFS(s.Now)
+	}
+	if err := s.setupTLS(); err != nil {
+		return err
+	}
+	if s.Listener == nil && !s.DisableExplicit {
+		ln, err := listenLoopback()
+		if err != nil {
+			return fmt.Errorf("sim: listen: %w", err)
+		}
+		s.Listener = ln
+	}
+	if s.ImplicitListener == nil && s.Implicit {
+		ln, err := listenLoopback()
+		if err != nil {
+			s.closeListenersLocked()
+			return fmt.Errorf("sim: listen implicit: %w", err)
+		}
+		s.ImplicitListener = ln
+	}
+	if s.Listener != nil {
+		s.Addr = s.Listener.Addr().String()
+		s.serve(s.Listener, false)
+	}
+	if s.ImplicitListener != nil {
+		s.ImplicitAddr = s.ImplicitListener.Addr().String()
+		s.serve(s.ImplicitListener, true)
+	}
+	s.logger().Info("server started", "addr", s.Addr, "implicit_addr", s.ImplicitAddr,
+		"control_tls", s.ControlTLS.String(), "data_tls", s.DataTLS.String(), "reuse", s.Reuse.String())
+	return nil
+}
+
+func listenLoopback() (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		if ln6, err6 := net.Listen("tcp6", "[::1]:0"); err6 == nil {
+			return ln6, nil
+		}
+	}
+	return ln, err
+}
+
+func (s *Server) serve(ln net.Listener, implicit bool) {
+	s.listeners = append(s.listeners, ln)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) || s.isClosed() {
+					return
+				}
+				s.logger().Warn("accept failed", "err", err)
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			s.admit(conn, implicit)
+		}
+	}()
+}
+
+// admit applies address and connection limits, then starts a session.
+func (s *Server) admit(conn net.Conn, implicit bool) {
+	peer := addrOf(conn.RemoteAddr())
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		conn.Close()
+		return
+	}
+	refusal := ReplyKey("")
+	switch {
+	case len(s.AllowIPs) > 0 && !prefixContains(s.AllowIPs, peer.Addr()),
+		prefixContains(s.DenyIPs, peer.Addr()):
+		refusal = ReplyAddressDenied
+	case s.MaxConnections > 0 && len(s.active) >= s.MaxConnections,
+		s.MaxConnectionsPerIP > 0 && s.perIP[peer.Addr()] >= s.MaxConnectionsPerIP:
+		refusal = ReplyTooManyConns
+	}
+	s.nextID++
+	sess := newSession(s, conn, implicit, fmt.Sprintf("s%d", s.nextID))
+	s.sessions = append(s.sessions, sess)
+	if len(s.sessions) > maxKeptSessions {
+		s.sessions = s.sessions[len(s.sessions)-maxKeptSessions:]
+	}
+	if refusal == "" {
+		s.active[sess] = struct{}{}
+		s.perIP[peer.Addr()]++
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		if refusal != "" {
+			sess.refuse(refusal)
+		} else {
+			sess.run()
+		}
+		s.mu.Lock()
+		if _, ok := s.active[sess]; ok {
+			delete(s.active, sess)
+			s.perIP[peer.Addr()]--
+		}
+		s.mu.Unlock()
+	}()
+}
+
+// maxKeptSessions bounds how many finished sessions Sessions remembers.
+const maxKeptSessions = 1000
+
+// Sessions returns the sessions so far (the last 1000), oldest first,
+// including finished ones, for assertions on transcripts and TLS evidence.
+func (s *Server) Sessions() []*Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Session(nil), s.sessions...)
+}
+
+// RootCAs returns a pool that trusts the server's certificate: the PKI's CA.
+// It is nil before Start when PKI is nil.
+func (s *Server) RootCAs() *x509.CertPool {
+	if s.PKI == nil {
+		return nil
+	}
+	return s.PKI.CA.Pool()
+}
+
+// ClientTLSConfig returns a client configuration that trusts the server,
+// with ServerName "localhost" (the default certificate also covers
+// 127.0.0.1 and ::1).
+func (s *Server) ClientTLSConfig() *tls.Config {
+	return &tls.Config{RootCAs: s.RootCAs(), ServerName: "localhost", Time: s.Now}
+}
+
+// CloseClientConnections closes every control and data connection without
+// stopping the listeners: a fault for tests.
+func (s *Server) CloseClientConnections() {
+	s.mu.Lock()
+	list := make([]*Session, 0, len(s.active))
+	for sess := range s.active {
+		list = append(list, sess)
+	}
+	s.mu.Unlock()
+	for _, sess := range list {
+		sess.kill()
+	}
+}
+
+// Close stops the listeners, closes every connection and waits until every
+// goroutine of the server has returned. If that takes more than five
+// seconds it logs the sessions still running.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.closeListenersLocked()
+	s.mu.Unlock()
+	s.CloseClientConnections()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		s.mu.Lock()
+		for sess := range s.active {
+			s.logger().Error("close: session still running", "session", sess.ID, "peer", sess.RemoteAddr)
+		}
+		s.mu.Unlock()
+		<-done
+	}
+	s.logger().Info("server closed", "addr", s.Addr)
+}
+
+func (s *Server) closeListenersLocked() {
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+	if s.Listener != nil {
+		s.Listener.Close()
+	}
+	if s.ImplicitListener != nil {
+		s.ImplicitListener.Close()
+	}
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return s.Logger
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Server) reply(key ReplyKey) ftp.Reply {
+	if rep, ok := s.Replies[key]; ok {
+		return rep
+	}
+	return DefaultReplies[key]
+}
+
+func (s *Server) users() []User {
+	if len(s.Users) == 0 {
+		return []User{{Name: DefaultUser, Password: DefaultPassword}}
+	}
+	return s.Users
+}
+
+func (s *Server) idleTimeout() time.Duration {
+	if s.IdleTimeout > 0 {
+		return s.IdleTimeout
+	}
+	return 5 * time.Minute
+}
+
+func (s *Server) dataTimeout() time.Duration {
+	if s.DataTimeout > 0 {
+		return s.DataTimeout
+	}
+	return 30 * time.Second
+}
+
+// addrOf extracts an address and port from any net.Addr, virtual ones
+// included, by parsing its string form.
+func addrOf(a net.Addr) netip.AddrPort {
+	if a == nil {
+		return netip.AddrPort{}
+	}
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.AddrPort()
+	}
+	ap, _ := netip.ParseAddrPort(a.String())
+	return ap
+}
+
+func randomTicketKey() [32]byte {
+	var k [32]byte
+	rand.Read(k[:])
+	return k
+}

@@ -1,0 +1,174 @@
+package sim
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// TLSPolicy says whether TLS is optional, required or unavailable on a
+// channel. The zero value is [TLSOptional].
+type TLSPolicy int
+
+const (
+	// TLSOptional accepts TLS and cleartext.
+	TLSOptional TLSPolicy = iota
+	// TLSRequired refuses cleartext: on the control channel USER/PASS
+	// before AUTH; on the data channel a transfer under PROT C.
+	TLSRequired
+	// TLSDisabled offers no TLS: AUTH is answered as not implemented.
+	TLSDisabled
+)
+
+// String returns "optional", "required" or "off".
+func (p TLSPolicy) String() string {
+	switch p {
+	case TLSOptional:
+		return "optional"
+	case TLSRequired:
+		return "required"
+	case TLSDisabled:
+		return "off"
+	}
+	return "TLSPolicy(" + strconv.Itoa(int(p)) + ")"
+}
+
+// ParseTLSPolicy parses "optional", "required" or "off".
+func ParseTLSPolicy(s string) (TLSPolicy, error) {
+	switch strings.ToLower(s) {
+	case "optional", "":
+		return TLSOptional, nil
+	case "required", "require", "on":
+		return TLSRequired, nil
+	case "off", "disabled", "none":
+		return TLSDisabled, nil
+	}
+	return 0, fmt.Errorf("sim: unknown TLS policy %q (want required, optional or off)", s)
+}
+
+// ReusePolicy says which TLS sessions a protected data connection must
+// resume. The zero value is [ReuseOff].
+type ReusePolicy int
+
+const (
+	// ReuseOff accepts full handshakes on data connections (pure-ftpd,
+	// pyftpdlib).
+	ReuseOff ReusePolicy = iota
+	// ReuseAny requires the data connection to resume some session this
+	// server issued (vsftpd's require_ssl_reuse checks only that).
+	ReuseAny
+	// ReuseSame requires the data connection to resume a session issued on
+	// this very control connection (ProFTPD, FileZilla Server 1.x). It
+	// defeats connection stealing and the shared-cache mix-up of S03.
+	ReuseSame
+)
+
+// String returns "off", "any" or "same".
+func (p ReusePolicy) String() string {
+	switch p {
+	case ReuseOff:
+		return "off"
+	case ReuseAny:
+		return "any"
+	case ReuseSame:
+		return "same"
+	}
+	return "ReusePolicy(" + strconv.Itoa(int(p)) + ")"
+}
+
+// ParseReusePolicy parses "off", "any" or "same".
+func ParseReusePolicy(s string) (ReusePolicy, error) {
+	switch strings.ToLower(s) {
+	case "off", "none", "":
+		return ReuseOff, nil
+	case "any":
+		return ReuseAny, nil
+	case "same":
+		return ReuseSame, nil
+	}
+	return 0, fmt.Errorf("sim: unknown reuse policy %q (want off, any or same)", s)
+}
+
+// PortRange is an inclusive range of TCP ports for passive listeners.
+// The zero value means "any free port".
+type PortRange struct {
+	Low, High uint16
+}
+
+// ParsePortRange parses "LOW-HIGH" (or a single port).
+func ParsePortRange(s string) (PortRange, error) {
+	lo, hi, found := strings.Cut(s, "-")
+	if !found {
+		hi = lo
+	}
+	l, err1 := strconv.ParseUint(strings.TrimSpace(lo), 10, 16)
+	h, err2 := strconv.ParseUint(strings.TrimSpace(hi), 10, 16)
+	if err1 != nil || err2 != nil || l == 0 || h < l {
+		return PortRange{}, fmt.Errorf("sim: bad port range %q (want LOW-HIGH, 1-65535)", s)
+	}
+	return PortRange{uint16(l), uint16(h)}, nil
+}
+
+// String renders "LOW-HIGH", or "any" for the zero value.
+func (r PortRange) String() string {
+	if r.Low == 0 {
+		return "any"
+	}
+	return fmt.Sprintf("%d-%d", r.Low, r.High)
+}
+
+// Size is the number of ports in the range (0 for the zero value).
+func (r PortRange) Size() int {
+	if r.Low == 0 {
+		return 0
+	}
+	return int(r.High) - int(r.Low) + 1
+}
+
+// Perm is what a user may do.
+type Perm int
+
+const (
+	// PermReadWrite may list, download, upload, rename and delete.
+	PermReadWrite Perm = iota
+	// PermReadOnly may list and download; anything that writes gets 550.
+	PermReadOnly
+)
+
+// User is an account on the server.
+type User struct {
+	Name     string
+	Password string
+	Perm     Perm
+}
+
+// Default credentials of a server whose Users list is empty.
+const (
+	DefaultUser     = "ftpsim"
+	DefaultPassword = "ftpsim"
+)
+
+// ParseUser parses "NAME:PASSWORD" (an optional ":ro" suffix makes the user
+// read-only).
+func ParseUser(s string) (User, error) {
+	name, rest, ok := strings.Cut(s, ":")
+	if !ok || name == "" {
+		return User{}, fmt.Errorf("sim: bad user %q (want NAME:PASSWORD)", s)
+	}
+	u := User{Name: name, Password: rest}
+	if p, found := strings.CutSuffix(rest, ":ro"); found {
+		u.Password, u.Perm = p, PermReadOnly
+	}
+	return u, nil
+}
+
+func prefixContains(list []netip.Prefix, a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range list {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}

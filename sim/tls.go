@@ -1,0 +1,169 @@
+package sim
+
+import (
+	"bytes"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+
+	"github.com/ftpsim/ftpsim/internal/pki"
+)
+
+// ticketTag prefixes the control-session ID that every ticket issued by a
+// session carries in [tls.SessionState.Extra]. It binds data-connection
+// resumption to the control connection (ReuseSame), the Go counterpart of
+// ProFTPD's ticket appdata check.
+const ticketTag = "ftpsim-session="
+
+func (s *Server) setupTLS() error {
+	if s.ControlTLS == TLSDisabled && s.DataTLS == TLSDisabled && !s.Implicit && s.ImplicitListener == nil {
+		return nil
+	}
+	if s.TLSConfig != nil {
+		s.tlsBase = s.TLSConfig.Clone()
+	} else {
+		if s.Certificate == nil {
+			if s.PKI == nil {
+				set, err := pki.NewSet(pki.SetOptions{Now: s.Now})
+				if err != nil {
+					return fmt.Errorf("sim: certificates: %w", err)
+				}
+				s.PKI = set
+			}
+			c := s.PKI.Get(pki.Good).TLSCertificate()
+			s.Certificate = &c
+		}
+		s.tlsBase = &tls.Config{
+			MinVersion:   tls.VersionTLS12,
+			Certificates: []tls.Certificate{*s.Certificate},
+		}
+	}
+	if s.Now != nil && s.tlsBase.Time == nil {
+		s.tlsBase.Time = s.Now
+	}
+	// Explicit keys, so every per-session clone encrypts and decrypts
+	// tickets with the same key.
+	s.tlsBase.SetSessionTicketKeys([][32]byte{randomTicketKey()})
+	return nil
+}
+
+// controlTLSConfig returns the per-session configuration for the control
+// connection: tickets it issues are tagged with the session's ID.
+func (sess *Session) controlTLSConfig() *tls.Config {
+	cfg := sess.srv.tlsBase.Clone()
+	cfg.WrapSession = sess.wrapTicket(cfg)
+	return cfg
+}
+
+// dataTLSConfig returns the per-session configuration for data
+// connections. It records which session a presented ticket came from and
+// refuses to resume a foreign session's ticket under ReuseSame.
+func (sess *Session) dataTLSConfig(ev *DataEvidence) *tls.Config {
+	cfg := sess.srv.tlsBase.Clone()
+	if sess.srv.DataCertificate != nil {
+		cfg.Certificates = []tls.Certificate{*sess.srv.DataCertificate}
+	}
+	cfg.WrapSession = sess.wrapTicket(cfg)
+	cfg.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
+		ss, err := cfg.DecryptTicket(identity, cs)
+		if err != nil || ss == nil {
+			return ss, err
+		}
+		from := ticketSession(ss)
+		ev.TicketFrom = from
+		if sess.srv.Reuse == ReuseSame && from != sess.ID {
+			ev.Notes = append(ev.Notes, fmt.Sprintf("refused to resume a session of %q", from))
+			return nil, nil // full handshake; the reuse check then rejects it
+		}
+		return ss, nil
+	}
+	return cfg
+}
+
+func (sess *Session) wrapTicket(cfg *tls.Config) func(tls.ConnectionState, *tls.SessionState) ([]byte, error) {
+	return func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
+		ss.Extra = append(ss.Extra, []byte(ticketTag+sess.ID))
+		return cfg.EncryptTicket(cs, ss)
+	}
+}
+
+func ticketSession(ss *tls.SessionState) string {
+	for _, e := range ss.Extra {
+		if id, ok := strings.CutPrefix(string(e), ticketTag); ok {
+			return id
+		}
+	}
+	return ""
+}
+
+// TLSEvidence describes one TLS handshake as the server saw it.
+type TLSEvidence struct {
+	Version     uint16 // tls.VersionTLS12, tls.VersionTLS13
+	CipherSuite uint16
+	Resumed     bool   // ConnectionState().DidResume
+	ServerName  string // SNI sent by the client
+}
+
+// String renders "TLS1.3 TLS_AES_128_GCM_SHA256 resumed".
+func (e TLSEvidence) String() string {
+	if e.Version == 0 {
+		return "no TLS"
+	}
+	s := tls.VersionName(e.Version) + " " + tls.CipherSuiteName(e.CipherSuite)
+	if e.Resumed {
+		s += " resumed"
+	} else {
+		s += " full handshake"
+	}
+	return s
+}
+
+func evidenceOf(cs tls.ConnectionState) TLSEvidence {
+	return TLSEvidence{Version: cs.Version, CipherSuite: cs.CipherSuite, Resumed: cs.DidResume, ServerName: cs.ServerName}
+}
+
+// recordConn is the control connection under TLS. Its Read never returns
+// bytes past the end of the current TLS record, so when the TLS layer stops
+// (CCC) no cleartext that follows has been swallowed by crypto/tls. It also
+// replays bytes the cleartext reader had buffered before AUTH: they belong
+// to the TLS stream, and must never be run as commands (the STARTTLS
+// command-injection attack).
+type recordConn struct {
+	net.Conn
+	src  io.Reader // the buffered-ahead bytes, then Conn
+	left int       // bytes left in the current record
+	hdr  []byte    // header bytes not yet handed out
+}
+
+func newRecordConn(c net.Conn, ahead []byte) *recordConn {
+	return &recordConn{Conn: c, src: io.MultiReader(bytes.NewReader(ahead), c)}
+}
+
+func (c *recordConn) Read(p []byte) (int, error) {
+	if len(c.hdr) > 0 {
+		n := copy(p, c.hdr)
+		c.hdr = c.hdr[n:]
+		return n, nil
+	}
+	if c.left == 0 {
+		var h [5]byte
+		if _, err := io.ReadFull(c.src, h[:]); err != nil {
+			if err == io.ErrUnexpectedEOF {
+				err = io.EOF
+			}
+			return 0, err
+		}
+		c.left = int(h[3])<<8 | int(h[4])
+		n := copy(p, h[:])
+		c.hdr = append(c.hdr[:0], h[n:]...)
+		return n, nil
+	}
+	if len(p) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.src.Read(p)
+	c.left -= n
+	return n, err
+}
