@@ -133,6 +133,9 @@ type Server struct {
 	Features []string
 	// Logger receives structured events (nil: discarded).
 	Logger *slog.Logger
+	// OnTranscript, if set, is called with every transcript entry of every
+	// session as it happens (ftpsim serve prints them).
+	OnTranscript func(sess *Session, e TranscriptEntry)
 	// Now is the clock for timestamps, certificate generation and ticket
 	// checks (nil: time.Now).
 	Now func() time.Time

@@ -68,13 +68,22 @@ func newSession(srv *Server, conn net.Conn, implicit bool, id string) *Session {
 		done:       make(chan struct{}),
 		raw:        conn, ctrl: conn, prot: 'C', cwd: "/",
 	}
+	if srv.OnTranscript != nil {
+		sess.transcript.Tee = func(e ftp.Entry) { srv.OnTranscript(sess, e) }
+	}
 	sess.r = bufio.NewReaderSize(conn, 4096)
 	return sess
 }
 
+// Transcript is a session's log of commands, replies, TLS and data events.
+type Transcript = ftp.Transcript
+
+// TranscriptEntry is one line of a [Transcript].
+type TranscriptEntry = ftp.Entry
+
 // Transcript returns the session's transcript: every command (PASS
 // redacted), reply, TLS and data-connection event.
-func (sess *Session) Transcript() *ftp.Transcript { return sess.transcript }
+func (sess *Session) Transcript() *Transcript { return sess.transcript }
 
 // Done is closed when the session has ended and released everything.
 func (sess *Session) Done() <-chan struct{} { return sess.done }

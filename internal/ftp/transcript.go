@@ -49,12 +49,16 @@ type Entry struct {
 type Transcript struct {
 	// Now stamps entries; nil means time.Now.
 	Now func() time.Time
+	// Tee, if set, is called with every entry as it is added (for live
+	// logs). It runs on the goroutine that adds the entry.
+	Tee func(Entry)
 
 	mu      sync.Mutex
 	entries []Entry
 }
 
-// Add appends an entry. Multi-line text is kept as one entry.
+// Add appends an entry, formatting it as [fmt.Sprintf] does (so "%%" is a
+// percent sign even without args). Multi-line text is kept as one entry.
 func (t *Transcript) Add(kind EntryKind, format string, args ...any) {
 	if t == nil {
 		return
@@ -63,13 +67,14 @@ func (t *Transcript) Add(kind EntryKind, format string, args ...any) {
 	if t.Now != nil {
 		now = t.Now
 	}
-	text := format
-	if len(args) > 0 {
-		text = fmt.Sprintf(format, args...)
-	}
+	text := fmt.Sprintf(format, args...)
+	e := Entry{Time: now(), Kind: kind, Text: text}
 	t.mu.Lock()
-	t.entries = append(t.entries, Entry{Time: now(), Kind: kind, Text: text})
+	t.entries = append(t.entries, e)
 	t.mu.Unlock()
+	if t.Tee != nil {
+		t.Tee(e)
+	}
 }
 
 // Entries returns a copy of the entries so far.

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ftpsim/ftpsim/sim"
+)
+
+// userList collects repeated --user flags.
+type userList []sim.User
+
+func (u *userList) String() string {
+	names := make([]string, len(*u))
+	for i, x := range *u {
+		names[i] = x.Name
+	}
+	return strings.Join(names, ",")
+}
+
+func (u *userList) Set(s string) error {
+	usr, err := sim.ParseUser(s)
+	if err != nil {
+		return err
+	}
+	*u = append(*u, usr)
+	return nil
+}
+
+// serveConfig is what the serve flags describe.
+type serveConfig struct {
+	addr, implicitAddr    string
+	users                 userList
+	tls, dataTLS, reuse   string
+	pasvPorts, pasvAddr   string
+	root, caOut           string
+	anonymous, lenientEOF bool
+	quiet                 bool
+	idle, dataTimeout     time.Duration
+}
+
+func serveFlags(stdout io.Writer) (*flag.FlagSet, *serveConfig) {
+	c := &serveConfig{}
+	fs := newFlagSet("serve", "[flags]", `Runs an in-process ftpsim server until interrupted (SIGINT/SIGTERM), printing
+its endpoints and every session's commands and replies. Point curl, lftp,
+FileZilla or your own client at it:
+
+  ftpsim serve --ca-out /tmp/ftpsim-ca.pem
+  curl --ssl-reqd --cacert /tmp/ftpsim-ca.pem -u ftpsim:ftpsim ftp://127.0.0.1:2121/
+
+The certificate covers localhost, 127.0.0.1 and ::1. Without --user the only
+account is ftpsim:ftpsim. Without --root files live in memory and vanish on exit.`, stdout)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:2121", "explicit-FTPS (and plain FTP) control listener `HOST:PORT`")
+	fs.StringVar(&c.implicitAddr, "implicit-addr", "", "implicit-FTPS listener `HOST:PORT` (off unless given; 990 is the standard port)")
+	fs.Var(&c.users, "user", "account `NAME:PASSWORD` (repeatable; append :ro for read-only; default ftpsim:ftpsim)")
+	fs.StringVar(&c.tls, "tls", "optional", "control-channel TLS: `required|optional|off` (required: USER before AUTH TLS gets 530)")
+	fs.StringVar(&c.dataTLS, "data-tls", "", "data-channel TLS: `required|optional|off` (required: PROT P enforced, 521 otherwise; default: same as --tls)")
+	fs.StringVar(&c.reuse, "reuse", "same", "TLS session reuse on data connections: `off|any|same` (same: must resume this control connection's session, like vsftpd, ProFTPD and FileZilla Server)")
+	fs.StringVar(&c.pasvPorts, "pasv-ports", "", "passive port range `LOW-HIGH` (default: any free port)")
+	fs.StringVar(&c.pasvAddr, "pasv-addr", "", "`IP` to advertise in 227 replies, as a NAT'd server would (default: the control connection's local address)")
+	fs.StringVar(&c.root, "root", "", "serve this `DIR` (confined with os.Root; default: in memory)")
+	fs.StringVar(&c.caOut, "ca-out", "", "write the CA certificate that signed the server certificate to `FILE` (PEM), for curl --cacert, lftp ssl:ca-file, Python cafile=")
+	fs.BoolVar(&c.anonymous, "anonymous", false, "allow anonymous read-only login (user anonymous or ftp)")
+	fs.BoolVar(&c.lenientEOF, "lenient-tls-eof", false, "accept protected uploads that end without TLS close_notify (vsftpd's default); default: 426 and discard")
+	fs.DurationVar(&c.idle, "idle-timeout", 5*time.Minute, "close control connections idle this long")
+	fs.DurationVar(&c.dataTimeout, "data-timeout", 30*time.Second, "bound on waiting for and stalling on data connections")
+	fs.BoolVar(&c.quiet, "quiet", false, "do not print session transcripts")
+	return fs, c
+}
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	fs, c := serveFlags(stdout)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	srv, cleanup, err := c.server(stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if err := srv.Listen(); err != nil {
+		return err
+	}
+	defer srv.Close()
+	if c.caOut != "" {
+		if err := srv.PKI.CA.WriteCertFile(c.caOut); err != nil {
+			return fmt.Errorf("--ca-out: %w", err)
+		}
+	}
+	c.printBanner(stdout, srv)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "ftpsim serve: stopping")
+	return nil
+}
+
+// server builds the sim.Server the flags describe; cleanup releases --root.
+func (c *serveConfig) server(stdout, stderr io.Writer) (*sim.Server, func(), error) {
+	srv := sim.NewUnstartedServer()
+	cleanup := func() {}
+	var err error
+	if srv.ControlTLS, err = sim.ParseTLSPolicy(c.tls); err != nil {
+		return nil, cleanup, err
+	}
+	srv.DataTLS = srv.ControlTLS
+	if c.dataTLS != "" {
+		if srv.DataTLS, err = sim.ParseTLSPolicy(c.dataTLS); err != nil {
+			return nil, cleanup, err
+		}
+	}
+	if srv.Reuse, err = sim.ParseReusePolicy(c.reuse); err != nil {
+		return nil, cleanup, err
+	}
+	if c.pasvPorts != "" {
+		if srv.PassivePorts, err = sim.ParsePortRange(c.pasvPorts); err != nil {
+			return nil, cleanup, err
+		}
+	}
+	if c.pasvAddr != "" {
+		if srv.PassiveAddr, err = netip.ParseAddr(c.pasvAddr); err != nil {
+			return nil, cleanup, fmt.Errorf("--pasv-addr %q: not an IP address", c.pasvAddr)
+		}
+		warnNonLoopback(stderr, "--pasv-addr", srv.PassiveAddr)
+	}
+	if srv.Listener, err = listenFlag("--addr", c.addr, stderr); err != nil {
+		return nil, cleanup, err
+	}
+	if c.implicitAddr != "" {
+		if srv.ImplicitListener, err = listenFlag("--implicit-addr", c.implicitAddr, stderr); err != nil {
+			srv.Listener.Close()
+			return nil, cleanup, err
+		}
+	}
+	if c.root != "" {
+		d, err := sim.NewDirFS(c.root)
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("--root: %w", err)
+		}
+		srv.FS, cleanup = d, func() { d.Close() }
+	}
+	srv.Users, srv.Anonymous, srv.LenientTLSEOF = c.users, c.anonymous, c.lenientEOF
+	srv.IdleTimeout, srv.DataTimeout = c.idle, c.dataTimeout
+	srv.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if !c.quiet {
+		var mu sync.Mutex
+		srv.OnTranscript = func(sess *sim.Session, e sim.TranscriptEntry) {
+			mu.Lock()
+			defer mu.Unlock()
+			text := strings.ReplaceAll(e.Text, "\n", "\n"+strings.Repeat(" ", len(sess.ID)+15))
+			fmt.Fprintf(stdout, "%s %s %s %s\n", e.Time.Format("15:04:05.000"), sess.ID, e.Kind, text)
+		}
+	}
+	return srv, cleanup, nil
+}
+
+func listenFlag(flagName, addr string, stderr io.Writer) (net.Listener, error) {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: want IP:PORT, e.g. 127.0.0.1:2121", flagName, addr)
+	}
+	warnNonLoopback(stderr, flagName, ap.Addr())
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("%s %s: address in use; pick another port with %s", flagName, addr, flagName)
+		}
+		return nil, fmt.Errorf("%s: %w", flagName, err)
+	}
+	return ln, nil
+}
+
+func warnNonLoopback(stderr io.Writer, flagName string, a netip.Addr) {
+	if !a.Unmap().IsLoopback() {
+		fmt.Fprintf(stderr, "ftpsim serve: warning: %s %s is not a loopback address; clients on other hosts can reach or will dial it\n", flagName, a)
+	}
+}
+
+func (c *serveConfig) printBanner(w io.Writer, srv *sim.Server) {
+	fmt.Fprintln(w, "ftpsim serve: listening")
+	fmt.Fprintf(w, "  explicit FTPS / plain FTP  ftp://%s\n", srv.Addr)
+	if srv.ImplicitAddr != "" {
+		fmt.Fprintf(w, "  implicit FTPS              ftps://%s\n", srv.ImplicitAddr)
+	}
+	users := c.users.String()
+	if users == "" {
+		users = sim.DefaultUser + " (password " + sim.DefaultPassword + ")"
+	}
+	fmt.Fprintf(w, "  users                      %s\n", users)
+	fmt.Fprintf(w, "  TLS                        control %s, data %s, session reuse %s\n", srv.ControlTLS, srv.DataTLS, srv.Reuse)
+	fmt.Fprintf(w, "  passive ports              %s\n", srv.PassivePorts)
+	if srv.PassiveAddr.IsValid() {
+		fmt.Fprintf(w, "  advertised passive address %s\n", srv.PassiveAddr)
+	}
+	storage := "in memory"
+	if c.root != "" {
+		storage = c.root
+	}
+	fmt.Fprintf(w, "  storage                    %s\n", storage)
+	ca := c.caOut
+	if ca == "" {
+		ca = "ca.pem"
+		fmt.Fprintln(w, "  CA certificate             not written (use --ca-out FILE)")
+	} else {
+		fmt.Fprintf(w, "  CA certificate             %s\n", c.caOut)
+	}
+	fmt.Fprintf(w, "try: curl --ssl-reqd --cacert %s -u USER:PASSWORD ftp://%s/\n", ca, srv.Addr)
+	fmt.Fprintln(w, "stop with Ctrl-C")
+}

@@ -1,0 +1,157 @@
+package archtest
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/ftpsim/ftpsim"
+
+// allowed lists, per package prefix (relative to the module), which of the
+// module's packages it may import. The import graph, transitive imports
+// included, must stay inside it:
+//
+//	internal/                    <- stdlib only
+//	faults                       <- internal
+//	sim, clientsim               <- faults, internal (never each other)
+//	docker                       <- internal, testcontainers-go
+//	scenarios                    <- sim, clientsim, faults, internal, docker
+//	suites                       <- everything; nothing imports suites
+//	cmd/ftpsim                   <- scenarios and below
+var allowed = []struct {
+	pkg     string
+	imports []string
+}{
+	{"internal/", []string{"internal/"}},
+	{"faults", []string{"internal/"}},
+	{"sim", []string{"faults", "internal/"}},
+	{"clientsim", []string{"faults", "internal/"}},
+	{"docker", []string{"internal/"}},
+	{"scenarios", []string{"sim", "clientsim", "faults", "docker", "internal/"}},
+	{"suites", []string{"scenarios", "sim", "clientsim", "faults", "docker", "internal/", "suites"}},
+	{"cmd/", []string{"scenarios", "sim", "clientsim", "faults", "docker", "internal/"}},
+}
+
+// testFrameworks may only be imported by suites (and by tests).
+var testFrameworks = []string{"github.com/onsi/ginkgo", "github.com/onsi/gomega", "testing"}
+
+type pkgInfo struct {
+	ImportPath string
+	Deps       []string
+	Standard   bool
+}
+
+func listPackages(t *testing.T) []pkgInfo {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps=false", "-json", module+"/...")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	var pkgs []pkgInfo
+	for {
+		var p pkgInfo
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("decode go list output: %v", err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) == 0 {
+		t.Fatal("go list found no packages")
+	}
+	return pkgs
+}
+
+func rel(path string) (string, bool) {
+	if path == module {
+		return "", true
+	}
+	r, ok := strings.CutPrefix(path, module+"/")
+	return r, ok
+}
+
+func matches(pkg, prefix string) bool {
+	if strings.HasSuffix(prefix, "/") {
+		return strings.HasPrefix(pkg+"/", prefix)
+	}
+	return pkg == prefix || strings.HasPrefix(pkg, prefix+"/")
+}
+
+func rulesFor(pkg string) ([]string, bool) {
+	for _, a := range allowed {
+		if matches(pkg, a.pkg) {
+			return a.imports, true
+		}
+	}
+	return nil, false
+}
+
+func TestImportDAG(t *testing.T) {
+	for _, p := range listPackages(t) {
+		me, _ := rel(p.ImportPath)
+		rules, ok := rulesFor(me)
+		if !ok {
+			t.Errorf("%s: no layering rule; add it to allowed in %s", me, "internal/archtest/dag_test.go")
+			continue
+		}
+		for _, dep := range p.Deps {
+			if d, ok := rel(dep); ok {
+				if !containsMatch(rules, d) {
+					t.Errorf("%s imports %s (directly or not); STYLE.md's DAG forbids it", me, d)
+				}
+				continue
+			}
+			for _, fw := range testFrameworks {
+				if (dep == fw || strings.HasPrefix(dep, fw+"/")) && !matches(me, "suites") {
+					t.Errorf("%s imports test framework %s; only suites may", me, dep)
+				}
+			}
+			if matches(me, "internal/") && strings.Contains(strings.SplitN(dep, "/", 2)[0], ".") {
+				t.Errorf("%s imports third-party %s; internal/ is stdlib only", me, dep)
+			}
+		}
+	}
+}
+
+func containsMatch(prefixes []string, pkg string) bool {
+	for _, p := range prefixes {
+		if matches(pkg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestRulesCatchViolations checks the checker itself on made-up imports.
+func TestRulesCatchViolations(t *testing.T) {
+	cases := []struct {
+		pkg, dep string
+		ok       bool
+	}{
+		{"sim", "clientsim", false},
+		{"clientsim", "sim", false},
+		{"sim", "internal/ftp", true},
+		{"internal/ftp", "sim", false},
+		{"internal/pki", "internal/ftp", true},
+		{"scenarios", "suites", false},
+		{"cmd/ftpsim", "suites", false},
+		{"cmd/ftpsim", "scenarios", true},
+		{"faults", "sim", false},
+		{"suites", "sim", true},
+	}
+	for _, c := range cases {
+		rules, ok := rulesFor(c.pkg)
+		if !ok {
+			t.Fatalf("no rule for %s", c.pkg)
+		}
+		if got := containsMatch(rules, c.dep); got != c.ok {
+			t.Errorf("%s -> %s: allowed=%v, want %v", c.pkg, c.dep, got, c.ok)
+		}
+	}
+}
