@@ -85,23 +85,33 @@ func FormatEPSV(port uint16) string {
 
 // ParseEPSV extracts the port from the text of a 229 reply. The delimiter is
 // whatever character follows "(" (RFC 2428 allows any of ASCII 33-126);
-// the network and address fields must be empty.
+// the network and address fields must be empty. The first "(" that opens a
+// well-formed (|||port|) counts, so parentheses elsewhere in the text, before
+// or after it, do not matter.
 func ParseEPSV(text string) (uint16, error) {
-	open := strings.IndexByte(text, '(')
-	end := strings.LastIndexByte(text, ')')
-	if open < 0 || end < open+2 {
-		return 0, fmt.Errorf("%w: no (|||port|) in %q", ErrBadAddress, text)
+	for rest := text; ; {
+		open := strings.IndexByte(rest, '(')
+		if open < 0 {
+			return 0, fmt.Errorf("%w: no (|||port|) in %q", ErrBadAddress, text)
+		}
+		rest = rest[open+1:]
+		if port, ok := epsvPort(rest); ok {
+			return parsePort(port, text)
+		}
 	}
-	inner := text[open+1 : end]
-	d := inner[:1]
-	if d[0] < 33 || d[0] > 126 {
-		return 0, fmt.Errorf("%w: bad delimiter in %q", ErrBadAddress, text)
+}
+
+// epsvPort returns the port field of s, which follows an opening
+// parenthesis and must read "dddport)" for a delimiter d in ASCII 33-126.
+func epsvPort(s string) (string, bool) {
+	if len(s) < 3 || s[0] < 33 || s[0] > 126 || s[1] != s[0] || s[2] != s[0] {
+		return "", false
 	}
-	fields := strings.Split(inner, d)
-	if len(fields) != 5 || fields[0] != "" || fields[1] != "" || fields[2] != "" || fields[4] != "" {
-		return 0, fmt.Errorf("%w: %q is not (|||port|)", ErrBadAddress, text)
+	port, after, ok := strings.Cut(s[3:], s[:1])
+	if !ok || !strings.HasPrefix(after, ")") {
+		return "", false
 	}
-	return parsePort(fields[3], text)
+	return port, true
 }
 
 // FormatPORT returns the argument of a PORT command for ap.
@@ -125,8 +135,10 @@ func FormatEPRT(ap netip.AddrPort) string {
 }
 
 // ParseEPRT parses the argument of an EPRT command. The network protocol
-// must be 1 (IPv4) or 2 (IPv6) and agree with the address; anything else is
-// [ErrBadAddress] (a server answers 522 for an unknown protocol, 501 for the rest).
+// must be 1 (IPv4) or 2 (IPv6) and agree with the address; an IPv4-mapped
+// address must be sent as protocol 1 in its IPv4 form, as [FormatEPRT] does.
+// Anything else is [ErrBadAddress]; a protocol number other than 1 or 2 also
+// matches [ErrUnknownNetwork] (a server answers 522 for that, 501 for the rest).
 func ParseEPRT(arg string) (netip.AddrPort, error) {
 	arg = strings.TrimSpace(arg)
 	if len(arg) < 2 || arg[0] < 33 || arg[0] > 126 {
@@ -136,21 +148,24 @@ func ParseEPRT(arg string) (netip.AddrPort, error) {
 	if len(fields) != 5 || fields[0] != "" || fields[4] != "" {
 		return netip.AddrPort{}, fmt.Errorf("%w: %q is not |af|addr|port|", ErrBadAddress, arg)
 	}
+	// The protocol decides the address syntax, so an unknown one is
+	// reported before the address is looked at.
+	switch af := fields[1]; {
+	case af == "1" || af == "2":
+	case af != "" && strings.Trim(af, "0123456789") == "":
+		return netip.AddrPort{}, fmt.Errorf("%w: %q: %w", ErrBadAddress, arg, ErrUnknownNetwork)
+	default:
+		return netip.AddrPort{}, fmt.Errorf("%w: %q: bad network protocol %q", ErrBadAddress, arg, af)
+	}
 	addr, err := netip.ParseAddr(fields[2])
 	if err != nil || addr.Zone() != "" {
 		return netip.AddrPort{}, fmt.Errorf("%w: %q: bad address", ErrBadAddress, arg)
 	}
-	switch fields[1] {
-	case "1":
-		if !addr.Is4() {
-			return netip.AddrPort{}, fmt.Errorf("%w: %q: protocol 1 needs IPv4", ErrBadAddress, arg)
-		}
-	case "2":
-		if !addr.Is6() || addr.Is4In6() {
-			return netip.AddrPort{}, fmt.Errorf("%w: %q: protocol 2 needs IPv6", ErrBadAddress, arg)
-		}
-	default:
-		return netip.AddrPort{}, fmt.Errorf("%w: %q: %w", ErrBadAddress, arg, ErrUnknownNetwork)
+	if fields[1] == "1" && !addr.Is4() {
+		return netip.AddrPort{}, fmt.Errorf("%w: %q: protocol 1 needs IPv4", ErrBadAddress, arg)
+	}
+	if fields[1] == "2" && (!addr.Is6() || addr.Is4In6()) {
+		return netip.AddrPort{}, fmt.Errorf("%w: %q: protocol 2 needs IPv6 (not IPv4-mapped)", ErrBadAddress, arg)
 	}
 	port, err := parsePort(fields[3], arg)
 	if err != nil {

@@ -25,21 +25,24 @@ func (c Command) String() string {
 }
 
 // Redacted renders the command for logs and transcripts with the password
-// of PASS replaced, so transcripts can be shared.
+// of PASS replaced, so transcripts can be shared. The verb is matched without
+// regard to case, so a hand-built Command{Verb: "pass"} is redacted too.
 func (c Command) Redacted() string {
-	if c.Verb == "PASS" && c.Arg != "" {
-		return "PASS ****"
+	if strings.EqualFold(c.Verb, "PASS") && c.Arg != "" {
+		return c.Verb + " ****"
 	}
 	return c.String()
 }
 
-// ParseCommand parses one command line (without CRLF). The verb is the text
-// up to the first space, upper-cased; it must be 1 to 8 printable ASCII
-// letters (RFC 959 allows 3 or 4; extensions use up to 4, TLS-C has a dash).
-// Telnet IAC sequences that some clients put before ABOR are stripped.
+// ParseCommand parses one command line (a trailing CR or LF is ignored). The
+// verb is the text up to the first space, upper-cased; it must be 1 to 8
+// ASCII letters or dashes (RFC 959 allows 3 or 4; extensions use up to 4,
+// TLS-C has a dash). Telnet IAC sequences that some clients put before ABOR
+// are stripped, IAC IAC becomes the data byte 0xFF, and control bytes other
+// than tab are dropped; every other byte of the argument, UTF-8 included,
+// is kept.
 func ParseCommand(line string) (Command, error) {
-	line = stripTelnet(line)
-	line = strings.TrimRight(line, "\r\n")
+	line = stripTelnet(line) // also drops the CR and LF of a terminator
 	if strings.TrimSpace(line) == "" {
 		return Command{}, ErrEmptyCommand
 	}
@@ -56,23 +59,39 @@ func ParseCommand(line string) (Command, error) {
 	return Command{Verb: strings.ToUpper(verb), Arg: arg}, nil
 }
 
-// stripTelnet removes Telnet IAC command pairs (IP, DM, ...) and control
-// bytes other than tab. Bytes of UTF-8 file names are kept.
+// Telnet bytes that matter on a control connection (RFC 854).
+const (
+	telnetIAC  = 0xFF // interpret as command
+	telnetWILL = 0xFB // WILL, WONT, DO and DONT (0xFB-0xFE) take an option byte
+)
+
+// stripTelnet removes Telnet IAC command sequences (IP, DM, ... and option
+// negotiation), turns IAC IAC into a 0xFF data byte, and drops control bytes
+// other than tab. Bytes of UTF-8 file names are kept.
 func stripTelnet(s string) string {
-	if !strings.ContainsRune(s, 0xFF) && (len(s) == 0 || s[0] >= 0x20) {
+	clean := true
+	for i := 0; i < len(s) && clean; i++ {
+		clean = s[i] != telnetIAC && (s[i] >= 0x20 || s[i] == '\t')
+	}
+	if clean {
 		return s
 	}
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c == 0xFF && i+1 < len(s) {
+		switch {
+		case c == telnetIAC && i+1 < len(s) && s[i+1] == telnetIAC:
+			b = append(b, telnetIAC)
 			i++
-			continue
+		case c == telnetIAC && i+1 < len(s) && s[i+1] >= telnetWILL:
+			i += 2 // IAC WILL/WONT/DO/DONT option
+		case c == telnetIAC:
+			i++ // IAC and its command byte; a lone trailing IAC is dropped
+		case c < 0x20 && c != '\t':
+			// a control byte: dropped
+		default:
+			b = append(b, c)
 		}
-		if c < 0x20 && c != '\t' {
-			continue
-		}
-		b = append(b, c)
 	}
 	return string(b)
 }

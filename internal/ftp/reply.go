@@ -45,9 +45,11 @@ func (r Reply) String() string {
 }
 
 // Err returns the reply as a [*textproto.Error] (the standard library's type
-// for a protocol-level error reply), or nil when the code is positive.
+// for a protocol-level error reply) when its code is a negative completion
+// (4yz or 5yz), and nil otherwise: positive replies, and the protected 6yz
+// replies of RFC 2228, whose meaning is in the reply they wrap.
 func (r Reply) Err() error {
-	if Positive(r.Code) {
+	if c := Class(r.Code); c != 4 && c != 5 {
 		return nil
 	}
 	return &textproto.Error{Code: r.Code, Msg: r.Message()}
@@ -55,7 +57,8 @@ func (r Reply) Err() error {
 
 // WriteReply writes a reply in RFC 959 form: "code text" for one line, or
 // "code-first", middle lines indented by one space, "code last" for several.
-// An empty text list writes the code alone.
+// An empty text list writes the code and a space ("200 "). Text containing
+// "\n" or "\r\n" is split into lines.
 func WriteReply(w io.Writer, code int, lines ...string) error {
 	var b strings.Builder
 	writeReply(&b, code, splitLines(lines), "\r\n")
@@ -92,33 +95,45 @@ func writeReply(b *strings.Builder, code int, lines []string, eol string) {
 // ReadLine reads one CRLF- or LF-terminated line of at most max bytes
 // (0 means [MaxLine]) and returns it without the terminator. A longer line
 // is consumed to its end and reported as [ErrLineTooLong], so the stream
-// stays in sync and the caller can answer and keep serving.
+// stays in sync and the caller can answer and keep serving. At most max+2
+// bytes are held at a time. End of input before the first byte is [io.EOF];
+// end of input inside a line, before its LF, is [io.ErrUnexpectedEOF].
 func ReadLine(r *bufio.Reader, max int) (string, error) {
 	if max <= 0 {
 		max = MaxLine
 	}
 	var buf []byte
-	tooLong := false
+	seen, tooLong := false, false
 	for {
-		chunk, isPrefix, err := r.ReadLine()
-		if err != nil {
-			if errors.Is(err, io.EOF) && (len(buf) > 0 || tooLong) {
-				err = io.ErrUnexpectedEOF
-			}
-			return "", err
-		}
+		chunk, err := r.ReadSlice('\n')
+		seen = seen || len(chunk) > 0
 		if !tooLong {
-			if len(buf)+len(chunk) > max {
+			// Keep room for max bytes and a CRLF; more cannot fit.
+			if len(buf)+len(chunk) > max+2 {
 				tooLong, buf = true, nil
 			} else {
 				buf = append(buf, chunk...)
 			}
 		}
-		if !isPrefix {
+		if err == nil {
 			break
 		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if errors.Is(err, io.EOF) && seen {
+			return "", io.ErrUnexpectedEOF
+		}
+		return "", err
 	}
 	if tooLong {
+		return "", ErrLineTooLong
+	}
+	buf = buf[:len(buf)-1] // the LF
+	if n := len(buf); n > 0 && buf[n-1] == '\r' {
+		buf = buf[:n-1]
+	}
+	if len(buf) > max {
 		return "", ErrLineTooLong
 	}
 	return string(buf), nil

@@ -47,7 +47,8 @@ type Entry struct {
 // seen by one side: commands, replies, TLS and data-connection events.
 // The zero value is ready to use and timestamps with [time.Now].
 type Transcript struct {
-	// Now stamps entries; nil means time.Now.
+	// Now stamps entries; nil means time.Now. It is called with the
+	// transcript locked, so it must not call back into the transcript.
 	Now func() time.Time
 	// Tee, if set, is called with every entry as it is added (for live
 	// logs). It runs on the goroutine that adds the entry.
@@ -67,9 +68,9 @@ func (t *Transcript) Add(kind EntryKind, format string, args ...any) {
 	if t.Now != nil {
 		now = t.Now
 	}
-	text := fmt.Sprintf(format, args...)
-	e := Entry{Time: now(), Kind: kind, Text: text}
+	e := Entry{Kind: kind, Text: fmt.Sprintf(format, args...)}
 	t.mu.Lock()
+	e.Time = now() // stamped under the lock, so entry order and time order agree
 	t.entries = append(t.entries, e)
 	t.mu.Unlock()
 	if t.Tee != nil {
