@@ -1,0 +1,145 @@
+package clientsim
+
+import (
+	"crypto/tls"
+	"fmt"
+)
+
+type reuseKind int
+
+const (
+	reusePerConnection reuseKind = iota
+	reuseNone
+	reuseShared
+)
+
+// SessionReuse says whether and how data connections resume a TLS session.
+// Use [ReuseNone], [ReusePerConnection] or [ReuseShared]; the zero value is
+// [ReusePerConnection].
+type SessionReuse struct {
+	kind  reuseKind
+	cache tls.ClientSessionCache
+}
+
+var (
+	// ReuseNone disables the client session cache: every data connection
+	// does a full handshake, like Python's stock ftplib. Servers that require
+	// reuse (vsftpd require_ssl_reuse, ProFTPD, FileZilla Server) refuse the
+	// data connection (S01).
+	ReuseNone = SessionReuse{kind: reuseNone}
+
+	// ReusePerConnection (the default) gives each control connection its own
+	// fresh tls.NewLRUClientSessionCache. Only the control connection stores
+	// sessions in it; data connections offer the control connection's latest
+	// session under the same key and never store (tickets the server sends
+	// on a data connection are dropped, and a failed resumption does not
+	// evict the control session), so every data connection resumes the
+	// control session, as FileZilla and curl do.
+	ReusePerConnection = SessionReuse{kind: reusePerConnection}
+)
+
+// ReuseShared uses cache for control and data connections and keys it
+// exactly like crypto/tls does by default (clientSessionCacheKey): by the
+// configured ServerName ([WithServerName] or the base config's), else by
+// the connection's remote address "ip:port". Data connections store what
+// they receive, as with a stock tls.Config. Consequences, on purpose:
+//   - dialing an IP without a configured ServerName keys the control
+//     session by "ip:21" and looks the data session up by "ip:5xxxx", so it
+//     misses and the data connection does a full handshake (S02);
+//   - one cache shared by several control connections to the same server
+//     name hands one session's ticket to another session's data connection
+//     (S03).
+//
+// The name used for verification and SNI is unaffected: it is still the
+// configured name or the host of the dialed address.
+func ReuseShared(cache tls.ClientSessionCache) SessionReuse {
+	return SessionReuse{kind: reuseShared, cache: cache}
+}
+
+// String names the mode for test tables and reports.
+func (r SessionReuse) String() string {
+	switch r.kind {
+	case reuseNone:
+		return "ReuseNone"
+	case reuseShared:
+		return "ReuseShared"
+	}
+	return "ReusePerConnection"
+}
+
+// PassiveMode says which passive command opens data connections.
+type PassiveMode int
+
+const (
+	// EPSVFirst sends EPSV (RFC 2428) and, if the server answers 5xx, PASV,
+	// remembering for the rest of the session that EPSV failed. Default.
+	EPSVFirst PassiveMode = iota
+	// PASVOnly sends only PASV (RFC 959).
+	PASVOnly
+)
+
+// String names the mode.
+func (m PassiveMode) String() string {
+	switch m {
+	case EPSVFirst:
+		return "EPSVFirst"
+	case PASVOnly:
+		return "PASVOnly"
+	}
+	return fmt.Sprintf("PassiveMode(%d)", int(m))
+}
+
+// ActiveMode says which command announces an active-mode listener.
+type ActiveMode int
+
+const (
+	// PORT announces an IPv4 listener (RFC 959).
+	PORT ActiveMode = iota + 1
+	// EPRT announces an IPv4 or IPv6 listener (RFC 2428).
+	EPRT
+)
+
+// String names the mode.
+func (m ActiveMode) String() string {
+	switch m {
+	case PORT:
+		return "PORT"
+	case EPRT:
+		return "EPRT"
+	}
+	return fmt.Sprintf("ActiveMode(%d)", int(m))
+}
+
+// PASVAddressPolicy says what the client does with the IP address in a 227
+// reply. EPSV replies carry no address: the client always uses the control
+// connection's remote IP for them.
+type PASVAddressPolicy int
+
+const (
+	// SkipLikeCurl ignores the 227 IP and dials the control connection's
+	// remote IP with the 227 port, like curl since 7.74 (CVE-2020-8284).
+	// Default.
+	SkipLikeCurl PASVAddressPolicy = iota
+	// Trust dials the 227 address as given, like Python's ftplib with
+	// trust_server_pasv_ipv4_address.
+	Trust
+	// FixBogusLikeLftp dials the 227 address unless it looks bogus, in which
+	// case it uses the control connection's remote IP (lftp, jlaffaye/ftp's
+	// isBogusDataIP): the 227 IP is multicast or unspecified, or it is
+	// private while the control IP is not (or the reverse), or loopback
+	// while the control IP is not (or the reverse).
+	FixBogusLikeLftp
+)
+
+// String names the policy.
+func (p PASVAddressPolicy) String() string {
+	switch p {
+	case SkipLikeCurl:
+		return "SkipLikeCurl"
+	case Trust:
+		return "Trust"
+	case FixBogusLikeLftp:
+		return "FixBogusLikeLftp"
+	}
+	return fmt.Sprintf("PASVAddressPolicy(%d)", int(p))
+}

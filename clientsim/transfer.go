@@ -1,0 +1,276 @@
+package clientsim
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+
+	"github.com/ftpsim/ftpsim/internal/ftp"
+)
+
+// xfer describes one transfer command.
+type xfer struct {
+	cmd    ftp.Command
+	offset int64     // REST offset; 0 sends no REST
+	src    io.Reader // set for uploads
+	dst    io.Writer // set for downloads
+}
+
+// xferResult is what a transfer saw on the control connection.
+type xferResult struct {
+	n      int64
+	prelim ftp.Reply
+	final  ftp.Reply
+}
+
+// transfer runs one data-connection command: open the data path, REST,
+// the command, its 1xx, connect or accept, handshake (as TLS client, also in
+// active mode: RFC 4217 7), stream, close, final reply.
+func (c *Conn) transfer(ctx context.Context, s xfer) (xferResult, error) {
+	var res xferResult
+	op := s.cmd.Redacted()
+	end, err := c.begin()
+	if err != nil {
+		return res, &Error{Phase: PhaseTransfer, Op: op, Err: err}
+	}
+	defer end()
+	x := c.startTransfer()
+	defer c.finishTransfer(ctx, x)
+
+	d, err := c.openData(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer d.Close()
+	if !x.add(d) {
+		return res, &Error{Phase: PhaseTransfer, Op: op, Err: c.stopReason()}
+	}
+	if s.offset > 0 {
+		rest := ftp.Command{Verb: "REST", Arg: strconv.FormatInt(s.offset, 10)}
+		if _, err := c.do(ctx, PhaseTransfer, rest, ftp.CodePendingFurther); err != nil {
+			return res, err
+		}
+	}
+	if x.wasAborted() {
+		return res, &Error{Phase: PhaseTransfer, Op: op, Err: ErrAborted}
+	}
+	res.prelim, err = c.roundTrip(ctx, s.cmd)
+	if err != nil {
+		return res, &Error{Phase: PhaseTransfer, Op: op, Err: err}
+	}
+	if ftp.Class(res.prelim.Code) != 1 {
+		return res, &Error{Phase: prelimPhase(res.prelim.Code), Op: op, Err: replyCause(res.prelim)}
+	}
+	c.markRunning(ctx, x)
+	n, phase, streamErr := c.runData(ctx, x, d, s)
+	res.n = n
+	res.final, err = c.readReply(ctx)
+	return res, c.verdict(op, x, phase, streamErr, res.final, err)
+}
+
+// prelimPhase classifies a negative answer to the transfer command itself.
+func prelimPhase(code int) Phase {
+	switch code {
+	case ftp.CodeCantOpenData:
+		return PhaseDataConnect
+	case ftp.CodeProtNotAllowed, ftp.CodeTLSNegotiation:
+		return PhaseDataTLS
+	}
+	return PhaseTransfer
+}
+
+// runData connects (or accepts), secures and streams one data connection.
+// It returns the bytes moved and, on failure, the phase it failed in.
+func (c *Conn) runData(ctx context.Context, x *activeTransfer, d *dataPath, s xfer) (int64, Phase, error) {
+	raw := d.conn
+	if raw == nil {
+		conn, err := c.accept(ctx, d)
+		if err != nil {
+			return 0, PhaseDataConnect, err
+		}
+		raw = conn
+		if !x.add(raw) {
+			raw.Close()
+			return 0, PhaseTransfer, c.stopReason()
+		}
+		defer raw.Close()
+	}
+	obs := &eofConn{Conn: raw}
+	var data net.Conn = obs
+	var tc *tls.Conn
+	if c.dataProt == 'P' {
+		var err error
+		if tc, err = c.handshake(ctx, "data", obs); err != nil {
+			raw.Close()
+			return 0, PhaseDataTLS, err
+		}
+		data = tc
+	}
+	w := watchConn(ctx, raw, true, true)
+	defer w.stop()
+	if s.src != nil {
+		n, err := c.upload(w, data, tc, obs, s.src)
+		return n, PhaseTransfer, err
+	}
+	n, err := c.download(w, data, tc != nil, obs, s.dst)
+	return n, PhaseTransfer, err
+}
+
+// download copies the data connection into dst and decides how it ended:
+// with close_notify (complete), or with a bare TCP close (truncated).
+func (c *Conn) download(w *watch, data net.Conn, secure bool, obs *eofConn, dst io.Writer) (int64, error) {
+	defer data.Close() // on TLS this answers the server's close_notify with ours
+	buf := make([]byte, 32<<10)
+	var n int64
+	for {
+		if err := w.arm(c.t.Data); err != nil {
+			return n, err
+		}
+		nr, rerr := data.Read(buf)
+		if nr > 0 {
+			nw, werr := dst.Write(buf[:nr])
+			n += int64(nw)
+			if werr == nil && nw < nr {
+				werr = io.ErrShortWrite
+			}
+			if werr != nil {
+				return n, fmt.Errorf("write local: %w", werr)
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			if secure && errors.Is(rerr, io.ErrUnexpectedEOF) {
+				c.note(ftp.EntryData, "data stream cut inside a TLS record after %d bytes", n)
+				return n, fmt.Errorf("%w after %d bytes: %w", ErrTruncated, n, rerr)
+			}
+			return n, withContext(w.ctx, rerr)
+		}
+	}
+	if !secure {
+		c.note(ftp.EntryData, "data stream ended after %d bytes (clear, end of stream is TCP close)", n)
+		return n, nil
+	}
+	if obs.transportEOF() {
+		c.note(ftp.EntryData, "data stream ended after %d bytes without close_notify", n)
+		if c.cfg.lenientEOF {
+			return n, nil
+		}
+		return n, fmt.Errorf("%w after %d bytes", ErrTruncated, n)
+	}
+	c.note(ftp.EntryData, "data stream ended after %d bytes with close_notify", n)
+	return n, nil
+}
+
+// upload copies src to the data connection, then ends it properly.
+func (c *Conn) upload(w *watch, data net.Conn, tc *tls.Conn, obs *eofConn, src io.Reader) (int64, error) {
+	buf := make([]byte, 32<<10)
+	var n int64
+	for {
+		nr, rerr := src.Read(buf)
+		if nr > 0 {
+			if err := w.arm(c.t.Data); err != nil {
+				obs.Conn.Close()
+				return n, err
+			}
+			nw, werr := data.Write(buf[:nr])
+			n += int64(nw)
+			if werr != nil {
+				obs.Conn.Close()
+				return n, withContext(w.ctx, werr)
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			// Close TCP without close_notify: a strict server must not
+			// take the partial file for a complete one.
+			obs.Conn.Close()
+			c.note(ftp.EntryData, "upload source failed after %d bytes; data closed without close_notify", n)
+			return n, fmt.Errorf("read local: %w", rerr)
+		}
+	}
+	return n, c.closeUpload(w, data, tc, obs, n)
+}
+
+// closeUpload ends an upload: on TLS it sends close_notify, then waits
+// (at most CloseNotify) for the server's close_notify or close, so nothing
+// the server sent is answered with a reset (S07), then closes TCP.
+func (c *Conn) closeUpload(w *watch, data net.Conn, tc *tls.Conn, obs *eofConn, n int64) error {
+	if tc == nil {
+		c.note(ftp.EntryData, "uploaded %d bytes; closing clear data connection", n)
+		return data.Close()
+	}
+	defer tc.Close()
+	if err := w.arm(c.t.CloseNotify); err != nil {
+		return err
+	}
+	if err := tc.CloseWrite(); err != nil {
+		c.note(ftp.EntryData, "uploaded %d bytes; sending close_notify failed: %v", n, err)
+		return fmt.Errorf("send close_notify: %w", err)
+	}
+	extra, err := io.Copy(io.Discard, tc)
+	switch {
+	case err == nil && !obs.transportEOF():
+		c.note(ftp.EntryData, "uploaded %d bytes; close_notify sent, server's close_notify seen", n)
+	case err == nil:
+		c.note(ftp.EntryData, "uploaded %d bytes; close_notify sent, server closed without close_notify", n)
+	default:
+		c.note(ftp.EntryData, "uploaded %d bytes; close_notify sent, server's close_notify not seen: %v", n, err)
+	}
+	if extra > 0 {
+		c.note(ftp.EntryData, "server sent %d bytes of data on an upload connection", extra)
+	}
+	return nil
+}
+
+// verdict turns what happened into the transfer's error. A transfer is
+// complete only if the final reply is 226 or 250 and the stream ended
+// cleanly.
+func (c *Conn) verdict(op string, x *activeTransfer, phase Phase, streamErr error, final ftp.Reply, rerr error) error {
+	var err error
+	switch {
+	case rerr != nil:
+		err = both(streamErr, rerr)
+	case final.Code == ftp.CodeTLSNegotiation || final.Code == ftp.CodeProtNotAllowed:
+		phase, err = PhaseDataTLS, both(final.Err(), streamErr)
+	case !ftp.Positive(final.Code):
+		if phase == PhaseTransfer && isTLSFailure(streamErr) {
+			phase = PhaseDataTLS // e.g. 425 after the server's alert (TLS 1.3 reuse refusal)
+		}
+		err = both(final.Err(), streamErr)
+	case final.Code != ftp.CodeClosingData && final.Code != ftp.CodeFileActionOK:
+		err = both(unexpected(final), streamErr)
+	default:
+		err = streamErr
+	}
+	if err == nil {
+		return nil
+	}
+	if x.wasAborted() && !errors.Is(err, ErrAborted) {
+		err = fmt.Errorf("%w: %w", ErrAborted, err)
+	}
+	return &Error{Phase: phase, Op: op, Err: err}
+}
+
+// isTLSFailure reports whether err comes from the TLS layer of the peer:
+// crypto/tls reports an alert received on TCP as *net.OpError with Op
+// "remote error" (tls.AlertError is only used with QUIC), and clear text
+// where a record was expected as tls.RecordHeaderError.
+func isTLSFailure(err error) bool {
+	if err == nil {
+		return false
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "remote error" {
+		return true
+	}
+	var rh tls.RecordHeaderError
+	return errors.As(err, &rh)
+}
