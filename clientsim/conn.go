@@ -128,7 +128,7 @@ func (c *Conn) greeting(ctx context.Context) error {
 		case r.Code == ftp.CodeServiceReadyIn:
 			continue
 		case !ftp.Positive(r.Code):
-			return &Error{Phase: PhaseConnect, Op: "greeting", Err: r.Err()}
+			return &Error{Phase: PhaseConnect, Op: "greeting", Err: replyErr(r)}
 		default:
 			return &Error{Phase: PhaseConnect, Op: "greeting", Err: unexpected(r)}
 		}
@@ -158,12 +158,8 @@ func (c *Conn) auth(ctx context.Context) error {
 			c.note(ftp.EntryNote, "%s refused with %d; trying the next mechanism", op, r.Code)
 			continue
 		}
-		cause := r.Err()
-		if cause == nil {
-			cause = unexpected(r)
-		}
 		c.note(ftp.EntryNote, "server did not accept %s; TLS is required, closing", op)
-		return &Error{Phase: PhaseTLS, Op: op, Err: fmt.Errorf("%w: %w", ErrTLSRequired, cause)}
+		return &Error{Phase: PhaseTLS, Op: op, Err: fmt.Errorf("%w: %w", ErrTLSRequired, replyCause(r))}
 	}
 	return &Error{Phase: PhaseTLS, Op: "AUTH", Err: ErrTLSRequired}
 }

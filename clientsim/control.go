@@ -97,7 +97,7 @@ func acceptable(code int, accept []int) bool {
 // replyCause turns a reply that was not wanted into an error: the reply
 // itself when negative, ErrUnexpectedReply next to it when positive.
 func replyCause(r ftp.Reply) error {
-	if err := r.Err(); err != nil {
+	if err := replyErr(r); err != nil {
 		return err
 	}
 	return unexpected(r)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/textproto"
+	"strings"
 
 	"github.com/ftpsim/ftpsim/internal/ftp"
 )
@@ -106,9 +107,28 @@ func newError(phase Phase, op string, cause error) error {
 	return &Error{Phase: phase, Op: op, Err: cause}
 }
 
+// replyError is a reply as an error: it reads like the wire ("550 no such
+// file", where *textproto.Error would quote the text) and unwraps to the
+// *textproto.Error that [ReplyCode] and errors.As look for.
+type replyError struct{ te *textproto.Error }
+
+func (e replyError) Error() string {
+	return fmt.Sprintf("%03d %s", e.te.Code, strings.ReplaceAll(e.te.Msg, "\n", " "))
+}
+
+func (e replyError) Unwrap() error { return e.te }
+
+// replyErr returns the reply as an error, or nil when it is positive.
+func replyErr(r ftp.Reply) error {
+	if ftp.Positive(r.Code) {
+		return nil
+	}
+	return replyError{&textproto.Error{Code: r.Code, Msg: r.Message()}}
+}
+
 // unexpected builds the cause for a reply the client did not expect.
 func unexpected(r ftp.Reply) error {
-	return fmt.Errorf("%w: %w", ErrUnexpectedReply, &textproto.Error{Code: r.Code, Msg: r.Message()})
+	return fmt.Errorf("%w: %w", ErrUnexpectedReply, replyError{&textproto.Error{Code: r.Code, Msg: r.Message()}})
 }
 
 // both joins a primary error (shown first) with a secondary cause; both

@@ -22,7 +22,8 @@ import (
 type fakeOpts struct {
 	implicit          bool
 	authReply         map[string]int // AUTH mechanism -> reply code; default 234 for TLS and SSL, 504 otherwise
-	plainAfter234     bool           // answer 234, then speak clear text
+	plainAfter234     bool           // answer 234, then answer the ClientHello in clear text
+	injectAfter234    bool           // send a clear-text line right after 234
 	version           uint16         // if set, the only TLS version offered
 	requireReuse      bool           // data TLS must resume, else 150, abort, 522 (vsftpd)
 	pasvHost          string         // IPv4 address put in the 227 reply; default 127.0.0.1
@@ -270,12 +271,18 @@ func (fs *fakeSession) auth(mech string) bool {
 			code = 234
 		}
 	}
+	if code == 234 && fs.srv.opts.injectAfter234 {
+		// One write, so the client reads both lines at once.
+		io.WriteString(fs.raw, "234 go ahead\r\n220 injected before the handshake\r\n")
+		return fs.startTLS()
+	}
 	fs.reply(code, fmt.Sprintf("AUTH %s answer", mech))
 	if code != 234 {
 		return true
 	}
 	if fs.srv.opts.plainAfter234 {
-		io.WriteString(fs.raw, "220 clear text, no TLS here\r\n")
+		fs.raw.Read(make([]byte, 1024)) // the ClientHello, answered in clear
+		io.WriteString(fs.raw, "500 clear text, no TLS here\r\n")
 		return true
 	}
 	return fs.startTLS()
@@ -302,6 +309,9 @@ func (fs *fakeSession) ccc() bool {
 	if err := fs.tconn.CloseWrite(); err != nil {
 		return false
 	}
+	// crypto/tls leaves a write deadline of "now" on the transport after
+	// sending close_notify; clear text needs it lifted.
+	fs.raw.SetWriteDeadline(time.Time{})
 	fs.conn, fs.r, fs.tconn = fs.raw, bufio.NewReader(fs.raw), nil
 	return true
 }

@@ -239,12 +239,12 @@ func (c *Conn) verdict(op string, x *activeTransfer, phase Phase, streamErr erro
 	case rerr != nil:
 		err = both(streamErr, rerr)
 	case final.Code == ftp.CodeTLSNegotiation || final.Code == ftp.CodeProtNotAllowed:
-		phase, err = PhaseDataTLS, both(final.Err(), streamErr)
+		phase, err = PhaseDataTLS, both(replyErr(final), streamErr)
 	case !ftp.Positive(final.Code):
 		if phase == PhaseTransfer && isTLSFailure(streamErr) {
 			phase = PhaseDataTLS // e.g. 425 after the server's alert (TLS 1.3 reuse refusal)
 		}
-		err = both(final.Err(), streamErr)
+		err = both(replyErr(final), streamErr)
 	case final.Code != ftp.CodeClosingData && final.Code != ftp.CodeFileActionOK:
 		err = both(unexpected(final), streamErr)
 	default:
