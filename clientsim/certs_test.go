@@ -11,7 +11,6 @@ import (
 	"math/big"
 	"net"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -32,18 +31,18 @@ var (
 )
 
 // serverCert returns the process-wide test certificate.
-func serverCert(t testing.TB) *testCert {
+func serverCert(t fataler) *testCert {
 	certOnce.Do(func() { sharedCert = makeCert(t, "ftpsim test server") })
 	return sharedCert
 }
 
 // foreignCert returns a second, unrelated self-signed certificate.
-func foreignCert(t testing.TB) *testCert {
+func foreignCert(t fataler) *testCert {
 	otherOnce.Do(func() { otherCert = makeCert(t, "someone else") })
 	return otherCert
 }
 
-func makeCert(t testing.TB, cn string) *testCert {
+func makeCert(t fataler, cn string) *testCert {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)

@@ -56,7 +56,7 @@ func (w *watch) set(t time.Time) {
 func (w *watch) arm(d time.Duration) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.canceled {
+	if w.canceled || w.ctx.Err() != nil {
 		return context.Cause(w.ctx)
 	}
 	dl := time.Now().Add(d)

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/textproto"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/ftpsim/ftpsim/internal/ftp"
 )
@@ -145,10 +147,22 @@ func both(primary, secondary error) error {
 
 // withContext puts the context's error in front of err when the context
 // ended, so callers see context.Canceled or DeadlineExceeded and not only
-// the i/o timeout it caused.
+// the i/o timeout it caused. A deadline that the connection reached a
+// moment before the context's timer fired counts as the context's.
 func withContext(ctx context.Context, err error) error {
-	if err == nil || ctx.Err() == nil || errors.Is(err, ctx.Err()) {
+	if err == nil {
+		return nil
+	}
+	cause := context.Cause(ctx)
+	if cause == nil {
+		dl, ok := ctx.Deadline()
+		if !ok || time.Now().Before(dl) || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return err
+		}
+		cause = context.DeadlineExceeded
+	}
+	if errors.Is(err, cause) {
 		return err
 	}
-	return fmt.Errorf("%w: %w", context.Cause(ctx), err)
+	return fmt.Errorf("%w: %w", cause, err)
 }

@@ -10,7 +10,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/ftpsim/ftpsim/internal/ftp"
@@ -32,6 +31,7 @@ type fakeOpts struct {
 	truncateMidRecord bool           // with truncateAt: close in the middle of a TLS record
 	cccReply          int            // if set, answer CCC with this code instead of clearing
 	stallRetr         bool           // RETR sends one chunk, then waits for ABOR
+	silent            string         // a verb the server never answers
 }
 
 // dataRecord is what the fake saw on one data connection.
@@ -44,7 +44,6 @@ type dataRecord struct {
 }
 
 type fakeServer struct {
-	t       testing.TB
 	opts    fakeOpts
 	ln      net.Listener
 	addr    string
@@ -62,12 +61,12 @@ type fakeServer struct {
 
 // newFakeServer starts a fake server on 127.0.0.1:0; it is closed (and
 // all its goroutines joined) at the end of the test.
-func newFakeServer(t testing.TB, opts fakeOpts) *fakeServer {
+func newFakeServer(t fataler, opts fakeOpts) *fakeServer {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &fakeServer{t: t, opts: opts, ln: ln, addr: ln.Addr().String(), cert: serverCert(t),
+	s := &fakeServer{opts: opts, ln: ln, addr: ln.Addr().String(), cert: serverCert(t),
 		files: map[string][]byte{}, conns: map[net.Conn]bool{}}
 	s.ctlTLS = &tls.Config{Certificates: []tls.Certificate{s.cert.tls}}
 	if opts.version != 0 {
@@ -229,6 +228,7 @@ func (fs *fakeSession) startTLS() bool {
 // dispatch handles one command; false ends the session.
 func (fs *fakeSession) dispatch(cmd ftp.Command) bool {
 	switch cmd.Verb {
+	case fs.srv.opts.silent:
 	case "AUTH":
 		return fs.auth(cmd.Arg)
 	case "USER":
@@ -320,8 +320,9 @@ func (fs *fakeSession) ccc() bool {
 func (fs *fakeSession) simple(cmd ftp.Command) {
 	switch cmd.Verb {
 	case "FEAT":
-		ftp.WriteReply(fs.conn, 211, "Features:", " AUTH TLS", " PBSZ", " PROT", " EPSV",
-			" MLST type*;size*;modify*;", " REST STREAM", " SIZE", " MDTM", "End")
+		// WriteReply indents middle lines by one space, as RFC 2389 wants.
+		ftp.WriteReply(fs.conn, 211, "Features:", "AUTH TLS", "PBSZ", "PROT", "EPSV",
+			"MLST type*;size*;modify*;", "REST STREAM", "SIZE", "MDTM", "End")
 	case "NOOP", "TYPE":
 		fs.reply(200, "ok")
 	case "PWD":
@@ -355,7 +356,7 @@ func (fs *fakeSession) fileCommand(cmd ftp.Command) {
 	case "MDTM":
 		fs.reply(213, "20240102030405.250")
 	case "MLST":
-		ftp.WriteReply(fs.conn, 250, "Listing "+cmd.Arg, fmt.Sprintf(" type=file;size=%d;modify=20240102030405; %s", len(b), cmd.Arg), "End")
+		ftp.WriteReply(fs.conn, 250, "Listing "+cmd.Arg, fmt.Sprintf("type=file;size=%d;modify=20240102030405; %s", len(b), cmd.Arg), "End")
 	case "DELE":
 		fs.srv.mu.Lock()
 		delete(fs.srv.files, cmd.Arg)

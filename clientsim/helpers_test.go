@@ -54,11 +54,35 @@ func clientGoroutines() string {
 	return strings.Join(out, "\n\n")
 }
 
+// fataler is the part of testing.TB the fixtures use, so that examples
+// (which have no *testing.T) can use them too.
+type fataler interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
+// exampleT is a fataler for examples: it panics on Fatal and runs the
+// cleanups when done is called.
+type exampleT struct{ cleanups []func() }
+
+func (e *exampleT) Helper()                      {}
+func (e *exampleT) Fatal(args ...any)            { panic(fmt.Sprint(args...)) }
+func (e *exampleT) Fatalf(f string, args ...any) { panic(fmt.Sprintf(f, args...)) }
+func (e *exampleT) Cleanup(f func())             { e.cleanups = append(e.cleanups, f) }
+
+func (e *exampleT) done() {
+	for i := len(e.cleanups) - 1; i >= 0; i-- {
+		e.cleanups[i]()
+	}
+}
+
 // testTimeouts keeps failing steps short.
 var testTimeouts = Timeouts{Connect: 3 * time.Second, Reply: 3 * time.Second, Data: 3 * time.Second,
 	TLSHandshake: 3 * time.Second, CloseNotify: time.Second}
 
-func testCtx(t testing.TB) context.Context {
+func testCtx(t fataler) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	t.Cleanup(cancel)
 	return ctx
@@ -66,7 +90,7 @@ func testCtx(t testing.TB) context.Context {
 
 // dialFake dials s with the test certificate trusted and short timeouts;
 // opts come after the defaults and may override them.
-func dialFake(t testing.TB, s *fakeServer, opts ...Option) (*Conn, error) {
+func dialFake(t fataler, s *fakeServer, opts ...Option) (*Conn, error) {
 	base := []Option{WithRootCAs(s.cert.pool), WithTimeouts(testTimeouts)}
 	c, err := Dial(testCtx(t), s.addr, append(base, opts...)...)
 	if c != nil {
@@ -76,7 +100,7 @@ func dialFake(t testing.TB, s *fakeServer, opts ...Option) (*Conn, error) {
 }
 
 // loginFake dials and logs in, failing the test on error.
-func loginFake(t testing.TB, s *fakeServer, opts ...Option) *Conn {
+func loginFake(t fataler, s *fakeServer, opts ...Option) *Conn {
 	t.Helper()
 	c, err := dialFake(t, s, opts...)
 	if err != nil {
