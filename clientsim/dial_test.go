@@ -151,7 +151,6 @@ func TestVerificationOptions(t *testing.T) {
 		{"pinned, no roots", []Option{WithRootCAs(x509.NewCertPool()), WithPinnedCertificate(cert.sum)}},
 		{"insecure", []Option{WithRootCAs(x509.NewCertPool()), WithInsecureSkipVerify()}},
 		{"base config", []Option{WithTLSConfig(&tls.Config{RootCAs: cert.pool, ServerName: "localhost"})}},
-		{"client certificate", []Option{WithClientCertificate(foreignCert(t).tls)}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -281,4 +280,35 @@ func TestCCC(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// TestClientCertificate checks that the certificate goes out on control
+// and data connections of a server that requires one, and how a missing
+// one fails: in the handshake with TLS 1.2, on the first read (USER's
+// reply) with TLS 1.3, where the client's handshake ends first.
+func TestClientCertificate(t *testing.T) {
+	for _, v := range tlsVersions {
+		t.Run(tls.VersionName(v), func(t *testing.T) {
+			t.Parallel()
+			s := newFakeServer(t, fakeOpts{version: v, requestClientCert: true, requireReuse: true})
+			s.setFile("f", []byte("x"))
+			c := loginFake(t, s, WithClientCertificate(foreignCert(t).tls))
+			if _, err := c.Retrieve(testCtx(t), "f", &strings.Builder{}); err != nil {
+				t.Fatalf("Retrieve: %v", err)
+			}
+			s.mu.Lock()
+			peers := append([]string(nil), s.peers...)
+			s.mu.Unlock()
+			if len(peers) != 1 || peers[0] != "someone else" {
+				t.Fatalf("server saw client certificates %q", peers)
+			}
+			c, err := dialFake(t, s)
+			if err == nil {
+				err = c.Login(testCtx(t), "ftpsim", "ftpsim")
+			}
+			if PhaseOf(err) != PhaseTLS || !isTLSFailure(err) {
+				t.Fatalf("without certificate: %v", err)
+			}
+		})
+	}
 }

@@ -87,6 +87,13 @@ func (fs *fakeSession) transfer(cmd ftp.Command) {
 			return
 		}
 	}
+	if fs.active != "" && fs.srv.opts.noConnectBack {
+		fs.active = ""
+		fs.reply(150, "Opening data connection")
+		time.Sleep(500 * time.Millisecond)
+		fs.reply(425, "Can't open data connection")
+		return
+	}
 	dc, err := fs.openData()
 	if err != nil {
 		fs.reply(425, "Can't open data connection")

@@ -32,6 +32,8 @@ type fakeOpts struct {
 	cccReply          int            // if set, answer CCC with this code instead of clearing
 	stallRetr         bool           // RETR sends one chunk, then waits for ABOR
 	silent            string         // a verb the server never answers
+	noConnectBack     bool           // active mode: answer 150, never connect, then 425
+	requestClientCert bool           // ask for a client certificate on control and data
 }
 
 // dataRecord is what the fake saw on one data connection.
@@ -57,6 +59,7 @@ type fakeServer struct {
 	data  []dataRecord
 	files map[string][]byte
 	conns map[net.Conn]bool
+	peers []string // subject CN of each client certificate seen on control
 }
 
 // newFakeServer starts a fake server on 127.0.0.1:0; it is closed (and
@@ -71,6 +74,9 @@ func newFakeServer(t fataler, opts fakeOpts) *fakeServer {
 	s.ctlTLS = &tls.Config{Certificates: []tls.Certificate{s.cert.tls}}
 	if opts.version != 0 {
 		s.ctlTLS.MinVersion, s.ctlTLS.MaxVersion = opts.version, opts.version
+	}
+	if opts.requestClientCert {
+		s.ctlTLS.ClientAuth = tls.RequireAnyClientCert
 	}
 	var key [32]byte
 	rand.Read(key[:])
@@ -221,6 +227,11 @@ func (fs *fakeSession) startTLS() bool {
 		return false
 	}
 	tc.SetDeadline(time.Time{})
+	if pc := tc.ConnectionState().PeerCertificates; len(pc) > 0 {
+		fs.srv.mu.Lock()
+		fs.srv.peers = append(fs.srv.peers, pc[0].Subject.CommonName)
+		fs.srv.mu.Unlock()
+	}
 	fs.tconn, fs.conn, fs.r = tc, tc, bufio.NewReader(tc)
 	return true
 }

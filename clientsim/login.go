@@ -26,6 +26,13 @@ func (c *Conn) Login(ctx context.Context, user, pass string) error {
 		return &Error{Phase: PhaseLogin, Op: "USER " + user, Err: ErrTLSRequired}
 	}
 	if err := c.login(ctx, user, pass); err != nil {
+		// With TLS 1.3 the server judges the client's certificate after
+		// the client's handshake is done: a refusal arrives as an alert
+		// on the first read, which is USER's reply.
+		var e *Error
+		if errors.As(err, &e) && isTLSFailure(e.Err) {
+			e.Phase = PhaseTLS
+		}
 		return err
 	}
 	c.dataProt = 'C'
