@@ -30,15 +30,16 @@ func (c *Conn) send(ctx context.Context, cmd ftp.Command) error {
 }
 
 // readReply reads one reply, bounded by the Reply timeout and ctx. A
-// failure leaves the control stream out of step, so it marks the Conn
-// broken.
+// failure, even a context that ended before the read, leaves a reply
+// unread and the control stream out of step, so it marks the Conn broken.
 func (c *Conn) readReply(ctx context.Context) (ftp.Reply, error) {
 	w := watchConn(ctx, c.raw, true, false)
 	defer w.stop()
-	if err := w.arm(c.t.Reply); err != nil {
-		return ftp.Reply{}, err
+	err := w.arm(c.t.Reply)
+	var r ftp.Reply
+	if err == nil {
+		r, err = ftp.ReadReply(c.r, ftp.MaxLine)
 	}
-	r, err := ftp.ReadReply(c.r, ftp.MaxLine)
 	if err != nil {
 		err = withContext(ctx, err)
 		c.note(ftp.EntryNote, "reading reply: %v", err)

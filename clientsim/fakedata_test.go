@@ -117,14 +117,23 @@ func (fs *fakeSession) transfer(cmd ftp.Command) {
 		if rec.tlsErr != nil {
 			fs.srv.record(rec)
 			dc.Close()
-			if fs.srv.opts.requireReuse {
+			switch {
+			case fs.srv.opts.reuseReply != 0:
+				fs.reply(fs.srv.opts.reuseReply, "Unable to build data connection: TLS session of data connection not resumed.")
+			case fs.srv.opts.requireReuse:
 				fs.reply(522, "SSL connection failed; session reuse required")
-			} else {
+			default:
 				fs.reply(425, "TLS handshake failed")
 			}
 			return
 		}
 		data = tc
+		if fs.srv.opts.closeAfterTLS {
+			fs.srv.record(rec)
+			dc.Close()
+			fs.reply(425, "Unable to build data connection: TLS session of data connection not resumed.")
+			return
+		}
 	}
 	data.SetDeadline(time.Now().Add(10 * time.Second))
 	if upload {

@@ -25,6 +25,8 @@ type fakeOpts struct {
 	injectAfter234    bool           // send a clear-text line right after 234
 	version           uint16         // if set, the only TLS version offered
 	requireReuse      bool           // data TLS must resume, else 150, abort, 522 (vsftpd)
+	reuseReply        int            // with requireReuse: the refusal's code instead of 522 (FileZilla: 425)
+	closeAfterTLS     bool           // complete the data handshake, then close without alert and answer 425
 	pasvHost          string         // IPv4 address put in the 227 reply; default 127.0.0.1
 	epsvReply         int            // if set, answer EPSV with this code
 	truncateAt        int            // if > 0, downloads end with a bare TCP close after this many bytes

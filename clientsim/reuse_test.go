@@ -172,3 +172,38 @@ func TestSharedCacheCrossesSessions(t *testing.T) {
 		})
 	}
 }
+
+// TestReuseRefusalPersonas checks the FileZilla-style refusal (150, then
+// 425) both with an alert (the handshake's own failure) and with a bare
+// close after a completed handshake: both are data-TLS failures for
+// downloads and uploads; the control connection stays usable.
+func TestReuseRefusalPersonas(t *testing.T) {
+	for _, v := range tlsVersions {
+		for _, tc := range []struct {
+			name string
+			srv  fakeOpts
+		}{
+			{"425 with alert", fakeOpts{requireReuse: true, reuseReply: 425}},
+			{"425 after handshake, no alert", fakeOpts{closeAfterTLS: true}},
+		} {
+			t.Run(tls.VersionName(v)+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				tc.srv.version = v
+				s := newFakeServer(t, tc.srv)
+				s.setFile("f", []byte("payload"))
+				c := loginFake(t, s, WithSessionReuse(ReuseNone))
+				_, err := c.Retrieve(testCtx(t), "f", &bytes.Buffer{})
+				if PhaseOf(err) != PhaseDataTLS || ReplyCode(err) != 425 {
+					t.Fatalf("Retrieve err = %v", err)
+				}
+				_, err = c.Store(testCtx(t), "g", strings.NewReader("up"))
+				if PhaseOf(err) != PhaseDataTLS || ReplyCode(err) != 425 {
+					t.Fatalf("Store err = %v", err)
+				}
+				if err := c.Noop(testCtx(t)); err != nil {
+					t.Fatalf("Noop: %v", err)
+				}
+			})
+		}
+	}
+}

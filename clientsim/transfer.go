@@ -66,10 +66,11 @@ func (c *Conn) transfer(ctx context.Context, s xfer) (xferResult, error) {
 		return res, &Error{Phase: prelimPhase(res.prelim.Code), Op: op, Err: replyCause(res.prelim)}
 	}
 	c.markRunning(ctx, x)
-	n, phase, streamErr := c.runData(ctx, x, d, s)
-	res.n = n
-	res.final, err = c.readReply(ctx)
-	return res, c.verdict(op, x, phase, streamErr, res.final, err)
+	o := c.runData(ctx, x, d, s)
+	res.n = o.n
+	res.final, o.readErr = c.readReply(ctx)
+	o.final = res.final
+	return res, c.verdict(op, x, o)
 }
 
 // prelimPhase classifies a negative answer to the transfer command itself.
@@ -83,46 +84,57 @@ func prelimPhase(code int) Phase {
 	return PhaseTransfer
 }
 
+// stream is one open data connection: the transport (observed for its
+// EOF), and the TLS connection over it when PROT is P.
+type stream struct {
+	w           *watch
+	data        net.Conn // tc, or obs when clear
+	tc          *tls.Conn
+	obs         *eofConn
+	closeNotify bool // the server's close_notify arrived
+}
+
 // runData connects (or accepts), secures and streams one data connection.
-// It returns the bytes moved and, on failure, the phase it failed in.
-func (c *Conn) runData(ctx context.Context, x *activeTransfer, d *dataPath, s xfer) (int64, Phase, error) {
+func (c *Conn) runData(ctx context.Context, x *activeTransfer, d *dataPath, s xfer) outcome {
 	raw := d.conn
 	if raw == nil {
 		conn, err := c.accept(ctx, d)
 		if err != nil {
-			return 0, PhaseDataConnect, err
+			return outcome{phase: PhaseDataConnect, stream: err}
 		}
 		raw = conn
 		if !x.add(raw) {
 			raw.Close()
-			return 0, PhaseTransfer, c.stopReason()
+			return outcome{phase: PhaseTransfer, stream: c.stopReason()}
 		}
 		defer raw.Close()
 	}
-	obs := &eofConn{Conn: raw}
-	var data net.Conn = obs
-	var tc *tls.Conn
+	st := &stream{obs: &eofConn{Conn: raw}}
+	st.data = st.obs
 	if c.dataProt == 'P' {
-		var err error
-		if tc, err = c.handshake(ctx, "data", obs); err != nil {
+		tc, err := c.handshake(ctx, "data", st.obs)
+		if err != nil {
 			raw.Close()
-			return 0, PhaseDataTLS, err
+			return outcome{phase: PhaseDataTLS, stream: err}
 		}
-		data = tc
+		st.tc, st.data = tc, tc
 	}
-	w := watchConn(ctx, raw, true, true)
-	defer w.stop()
+	st.w = watchConn(ctx, raw, true, true)
+	defer st.w.stop()
+	o := outcome{phase: PhaseTransfer}
 	if s.src != nil {
-		n, err := c.upload(w, data, tc, obs, s.src)
-		return n, PhaseTransfer, err
+		o.n, o.stream = c.upload(st, s.src)
+	} else {
+		o.n, o.stream = c.download(st, s.dst)
 	}
-	n, err := c.download(w, data, tc != nil, obs, s.dst)
-	return n, PhaseTransfer, err
+	o.closeNotify = st.closeNotify
+	return o
 }
 
 // download copies the data connection into dst and decides how it ended:
 // with close_notify (complete), or with a bare TCP close (truncated).
-func (c *Conn) download(w *watch, data net.Conn, secure bool, obs *eofConn, dst io.Writer) (int64, error) {
+func (c *Conn) download(st *stream, dst io.Writer) (int64, error) {
+	w, data, secure, obs := st.w, st.data, st.tc != nil, st.obs
 	defer data.Close() // on TLS this answers the server's close_notify with ours
 	buf := make([]byte, 32<<10)
 	var n int64
@@ -164,11 +176,13 @@ func (c *Conn) download(w *watch, data net.Conn, secure bool, obs *eofConn, dst 
 		return n, fmt.Errorf("%w after %d bytes", ErrTruncated, n)
 	}
 	c.note(ftp.EntryData, "data stream ended after %d bytes with close_notify", n)
+	st.closeNotify = true
 	return n, nil
 }
 
 // upload copies src to the data connection, then ends it properly.
-func (c *Conn) upload(w *watch, data net.Conn, tc *tls.Conn, obs *eofConn, src io.Reader) (int64, error) {
+func (c *Conn) upload(st *stream, src io.Reader) (int64, error) {
+	w, data, obs := st.w, st.data, st.obs
 	buf := make([]byte, 32<<10)
 	var n int64
 	for {
@@ -196,13 +210,14 @@ func (c *Conn) upload(w *watch, data net.Conn, tc *tls.Conn, obs *eofConn, src i
 			return n, fmt.Errorf("read local: %w", rerr)
 		}
 	}
-	return n, c.closeUpload(w, data, tc, obs, n)
+	return n, c.closeUpload(st, n)
 }
 
 // closeUpload ends an upload: on TLS it sends close_notify, then waits
 // (at most CloseNotify) for the server's close_notify or close, so nothing
 // the server sent is answered with a reset (S07), then closes TCP.
-func (c *Conn) closeUpload(w *watch, data net.Conn, tc *tls.Conn, obs *eofConn, n int64) error {
+func (c *Conn) closeUpload(st *stream, n int64) error {
+	w, data, tc, obs := st.w, st.data, st.tc, st.obs
 	if tc == nil {
 		c.note(ftp.EntryData, "uploaded %d bytes; closing clear data connection", n)
 		return data.Close()
@@ -218,6 +233,7 @@ func (c *Conn) closeUpload(w *watch, data net.Conn, tc *tls.Conn, obs *eofConn, 
 	extra, err := io.Copy(io.Discard, tc)
 	switch {
 	case err == nil && !obs.transportEOF():
+		st.closeNotify = true
 		c.note(ftp.EntryData, "uploaded %d bytes; close_notify sent, server's close_notify seen", n)
 	case err == nil:
 		c.note(ftp.EntryData, "uploaded %d bytes; close_notify sent, server closed without close_notify", n)
@@ -227,28 +243,48 @@ func (c *Conn) closeUpload(w *watch, data net.Conn, tc *tls.Conn, obs *eofConn, 
 	if extra > 0 {
 		c.note(ftp.EntryData, "server sent %d bytes of data on an upload connection", extra)
 	}
+	if isTLSFailure(err) {
+		// An alert instead of close_notify: the server refused the
+		// connection (TLS 1.3 refusals arrive after the handshake).
+		return err
+	}
 	return nil
 }
 
-// verdict turns what happened into the transfer's error. A transfer is
+// outcome is what happened to a transfer after its 1xx.
+type outcome struct {
+	phase       Phase // PhaseTransfer, or where the data connection failed
+	n           int64
+	stream      error // data connection failure, nil if it ended cleanly
+	closeNotify bool  // the server ended the protected data connection with close_notify
+	final       ftp.Reply
+	readErr     error // failure to read the final reply
+}
+
+// verdict turns an outcome into the transfer's error. A transfer is
 // complete only if the final reply is 226 or 250 and the stream ended
-// cleanly.
-func (c *Conn) verdict(op string, x *activeTransfer, phase Phase, streamErr error, final ftp.Reply, rerr error) error {
+// cleanly. A final 522 or 521 is a data-TLS failure; so is a 4xx or 5xx
+// after the data connection saw a TLS alert, and a 425 after a protected
+// data connection that the server did not end with close_notify (a
+// refusal after the client's side of a TLS 1.3 handshake was done).
+func (c *Conn) verdict(op string, x *activeTransfer, o outcome) error {
 	var err error
-	switch {
-	case rerr != nil:
-		err = both(streamErr, rerr)
-	case final.Code == ftp.CodeTLSNegotiation || final.Code == ftp.CodeProtNotAllowed:
-		phase, err = PhaseDataTLS, both(replyErr(final), streamErr)
-	case !ftp.Positive(final.Code):
-		if phase == PhaseTransfer && isTLSFailure(streamErr) {
-			phase = PhaseDataTLS // e.g. 425 after the server's alert (TLS 1.3 reuse refusal)
+	phase := o.phase
+	switch code := o.final.Code; {
+	case o.readErr != nil:
+		err = both(o.stream, o.readErr)
+	case code == ftp.CodeTLSNegotiation || code == ftp.CodeProtNotAllowed:
+		phase, err = PhaseDataTLS, both(replyErr(o.final), o.stream)
+	case !ftp.Positive(code):
+		refused := code == ftp.CodeCantOpenData && c.dataProt == 'P' && !o.closeNotify
+		if phase == PhaseTransfer && (isTLSFailure(o.stream) || refused) {
+			phase = PhaseDataTLS
 		}
-		err = both(replyErr(final), streamErr)
-	case final.Code != ftp.CodeClosingData && final.Code != ftp.CodeFileActionOK:
-		err = both(unexpected(final), streamErr)
+		err = both(replyErr(o.final), o.stream)
+	case code != ftp.CodeClosingData && code != ftp.CodeFileActionOK:
+		err = both(unexpected(o.final), o.stream)
 	default:
-		err = streamErr
+		err = o.stream
 	}
 	if err == nil {
 		return nil
