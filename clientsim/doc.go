@@ -51,7 +51,7 @@
 // apart by whether the transport itself reported EOF, and reports a bare
 // close as [ErrTruncated] even if 226 follows (unless [WithLenientTLSEOF]).
 // An upload ends with the client's close_notify, then waits up to
-// [Timeouts].CloseNotify for the server's close_notify or close before
+// [Timeouts.CloseNotify] for the server's close_notify or close before
 // closing TCP, so that nothing the server sent (TLS 1.3 tickets) is
 // answered with a reset (S07); the final reply decides the outcome. When
 // the local reader fails, the upload closes TCP without close_notify, so

@@ -289,8 +289,12 @@ func (c *Conn) verdict(op string, x *activeTransfer, o outcome) error {
 	if err == nil {
 		return nil
 	}
-	if x.wasAborted() && !errors.Is(err, ErrAborted) {
-		err = fmt.Errorf("%w: %w", ErrAborted, err)
+	if x.wasAborted() {
+		// Whatever broke, it broke because the caller asked for it.
+		phase = PhaseTransfer
+		if !errors.Is(err, ErrAborted) {
+			err = fmt.Errorf("%w: %w", ErrAborted, err)
+		}
 	}
 	return &Error{Phase: phase, Op: op, Err: err}
 }
