@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"syscall"
 
 	"github.com/ftpsim/ftpsim/internal/ftp"
 )
@@ -21,11 +22,12 @@ func (sess *Session) fsError(err error) {
 		sess.reply(ftp.CodeFileNotFound, "File exists.")
 	case errors.Is(err, ErrIsDir):
 		sess.reply(ftp.CodeFileNotFound, "Is a directory.")
-	case errors.Is(err, ErrNotDir):
+	case errors.Is(err, ErrNotDir), errors.Is(err, syscall.ENOTDIR):
 		sess.reply(ftp.CodeFileNotFound, "Not a directory.")
 	case errors.Is(err, ErrNotEmpty):
 		sess.reply(ftp.CodeFileNotFound, "Directory not empty.")
-	case errors.Is(err, fs.ErrPermission):
+	case errors.Is(err, fs.ErrPermission), pathEscapes(err):
+		sess.transcript.Add(ftp.EntryNote, "storage refused: %v", err)
 		sess.send(sess.srv.reply(ReplyDenied))
 	default:
 		sess.transcript.Add(ftp.EntryNote, "storage error: %v", err)

@@ -81,6 +81,11 @@ func (sess *Session) store(command, p string, mode WriteMode) bool {
 			dst = conv
 		}
 		err := sess.pump(t, data, dst, data, ev)
+		if err == nil && ev.Protected && !closeNotified(data) {
+			// A TCP FIN without close_notify: crypto/tls calls it io.EOF
+			// when it falls on a record boundary (S08).
+			err = io.ErrUnexpectedEOF
+		}
 		if err == nil && conv != nil {
 			err = conv.Flush()
 		}

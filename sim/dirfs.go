@@ -34,6 +34,14 @@ func NewDirFS(dir string) (*DirFS, error) {
 // Close releases the root directory.
 func (d *DirFS) Close() error { return d.root.Close() }
 
+// pathEscapes recognises os.Root refusing a name that leaves the root (a
+// symbolic link pointing outside it). The os package does not export that
+// error, so it is matched by its text; the server answers it as a
+// permission error.
+func pathEscapes(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "path escapes from parent")
+}
+
 // rel turns an absolute FS name into a name relative to the root.
 func rel(name string) string {
 	name = strings.TrimPrefix(path.Clean("/"+name), "/")

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ftpsim/ftpsim/internal/ftp"
 )
@@ -145,7 +146,7 @@ func (sess *Session) run() {
 // next reads one command. stop reports that the session must end.
 func (sess *Session) next() (cmd ftp.Command, stop bool) {
 	for {
-		sess.ctrl.SetReadDeadline(time.Now().Add(sess.srv.idleTimeout()))
+		sess.armIdle()
 		line, err := ftp.ReadLine(sess.r, sess.srv.MaxLine)
 		switch {
 		case err == nil:
@@ -176,6 +177,20 @@ func (sess *Session) next() (cmd ftp.Command, stop bool) {
 		sess.transcript.Add(ftp.EntryCommand, "%s", cmd.Redacted())
 		return cmd, false
 	}
+}
+
+// armIdle sets the control connection's idle deadline: none while a
+// transfer runs, IdleTimeout otherwise. The end of a transfer arms it
+// again, so idle time counts from there. A deadline never fires while a
+// transfer runs: a timed-out read would drop a partly received command.
+func (sess *Session) armIdle() {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	deadline := time.Now().Add(sess.srv.idleTimeout())
+	if sess.xfer != nil {
+		deadline = time.Time{}
+	}
+	sess.ctrl.SetReadDeadline(deadline)
 }
 
 func (sess *Session) maxLine() int {
@@ -217,6 +232,7 @@ func (sess *Session) dispatch(cmd ftp.Command) (stop bool) {
 
 // send writes a reply and records it.
 func (sess *Session) send(rep ftp.Reply) {
+	rep.Lines = boundLines(rep.Lines)
 	sess.wmu.Lock()
 	defer sess.wmu.Unlock()
 	sess.mu.Lock()
@@ -227,6 +243,34 @@ func (sess *Session) send(rep ftp.Reply) {
 	if err := ftp.WriteReply(c, rep.Code, rep.Lines...); err != nil {
 		sess.transcript.Add(ftp.EntryNote, "reply not delivered: %v", err)
 	}
+}
+
+// maxReplyText bounds the text of one reply line so that the line, code
+// included, fits a reader bounded by ftp.MaxLine. Replies echo client
+// input (a bad verb quoted with %q, a TYPE argument, a path), which may be
+// up to MaxLine bytes long itself, or four times that once quoted.
+const maxReplyText = ftp.MaxLine - len("123 ")
+
+// boundLines cuts over-long reply lines, on a UTF-8 boundary, with "...".
+func boundLines(lines []string) []string {
+	var out []string
+	for i, l := range lines {
+		if len(l) <= maxReplyText {
+			continue
+		}
+		if out == nil {
+			out = append([]string(nil), lines...)
+		}
+		cut := maxReplyText - len("...")
+		for cut > 0 && !utf8.RuneStart(l[cut]) {
+			cut--
+		}
+		out[i] = l[:cut] + "..."
+	}
+	if out == nil {
+		return lines
+	}
+	return out
 }
 
 // reply sends a single-line reply built from a format.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 
 	"github.com/ftpsim/ftpsim/internal/pki"
 )
@@ -122,6 +123,35 @@ func (e TLSEvidence) String() string {
 
 func evidenceOf(cs tls.ConnectionState) TLSEvidence {
 	return TLSEvidence{Version: cs.Version, CipherSuite: cs.CipherSuite, Resumed: cs.DidResume, ServerName: cs.ServerName}
+}
+
+// eofConn is a data connection under TLS that remembers whether the peer
+// ended the TCP stream. crypto/tls reports a FIN at a record boundary as
+// io.EOF, exactly like a close_notify alert, so this is the only way to
+// tell a clean end of upload from a truncation (S08): after close_notify
+// crypto/tls stops reading and never sees the FIN.
+type eofConn struct {
+	net.Conn
+	eof atomic.Bool
+}
+
+func (c *eofConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err == io.EOF {
+		c.eof.Store(true)
+	}
+	return n, err
+}
+
+// closeNotified reports whether a protected data connection, read to
+// io.EOF, ended with the peer's close_notify rather than a bare TCP FIN.
+func closeNotified(c net.Conn) bool {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return false
+	}
+	ec, ok := tc.NetConn().(*eofConn)
+	return ok && !ec.eof.Load()
 }
 
 // recordConn is the control connection under TLS. Its Read never returns

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -107,16 +109,31 @@ func (sess *Session) startTransfer(command string, fn job) {
 		defer sess.srv.wg.Done()
 		defer close(t.done)
 		defer cancel()
-		rep := sess.runTransfer(t, ev, fn)
+		rep := sess.safeTransfer(t, ev, fn)
 		ev.Reply = rep.Code
 		sess.mu.Lock()
 		sess.data = append(sess.data, *ev)
 		sess.xfer = nil
+		sess.ctrl.SetReadDeadline(time.Now().Add(sess.srv.idleTimeout())) // see armIdle
 		sess.mu.Unlock()
 		sess.send(rep)
 		sess.srv.logger().Info("transfer", "session", sess.ID, "command", command, "bytes", ev.Bytes,
 			"reply", rep.Code, "protected", ev.Protected, "resumed", ev.TLS.Resumed)
 	}()
+}
+
+// safeTransfer is runTransfer with a panic (in storage, a hook or the job)
+// turned into a 451 for this transfer only: the transfer runs on its own
+// goroutine, out of reach of dispatch's recover.
+func (sess *Session) safeTransfer(t *transfer, ev *DataEvidence, fn job) (rep ftp.Reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			sess.srv.logger().Error("transfer panic", "session", sess.ID, "command", ev.Command, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			sess.transcript.Add(ftp.EntryNote, "internal error in %s: %v", ev.Command, p)
+			rep = ftp.Reply{Code: ftp.CodeLocalError, Lines: []string{"Local error in processing; transfer aborted."}}
+		}
+	}()
+	return sess.runTransfer(t, ev, fn)
 }
 
 func (sess *Session) runTransfer(t *transfer, ev *DataEvidence, fn job) ftp.Reply {
@@ -153,7 +170,7 @@ func (sess *Session) runTransfer(t *transfer, ev *DataEvidence, fn job) ftp.Repl
 // dataTLS runs the server handshake on a data connection and enforces the
 // reuse policy.
 func (sess *Session) dataTLS(conn net.Conn, ev *DataEvidence) (net.Conn, ftp.Reply, bool) {
-	tc := tls.Server(conn, sess.dataTLSConfig(ev))
+	tc := tls.Server(&eofConn{Conn: conn}, sess.dataTLSConfig(ev))
 	conn.SetDeadline(time.Now().Add(sess.srv.dataTimeout()))
 	err := tc.Handshake()
 	conn.SetDeadline(time.Time{})
