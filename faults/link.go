@@ -1,0 +1,178 @@
+package faults
+
+import (
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// maxSegment bounds the bytes one write hands to the faults at a time. A
+// segment is what a middlebox sees as one packet: an FTP line or a TLS
+// record written in one call arrives whole.
+const maxSegment = 64 << 10
+
+// stage is a fault with per-flow state that sees every segment of one
+// direction of a flow, in order. It returns the bytes to pass on; nil or
+// empty drops the segment. It runs on the writer's goroutine with the
+// link's write lock held, so it may keep state without locking.
+type stage interface {
+	segment(l *link, p []byte) []byte
+}
+
+// timing is the delivery schedule of one direction: the sum of the
+// Latency, Bandwidth, Slicer and SlowClose toxics installed on it.
+type timing struct {
+	latency, jitter time.Duration
+	rate            int // bytes per millisecond (KB/s); 0 is unlimited
+	slicer          *Slicer
+	slowClose       time.Duration
+}
+
+func (t *timing) zero() bool {
+	return t.latency == 0 && t.jitter == 0 && t.rate == 0 && t.slicer == nil && t.slowClose == 0
+}
+
+// link is one direction of a flow: the writer end hands segments to the
+// stages, schedules them and queues them for the reader end.
+type link struct {
+	flow   *Flow // nil for a bare pipe
+	dir    Stream
+	q      *queue
+	wmu    sync.Mutex // serializes writers and guards the fields below
+	stages []stage
+	tm     timing
+	rng    *rand.Rand
+	txEnd  time.Time // when the last byte leaves at the Bandwidth rate
+	eof    bool      // closeWrite was called
+	// afterPush holds actions a stage asked for once the segment it
+	// passed is queued (LimitData closes the flow after its last bytes).
+	afterPush []func()
+}
+
+func newLink(f *Flow, dir Stream, q *queue, seed uint64) *link {
+	return &link{flow: f, dir: dir, q: q, rng: rand.New(rand.NewPCG(seed, uint64(dir)+1))}
+}
+
+// write sends p segment by segment. A segment is only processed once the
+// queue has room, so a timeout never leaves a half-processed segment.
+func (l *link) write(p []byte) (int, error) {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if len(p) == 0 {
+		return 0, l.q.checkWrite()
+	}
+	n := 0
+	for n < len(p) {
+		end := min(len(p), n+maxSegment)
+		if err := l.q.waitSpace(); err != nil {
+			return n, err
+		}
+		l.q.push(l.process(p[n:end])...)
+		n = end
+		if len(l.afterPush) > 0 {
+			fns := l.afterPush
+			l.afterPush = nil
+			for _, fn := range fns {
+				fn()
+			}
+		}
+	}
+	return n, nil
+}
+
+// process runs one segment through the flow's state and stages and
+// returns the chunks to queue.
+func (l *link) process(seg []byte) []chunk {
+	b := seg
+	if f := l.flow; f != nil {
+		if !f.pass(l) {
+			return nil
+		}
+		f.capture(l.dir, seg)
+		for _, s := range l.stages {
+			if b = s.segment(l, b); len(b) == 0 {
+				return nil
+			}
+		}
+		f.observe(l, b)
+	}
+	return l.schedule(b)
+}
+
+// schedule copies b into chunks stamped with their delivery time.
+func (l *link) schedule(b []byte) []chunk {
+	data := append([]byte(nil), b...)
+	if l.tm.zero() {
+		return []chunk{{b: data}}
+	}
+	now := time.Now()
+	at := now.Add(l.delay())
+	if l.tm.rate > 0 {
+		start := now
+		if l.txEnd.After(now) {
+			start = l.txEnd
+		}
+		l.txEnd = start.Add(time.Duration(len(data)) * time.Millisecond / time.Duration(l.tm.rate))
+		at = at.Add(l.txEnd.Sub(now))
+	}
+	if l.tm.slicer == nil {
+		return []chunk{{b: data, at: at}}
+	}
+	return l.slice(data, at)
+}
+
+// delay is the latency of one chunk: Latency plus a uniform jitter in
+// [-Jitter, +Jitter), never negative.
+func (l *link) delay() time.Duration {
+	d := l.tm.latency
+	if j := l.tm.jitter; j > 0 {
+		d += time.Duration(l.rng.Int64N(int64(2*j))) - j
+	}
+	return max(d, 0)
+}
+
+// slice cuts data into pieces of AverageSize ± SizeVariation bytes, each
+// Delay after the previous one; a read never spans two pieces.
+func (l *link) slice(data []byte, at time.Time) []chunk {
+	s := l.tm.slicer
+	var out []chunk
+	for len(data) > 0 {
+		size := s.AverageSize
+		if v := s.SizeVariation; v > 0 {
+			size += l.rng.IntN(2*v+1) - v
+		}
+		size = min(max(size, 1), len(data))
+		out = append(out, chunk{b: data[:size:size], at: at, brk: true})
+		data = data[size:]
+		at = at.Add(s.Delay)
+	}
+	return out
+}
+
+// closeWrite queues the end of the stream after the bytes written so far,
+// delayed like them (and by SlowClose). A flow that drops segments drops
+// the FIN too: the peer never reads EOF.
+func (l *link) closeWrite() {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if l.eof {
+		return
+	}
+	l.eof = true
+	deliver := l.flow == nil || l.flow.pass(l)
+	var at time.Time
+	if !l.tm.zero() {
+		now := time.Now()
+		at = now.Add(l.delay() + l.tm.slowClose)
+		if l.txEnd.After(now) {
+			at = at.Add(l.txEnd.Sub(now))
+		}
+	}
+	l.q.closeWrite(at, deliver)
+}
+
+// inject queues bytes for the reader of this link at once, bypassing the
+// stages: a middlebox answering in the writer's stead.
+func (l *link) inject(b []byte) {
+	l.q.push(chunk{b: append([]byte(nil), b...)})
+}

@@ -1,0 +1,109 @@
+package faults
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Event is one decision of the network: a verdict on a flow, with the rule
+// that decided it.
+type Event struct {
+	Time    time.Time
+	Flow    int    // flow ID; 0 for a dial that never became a flow
+	Verdict Verdict
+	Rule    string // the rule, forward, gateway or toxic that decided; may be empty
+	Detail  string // what happened, in words
+}
+
+// String renders the event without its time.
+func (e Event) String() string {
+	var b strings.Builder
+	if e.Flow != 0 {
+		fmt.Fprintf(&b, "#%d ", e.Flow)
+	} else {
+		b.WriteString("-- ")
+	}
+	b.WriteString(e.Verdict.String())
+	if e.Detail != "" {
+		b.WriteString(": " + e.Detail)
+	}
+	if e.Rule != "" {
+		b.WriteString(" [" + e.Rule + "]")
+	}
+	return b.String()
+}
+
+// Timeline is the network's record of verdicts, oldest first.
+type Timeline struct {
+	Start  time.Time // when the network started; times render relative to it
+	Events []Event
+	Lost   int // events not kept because of [Network.MaxEvents]
+}
+
+// String renders one event per line, with its time since Start, for
+// transcripts and failure reports.
+func (t Timeline) String() string {
+	var b strings.Builder
+	for _, e := range t.Events {
+		fmt.Fprintf(&b, "%9.3fs %s\n", e.Time.Sub(t.Start).Seconds(), e)
+	}
+	if t.Lost > 0 {
+		fmt.Fprintf(&b, "(%d more events not kept)\n", t.Lost)
+	}
+	return b.String()
+}
+
+// Filter returns the events of the given verdicts (all when none given)
+// and, if flow is not zero, of that flow only.
+func (t Timeline) Filter(flow int, verdicts ...Verdict) []Event {
+	var out []Event
+	for _, e := range t.Events {
+		if flow != 0 && e.Flow != flow {
+			continue
+		}
+		if len(verdicts) == 0 || containsVerdict(verdicts, e.Verdict) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func containsVerdict(vs []Verdict, v Verdict) bool {
+	for _, x := range vs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Timeline returns a copy of the network's timeline so far.
+func (n *Network) Timeline() Timeline {
+	n.mu.Lock()
+	n.startLocked()
+	start := n.start
+	n.mu.Unlock()
+	n.tmu.Lock()
+	defer n.tmu.Unlock()
+	return Timeline{Start: start, Events: append([]Event(nil), n.events...), Lost: n.lost}
+}
+
+// event records a verdict on a flow (f may be nil).
+func (n *Network) event(f *Flow, v Verdict, rule, format string, args ...any) {
+	e := Event{Time: n.now(), Verdict: v, Rule: rule, Detail: fmt.Sprintf(format, args...)}
+	if f != nil {
+		e.Flow = f.ID
+	}
+	max := n.MaxEvents
+	if max <= 0 {
+		max = 10000
+	}
+	n.tmu.Lock()
+	defer n.tmu.Unlock()
+	if len(n.events) >= max {
+		n.lost++
+		return
+	}
+	n.events = append(n.events, e)
+}

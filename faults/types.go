@@ -1,0 +1,226 @@
+package faults
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Stream is a direction of a flow, in Toxiproxy's words: upstream runs
+// from the end that dialed to the end that accepted (client to server on
+// a control flow and on a passive data flow; server to client on an
+// active-mode data flow), downstream the other way. The zero value is
+// [Downstream], Toxiproxy's default.
+type Stream int
+
+const (
+	// Downstream runs from the listener's end to the dialer's end.
+	Downstream Stream = iota
+	// Upstream runs from the dialer's end to the listener's end.
+	Upstream
+	// BothStreams selects both directions (for toxics and middleboxes).
+	BothStreams
+)
+
+// String returns "downstream", "upstream" or "both".
+func (s Stream) String() string {
+	switch s {
+	case Downstream:
+		return "downstream"
+	case Upstream:
+		return "upstream"
+	case BothStreams:
+		return "both"
+	}
+	return "Stream(" + strconv.Itoa(int(s)) + ")"
+}
+
+func (s Stream) matches(dir Stream) bool { return s == BothStreams || s == dir }
+
+// Channel says whether a flow is an FTP control connection or a data
+// connection. The zero value, [AnyChannel], selects both in rules.
+type Channel int
+
+const (
+	// AnyChannel matches control and data flows.
+	AnyChannel Channel = iota
+	// Control is a flow to a port marked as FTP control (see
+	// [Network.ControlPorts] and [MarkControl]).
+	Control
+	// Data is every other flow.
+	Data
+)
+
+// String returns "any", "control" or "data".
+func (c Channel) String() string {
+	switch c {
+	case AnyChannel:
+		return "any"
+	case Control:
+		return "control"
+	case Data:
+		return "data"
+	}
+	return "Channel(" + strconv.Itoa(int(c)) + ")"
+}
+
+func (c Channel) matches(ch Channel) bool { return c == AnyChannel || c == ch }
+
+// Action is what a firewall does with a new flow. The zero value means
+// "the default of the setting", which each setting documents.
+type Action int
+
+const (
+	// Accept lets the flow through.
+	Accept Action = iota + 1
+	// Drop discards the SYN silently: the dialer waits until its context
+	// or [Network.SYNTimeout] ends and gets a timeout.
+	Drop
+	// Reject answers with a reset: the dialer gets ECONNREFUSED at once.
+	Reject
+)
+
+// String returns "accept", "drop", "reject", or "default" for zero.
+func (a Action) String() string {
+	switch a {
+	case 0:
+		return "default"
+	case Accept:
+		return "accept"
+	case Drop:
+		return "drop"
+	case Reject:
+		return "reject"
+	}
+	return "Action(" + strconv.Itoa(int(a)) + ")"
+}
+
+func (a Action) or(def Action) Action {
+	if a == 0 {
+		return def
+	}
+	return a
+}
+
+// Direction says which new flows a firewall rule looks at, relative to
+// the zone behind the gateway. The zero value is [Inbound].
+type Direction int
+
+const (
+	// Inbound flows come from outside the zone.
+	Inbound Direction = iota
+	// Outbound flows leave the zone.
+	Outbound
+	// BothDirections matches inbound and outbound flows.
+	BothDirections
+)
+
+// String returns "inbound", "outbound" or "both".
+func (d Direction) String() string {
+	switch d {
+	case Inbound:
+		return "inbound"
+	case Outbound:
+		return "outbound"
+	case BothDirections:
+		return "both"
+	}
+	return "Direction(" + strconv.Itoa(int(d)) + ")"
+}
+
+// PortRange is an inclusive range of TCP ports. The zero value matches
+// every port where a range filters, and is invalid where it names ports
+// (a [Forward]).
+type PortRange struct {
+	Low, High uint16
+}
+
+// Ports returns the range low-high; with one argument, that single port.
+func Ports(low uint16, high ...uint16) PortRange {
+	r := PortRange{low, low}
+	if len(high) > 0 {
+		r.High = high[0]
+	}
+	return r
+}
+
+// Contains reports whether p is in the range; the zero range contains
+// every port.
+func (r PortRange) Contains(p uint16) bool {
+	return r == PortRange{} || p >= r.Low && p <= r.High
+}
+
+// String renders "low-high", "port" or "any".
+func (r PortRange) String() string {
+	switch {
+	case r == PortRange{}:
+		return "any"
+	case r.Low == r.High:
+		return strconv.Itoa(int(r.Low))
+	}
+	return fmt.Sprintf("%d-%d", r.Low, r.High)
+}
+
+// Verdict is what the network did, as recorded in the [Timeline].
+type Verdict int
+
+const (
+	// Allowed: a new flow was let through.
+	Allowed Verdict = iota + 1
+	// Dropped: a new flow or a segment was discarded silently.
+	Dropped
+	// Refused: a new flow was answered with a reset (ECONNREFUSED).
+	Refused
+	// Rewritten: a segment's bytes were changed (ALG, middlebox).
+	Rewritten
+	// Cut: an established flow was closed or reset by the network.
+	Cut
+	// Delayed: a flow got a toxic that delays or shapes it.
+	Delayed
+	// Seen: an FTP announcement (227, 229, PORT, EPRT) crossed in cleartext.
+	Seen
+)
+
+// String returns the verdict in lower case.
+func (v Verdict) String() string {
+	names := [...]string{"", "allowed", "dropped", "refused", "rewritten", "cut", "delayed", "seen"}
+	if v > 0 && int(v) < len(names) {
+		return names[v]
+	}
+	return "Verdict(" + strconv.Itoa(int(v)) + ")"
+}
+
+// ALGMode is the behaviour of a gateway's FTP helper. The zero value,
+// [ALGOff], is no helper: announced data ports stay closed unless
+// forwarded, and addresses are never rewritten.
+type ALGMode int
+
+const (
+	// ALGOff disables the helper.
+	ALGOff ALGMode = iota
+	// ALGCorrect works like Linux nf_conntrack_ftp with nf_nat_ftp: it
+	// opens each announced data port for one related flow and rewrites the
+	// inside address of 227, PORT and EPRT to the gateway's public one.
+	ALGCorrect
+	// ALGSwapPort rewrites the address but writes the port bytes of 227
+	// and PORT in the wrong order (p2,p1), while opening the right port.
+	ALGSwapPort
+	// ALGKeepAddress opens the data port but leaves the private address
+	// in 227, PORT and EPRT.
+	ALGKeepAddress
+	// ALGNoEPSV handles 227, PORT and EPRT correctly but does not know
+	// 229: EPSV data ports stay closed.
+	ALGNoEPSV
+)
+
+// String names the mode.
+func (m ALGMode) String() string {
+	names := [...]string{"off", "correct", "swap-port", "keep-address", "no-epsv"}
+	if m >= 0 && int(m) < len(names) {
+		return names[m]
+	}
+	return "ALGMode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// upper returns s upper-cased in ASCII, for verb matching.
+func upper(s string) string { return strings.ToUpper(s) }
