@@ -58,7 +58,8 @@ type Server struct {
 	// certificate of PKI.
 	Certificate *tls.Certificate
 	// DataCertificate, if set, is served on data connections instead of the
-	// control certificate (a field failure: S25).
+	// control certificate, by what behaves as another TLS endpoint: tickets
+	// from the control connection do not resume there (a field failure: S25).
 	DataCertificate *tls.Certificate
 	// PKI is the certificate set the server draws from. Nil means a fresh
 	// ECDSA set made by Start, on the clock Now.

@@ -64,7 +64,12 @@ func (sess *Session) controlTLSConfig() *tls.Config {
 func (sess *Session) dataTLSConfig(ev *DataEvidence) *tls.Config {
 	cfg := sess.srv.tlsBase.Clone()
 	if sess.srv.DataCertificate != nil {
+		// Another TLS endpoint (a second server, a load balancer): its
+		// own certificate and its own ticket keys, so the control
+		// session cannot be resumed there and the client must verify
+		// the data certificate.
 		cfg.Certificates = []tls.Certificate{*sess.srv.DataCertificate}
+		cfg.SetSessionTicketKeys([][32]byte{randomTicketKey()})
 	}
 	cfg.WrapSession = sess.wrapTicket(cfg)
 	cfg.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {

@@ -4,6 +4,8 @@
 //
 // Usage:
 //
+//	ftpsim run [NAME|FILE]   run scenarios and report expected vs actual
+//	ftpsim list              list the scenario catalogue
 //	ftpsim serve [flags]     run an FTPS server on loopback
 //	ftpsim certs --out DIR   write the good and bad test certificates
 //	ftpsim help [command]    explain a command and its flags
@@ -30,6 +32,8 @@ var commandList []command
 
 func init() {
 	commandList = []command{
+		{"run", "run scenarios in-process and report expected vs actual outcomes", runRun},
+		{"list", "list the scenario catalogue", runList},
 		{"serve", "run an FTPS server (explicit, implicit, plain) on loopback", runServe},
 		{"certs", "write the good and bad test certificates, with an index", runCerts},
 	}
@@ -62,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 				return 0
 			case errors.Is(err, errUsage):
 				return 2
+			case errors.Is(err, errMismatch):
+				return 1
 			default:
 				fmt.Fprintf(stderr, "ftpsim %s: %v\n", name, err)
 				return 1

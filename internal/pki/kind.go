@@ -195,3 +195,22 @@ func (k Kind) Failure() Failure {
 	}
 	return kindInfos[k].fail
 }
+
+// AllKinds returns every Kind in order.
+func AllKinds() []Kind {
+	ks := make([]Kind, numKinds)
+	for i := range ks {
+		ks[i] = Kind(i)
+	}
+	return ks
+}
+
+// ParseKind returns the Kind whose String is name ("expired", "good-chain").
+func ParseKind(name string) (Kind, error) {
+	for _, k := range AllKinds() {
+		if k.String() == name {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("pki: unknown certificate kind %q", name)
+}

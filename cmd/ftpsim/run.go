@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/scenarios"
+)
+
+func runRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", "[NAME|FILE.yaml ...] [flags]", `Runs scenarios in-process (server and client on loopback) and prints, for
+each, whether the actual outcome is the expected one, then a summary table.
+Without arguments it runs the whole catalogue ("ftpsim list" shows it).
+Arguments are catalogue names or YAML files of your own scenarios.
+Exits 1 if any scenario does not behave as expected.`, stdout)
+	label := fs.String("label", "", "only scenarios matching `EXPR`: labels joined by , (or) and && (and), ! negates; e.g. 'tls&&!cert,nat'")
+	asJSON := fs.Bool("json", false, "print one JSON object per scenario instead of text")
+	junit := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
+	transcripts := fs.String("transcripts", "", "write each scenario's client and server transcripts to `DIR`")
+	verbose := fs.Bool("v", false, "print the diagnosis of every scenario and the transcripts of mismatches")
+	timeout := fs.Duration("timeout", 30*time.Second, "bound on each scenario")
+	if err := fs.Parse(args); err != nil {
+		if err.Error() == "flag: help requested" {
+			return err
+		}
+		return errUsage
+	}
+	list, err := selectScenarios(fs.Args(), *label)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return fmt.Errorf("no scenario matches (see ftpsim list)")
+	}
+	set, err := pki.NewSet(pki.SetOptions{})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rep := &reporter{out: stdout, json: *asJSON, verbose: *verbose, total: len(list)}
+	rep.start()
+	var results []*scenarios.Result
+	for i, sc := range list {
+		if ctx.Err() != nil {
+			break
+		}
+		res := scenarios.Run(ctx, sc, scenarios.RunOptions{PKI: set, Timeout: *timeout})
+		results = append(results, res)
+		rep.progress(i+1, res)
+		if *transcripts != "" {
+			if err := writeTranscripts(*transcripts, res); err != nil {
+				return err
+			}
+		}
+	}
+	rep.summary(results)
+	if *junit != "" {
+		if err := writeJUnit(*junit, results); err != nil {
+			return err
+		}
+	}
+	for _, r := range results {
+		if !r.Match || r.Setup != nil {
+			return errMismatch
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// errMismatch makes ftpsim exit 1 without another message.
+var errMismatch = fmt.Errorf("some scenarios did not behave as expected")
+
+// selectScenarios resolves arguments (names or YAML files) and the label
+// filter.
+func selectScenarios(args []string, label string) ([]scenarios.Scenario, error) {
+	var list []scenarios.Scenario
+	if len(args) == 0 {
+		list = scenarios.Catalogue()
+	}
+	for _, a := range args {
+		if strings.HasSuffix(a, ".yaml") || strings.HasSuffix(a, ".yml") {
+			l, err := scenarios.Load(a)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, l...)
+			continue
+		}
+		sc, ok := scenarios.Lookup(a)
+		if !ok {
+			return nil, fmt.Errorf("no scenario named %q (see ftpsim list; files must end in .yaml)", a)
+		}
+		list = append(list, sc)
+	}
+	if label == "" {
+		return list, nil
+	}
+	match, err := parseLabelFilter(label)
+	if err != nil {
+		return nil, err
+	}
+	var out []scenarios.Scenario
+	for _, sc := range list {
+		if match(&sc) {
+			out = append(out, sc)
+		}
+	}
+	return out, nil
+}
+
+// parseLabelFilter parses "a&&!b,c" (comma = or, && = and, ! = not).
+func parseLabelFilter(expr string) (func(*scenarios.Scenario) bool, error) {
+	var alts [][]string
+	for _, alt := range strings.Split(expr, ",") {
+		var terms []string
+		for _, t := range strings.Split(alt, "&&") {
+			t = strings.TrimSpace(t)
+			if t == "" || t == "!" {
+				return nil, fmt.Errorf("--label %q: empty term", expr)
+			}
+			terms = append(terms, t)
+		}
+		alts = append(alts, terms)
+	}
+	return func(sc *scenarios.Scenario) bool {
+		for _, terms := range alts {
+			all := true
+			for _, t := range terms {
+				neg := strings.HasPrefix(t, "!")
+				if sc.HasLabel(strings.TrimPrefix(t, "!")) == neg {
+					all = false
+					break
+				}
+			}
+			if all {
+				return true
+			}
+		}
+		return false
+	}, nil
+}
+
+func writeTranscripts(dir string, r *scenarios.Result) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "scenario: %s\nexpected: %s\nactual:   %s\n", r.Scenario.Name, r.Scenario.Expect, r.Got)
+	if r.Err != nil {
+		fmt.Fprintf(&b, "error:    %v\n", r.Err)
+	}
+	fmt.Fprintf(&b, "cause:    %s\nfix:      %s\n\n== client\n%s", r.Scenario.Diagnosis.Cause, r.Scenario.Diagnosis.Fix, r.ClientTranscript)
+	for i, t := range r.ServerTranscripts {
+		fmt.Fprintf(&b, "\n== server session %d\n%s", i+1, t)
+	}
+	return os.WriteFile(filepath.Join(dir, r.Scenario.Name+".txt"), []byte(b.String()), 0o644)
+}
+
+// jsonResult is the --json form of a result.
+type jsonResult struct {
+	Name     string            `json:"name"`
+	Match    bool              `json:"match"`
+	Expected scenarios.Outcome `json:"expected"`
+	Actual   scenarios.Outcome `json:"actual"`
+	Error    string            `json:"error,omitempty"`
+	Setup    string            `json:"setup_error,omitempty"`
+	Millis   int64             `json:"ms"`
+	Cause    string            `json:"cause"`
+	Fix      string            `json:"fix"`
+}
+
+func toJSON(r *scenarios.Result) []byte {
+	j := jsonResult{Name: r.Scenario.Name, Match: r.Match && r.Setup == nil, Expected: r.Scenario.Expect, Actual: r.Got,
+		Millis: r.Duration.Milliseconds(), Cause: r.Scenario.Diagnosis.Cause, Fix: r.Scenario.Diagnosis.Fix}
+	if r.Err != nil {
+		j.Error = r.Err.Error()
+	}
+	if r.Setup != nil {
+		j.Setup = r.Setup.Error()
+	}
+	b, _ := json.Marshal(j)
+	return b
+}

@@ -1,0 +1,134 @@
+package scenarios_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/scenarios"
+)
+
+// TestCatalogue runs every catalogue scenario and checks that the actual
+// outcome is the one the field notes predict.
+func TestCatalogue(t *testing.T) {
+	set, err := pki.NewSet(pki.SetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, sc := range scenarios.Catalogue() {
+		if names[sc.Name] {
+			t.Fatalf("duplicate scenario name %q", sc.Name)
+		}
+		names[sc.Name] = true
+		t.Run(sc.Name, func(t *testing.T) {
+			if err := sc.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if sc.Summary == "" || sc.Diagnosis.Cause == "" || sc.Diagnosis.Fix == "" || len(sc.Labels) == 0 {
+				t.Errorf("scenario lacks summary, labels or diagnosis")
+			}
+			res := scenarios.Run(context.Background(), sc, scenarios.RunOptions{PKI: set, Timeout: 20 * time.Second})
+			if res.Setup != nil {
+				t.Fatalf("setup: %v", res.Setup)
+			}
+			if !res.Match {
+				t.Errorf("expected %s, got %s\nerror: %v\nclient transcript:\n%s", sc.Expect, res.Got, res.Err, res.ClientTranscript)
+			}
+			if res.ClientTranscript == "" || len(res.ServerTranscripts) == 0 {
+				t.Errorf("missing transcripts")
+			}
+		})
+	}
+	if len(names) < 30 {
+		t.Errorf("catalogue has %d scenarios, want at least 30", len(names))
+	}
+}
+
+// TestMismatchIsReported proves the runner can fail: a scenario with a
+// wrong expectation does not match.
+func TestMismatchIsReported(t *testing.T) {
+	sc, ok := scenarios.Lookup("reuse-required-client-no-reuse")
+	if !ok {
+		t.Fatal("scenario missing")
+	}
+	sc.Expect = scenarios.Outcome{Result: scenarios.Success}
+	res := scenarios.Run(context.Background(), sc, scenarios.RunOptions{})
+	if res.Match {
+		t.Fatalf("a failing scenario matched a success expectation: %s", res)
+	}
+	if res.Got.Code != 522 || res.Got.Phase != "data-tls" {
+		t.Errorf("got %s, want failure at data-tls with 522", res.Got)
+	}
+}
+
+func TestYAMLRoundTrip(t *testing.T) {
+	list := scenarios.Catalogue()
+	b, err := scenarios.Marshal(list...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := scenarios.Parse(b)
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, b)
+	}
+	if len(back) != len(list) {
+		t.Fatalf("got %d scenarios back, want %d", len(back), len(list))
+	}
+	for i := range list {
+		if back[i].Name != list[i].Name || back[i].Expect != list[i].Expect {
+			t.Errorf("%s: round trip changed name or expectation", list[i].Name)
+		}
+	}
+}
+
+func TestParseCustomerCase(t *testing.T) {
+	const doc = `
+name: acme-nat
+summary: ACME's server behind NAT advertises its private address
+labels: [nat, customer:acme]
+server:
+  passive_addr: 127.0.0.2
+client:
+  passive: pasv
+  pasv: trust
+expect:
+  result: failure
+  phase: data-connect
+  class: refused
+diagnosis:
+  cause: the 227 reply carries the server's private address
+  fix: set pasv_address on the server
+`
+	list, err := scenarios.Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scenarios.Run(context.Background(), list[0], scenarios.RunOptions{})
+	if !res.Match {
+		t.Fatalf("customer case did not reproduce: %s (%v)", res, res.Err)
+	}
+}
+
+func TestParseRejectsMistakes(t *testing.T) {
+	for name, doc := range map[string]string{
+		"unknown field":  "name: x\nexpect: {result: success}\nsevrer: {}\n",
+		"bad result":     "name: x\nexpect: {result: maybe}\n",
+		"unknown op":     "name: x\nexpect: {result: success}\nsteps: [{op: teleport}]\n",
+		"bad reuse":      "name: x\nexpect: {result: success}\nserver: {reuse: sometimes}\n",
+		"bad cert kind":  "name: x\nexpect: {result: success}\nserver: {certificate: shiny}\n",
+		"bad client tls": "name: x\nexpect: {result: success}\nclient: {tls: maybe}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := scenarios.Parse([]byte(doc))
+			if err == nil {
+				t.Fatal("accepted a broken scenario")
+			}
+			if !strings.Contains(err.Error(), "x") && !strings.Contains(err.Error(), "yaml") {
+				t.Errorf("error does not name the scenario or document: %v", err)
+			}
+		})
+	}
+}

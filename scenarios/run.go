@@ -1,0 +1,187 @@
+package scenarios
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/ftpsim/ftpsim/clientsim"
+	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/sim"
+)
+
+// RunOptions tunes [Run]. The zero value is ready to use.
+type RunOptions struct {
+	// PKI is the certificate set the server's certificates come from and
+	// the client trusts. Nil means a fresh set per run; share one set
+	// across runs to save the few milliseconds it costs.
+	PKI *pki.Set
+	// Timeout bounds the whole scenario (zero: 30 seconds).
+	Timeout time.Duration
+}
+
+// Result is what one run of a scenario produced.
+type Result struct {
+	Scenario *Scenario
+	// Got is the actual outcome; Match says whether it is the expected one.
+	Got   Outcome
+	Match bool
+	// Err is the client error behind a failure (nil on success).
+	Err error
+	// Setup is an error that kept the scenario from running at all (bad
+	// spec, no listener); Got is then meaningless.
+	Setup error
+	// ClientTranscript and ServerTranscripts are both sides' views.
+	ClientTranscript  string
+	ServerTranscripts []string
+	// ClientTLS is the client's TLS evidence, control connection first.
+	ClientTLS []clientsim.TLSEvidence
+	// ServerData is the server's evidence of every data connection.
+	ServerData []sim.DataEvidence
+	Duration   time.Duration
+}
+
+// Run reproduces sc in-process: it starts the server the spec describes on
+// loopback, runs the client's steps against it, classifies the outcome and
+// compares it with sc.Expect. It never returns nil.
+func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
+	start := time.Now()
+	res := &Result{Scenario: &sc}
+	defer func() { res.Duration = time.Since(start) }()
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	set := opts.PKI
+	if set == nil {
+		var err error
+		if set, err = pki.NewSet(pki.SetOptions{}); err != nil {
+			res.Setup = err
+			return res
+		}
+	}
+	srv, err := buildServer(sc.Server)
+	if err != nil {
+		res.Setup = err
+		return res
+	}
+	applyCertificates(srv, sc.Server, set)
+	mem := sim.NewMemFS(nil)
+	srv.FS = mem
+	known := map[string][32]byte{}
+	for _, f := range sc.Server.Files {
+		data := fileContent(f.Path, f.Text, f.Size)
+		mem.WriteFile(f.Path, data)
+		known[cleanRemote(f.Path)] = sha256.Sum256(data)
+	}
+	if err := srv.Listen(); err != nil {
+		res.Setup = err
+		return res
+	}
+	defer func() {
+		srv.Close()
+		for _, s := range srv.Sessions() {
+			res.ServerTranscripts = append(res.ServerTranscripts, s.Transcript().String())
+			res.ServerData = append(res.ServerData, s.Data()...)
+		}
+	}()
+
+	r := &runner{sc: &sc, srv: srv, mem: mem, known: known}
+	err = r.run(ctx, set)
+	if r.conn != nil {
+		res.ClientTranscript = r.conn.Transcript().String()
+		res.ClientTLS = r.conn.Evidence()
+		r.conn.Close()
+	} else if r.transcript != nil {
+		res.ClientTranscript = r.transcript.String()
+	}
+	if err != nil {
+		res.Err = err
+		res.Got = classify(err, r.step)
+	} else {
+		res.Got = Outcome{Result: Success, Step: len(sc.Steps)}
+	}
+	res.Match = sc.Expect.Matches(res.Got)
+	return res
+}
+
+// fileContent returns text, or size deterministic pseudo-random bytes
+// seeded by the path.
+func fileContent(path, text string, size int64) []byte {
+	if text != "" || size == 0 {
+		return []byte(text)
+	}
+	h := sha256.Sum256([]byte(path))
+	rng := rand.NewChaCha8(h)
+	b := make([]byte, size)
+	rng.Read(b)
+	return b
+}
+
+// errCorrupt marks a download whose bytes differ from what the server holds.
+var errCorrupt = errors.New("downloaded content differs from the server's file")
+
+// classify turns a client error into an outcome.
+func classify(err error, step int) Outcome {
+	o := Outcome{Result: Failure, Step: step, Message: err.Error()}
+	o.Phase = string(clientsim.PhaseOf(err))
+	o.Code = clientsim.ReplyCode(err)
+	o.Class = classOf(err, o.Code)
+	return o
+}
+
+func classOf(err error, code int) string {
+	switch pki.ClassifyVerifyError(err) {
+	case pki.FailUnknownAuthority:
+		return "unknown-authority"
+	case pki.FailExpired:
+		return "expired"
+	case pki.FailNotYetValid:
+		return "not-yet-valid"
+	case pki.FailHostname:
+		return "hostname"
+	case pki.FailIPSANMissing:
+		return "ip-san-missing"
+	case pki.FailIncompatibleUsage:
+		return "incompatible-usage"
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, clientsim.ErrTruncated):
+		return "truncated"
+	case errors.Is(err, clientsim.ErrTLSRequired):
+		return "tls-required"
+	case errors.Is(err, errCorrupt):
+		return "corrupt"
+	case code != 0:
+		return "reply"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "reset"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
+		errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	}
+	return "other"
+}
+
+func (r *Result) String() string {
+	verdict := "MATCH"
+	if !r.Match {
+		verdict = "MISMATCH"
+	}
+	if r.Setup != nil {
+		return fmt.Sprintf("%s: setup failed: %v", r.Scenario.Name, r.Setup)
+	}
+	return fmt.Sprintf("%s: %s: expected %s, got %s", r.Scenario.Name, verdict, r.Scenario.Expect, r.Got)
+}

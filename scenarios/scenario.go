@@ -1,0 +1,194 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Scenario is one reproducible FTPS situation: who serves, who connects,
+// what the client does, what must happen, and what a support engineer
+// would tell the customer about it. It is plain data: write it as a Go
+// literal or load it from YAML ([Load], [Parse]).
+type Scenario struct {
+	// Name identifies the scenario ("reuse-required-client-no-reuse").
+	Name string `yaml:"name"`
+	// Summary is one line saying what the scenario shows.
+	Summary string `yaml:"summary"`
+	// Labels group scenarios into families ("tls", "reuse", "cert", "nat").
+	Labels []string `yaml:"labels"`
+	// Cases lists the field-notes cases it reproduces ("S01").
+	Cases []string `yaml:"cases,omitempty"`
+
+	Server ServerSpec `yaml:"server"`
+	Client ClientSpec `yaml:"client"`
+	// Steps are run in order after connecting; the first failure ends the
+	// run. An empty list means login, upload, download.
+	Steps []Step `yaml:"steps"`
+
+	// Expect is the outcome that counts as reproducing the scenario.
+	Expect Outcome `yaml:"expect"`
+	// Diagnosis explains the outcome.
+	Diagnosis Diagnosis `yaml:"diagnosis"`
+}
+
+// ServerSpec configures the in-process server. Zero values are the
+// defaults of [github.com/ftpsim/ftpsim/sim.Server].
+type ServerSpec struct {
+	TLS             string   `yaml:"tls"`              // control TLS: optional (default), required, off
+	DataTLS         string   `yaml:"data_tls"`         // data TLS: optional (default), required, off
+	Reuse           string   `yaml:"reuse"`            // TLS session reuse on data: off (default), any, same
+	Implicit        bool     `yaml:"implicit"`         // also listen for implicit FTPS
+	Certificate     string   `yaml:"certificate"`      // a pki kind served on control ("expired", ...); default good
+	DataCertificate string   `yaml:"data_certificate"` // a pki kind served on data connections only
+	PassiveAddr     string   `yaml:"passive_addr"`     // address advertised in 227 replies
+	PassivePorts    string   `yaml:"passive_ports"`    // LOW-HIGH
+	Users           []string `yaml:"users"`            // NAME:PASSWORD[:ro]; default ftpsim:ftpsim
+	Anonymous       bool     `yaml:"anonymous"`        // allow anonymous read-only logins
+	DenyIPs         []string `yaml:"deny_ips"`         // CIDR prefixes refused at connect
+	LenientTLSEOF   bool     `yaml:"lenient_tls_eof"`  // accept uploads without close_notify
+	DisableCCC      bool     `yaml:"disable_ccc"`      // answer CCC with 502
+	Files           []File   `yaml:"files"`            // files present before the client connects
+}
+
+// File is a file the server holds before the scenario starts. Its content
+// is Text, or Size deterministic pseudo-random bytes.
+type File struct {
+	Path string `yaml:"path"`
+	Text string `yaml:"text"`
+	Size int64  `yaml:"size"`
+}
+
+// ClientSpec configures the client (see [github.com/ftpsim/ftpsim/clientsim]).
+type ClientSpec struct {
+	TLS        string `yaml:"tls"`         // explicit (default), implicit, plain
+	Auth       string `yaml:"auth"`        // TLS (default), SSL, fallback (SSL then TLS, like curl)
+	Prot       string `yaml:"prot"`        // P (default), C
+	TLSMax     string `yaml:"tls_max"`     // "1.2" or "1.3" (default: 1.3)
+	Reuse      string `yaml:"reuse"`       // per-connection (default), none, shared
+	ServerName string `yaml:"server_name"` // TLS name (default: the dialed host)
+	Verify     string `yaml:"verify"`      // ca (default: the scenario's CA), insecure
+	PASV       string `yaml:"pasv"`        // skip (default, like curl), trust, lftp
+	Passive    string `yaml:"passive"`     // epsv (default: EPSV then PASV), pasv
+	Active     string `yaml:"active"`      // "" (passive), port, eprt
+	CCC        bool   `yaml:"ccc"`         // clear the control channel after login
+	User       string `yaml:"user"`        // default ftpsim
+	Password   string `yaml:"password"`    // default ftpsim
+}
+
+// Step is one client action.
+type Step struct {
+	// Op is one of: login, list, nlst, mlsd, upload, download, append,
+	// resume-upload, resume-download, delete, mkdir, rename, size, noop,
+	// type-ascii, type-binary, check-server-file, quit.
+	Op string `yaml:"op"`
+	// Path is the remote file or directory.
+	Path string `yaml:"path"`
+	// To is the new name for rename.
+	To string `yaml:"to"`
+	// Size is the number of pseudo-random bytes to upload.
+	Size int64 `yaml:"size"`
+	// Text is uploaded instead of random bytes when set; for
+	// check-server-file it is the content the server must hold.
+	Text string `yaml:"text"`
+}
+
+// Outcome is what a run produced, or what it should produce. In an
+// expectation, empty fields match anything.
+type Outcome struct {
+	// Result is "success" or "failure".
+	Result string `yaml:"result"`
+	// Phase is where the failure happened: connect, tls, login,
+	// data-connect, data-tls, transfer, reply (clientsim's phases).
+	Phase string `yaml:"phase,omitempty"`
+	// Code is the FTP reply code that carried the failure, if any.
+	Code int `yaml:"code,omitempty"`
+	// Class names the kind of error: reply, unknown-authority, expired,
+	// not-yet-valid, hostname, ip-san-missing, incompatible-usage,
+	// refused, timeout, reset, truncated, tls-required, corrupt, other.
+	Class string `yaml:"class,omitempty"`
+	// Step is the step at which the failure happened (0-based); -1 for
+	// connecting. Ignored in expectations.
+	Step int `yaml:"-"`
+	// Message is the error text. Ignored in expectations.
+	Message string `yaml:"-"`
+}
+
+// Outcome results.
+const (
+	Success = "success"
+	Failure = "failure"
+)
+
+// String renders "success" or "failure at data-tls: 522 (reply)".
+func (o Outcome) String() string {
+	if o.Result != Failure {
+		return o.Result
+	}
+	var parts []string
+	if o.Phase != "" {
+		parts = append(parts, "at "+o.Phase)
+	}
+	if o.Code != 0 {
+		parts = append(parts, fmt.Sprintf("code %d", o.Code))
+	}
+	if o.Class != "" && o.Class != "reply" {
+		parts = append(parts, o.Class)
+	}
+	if len(parts) == 0 {
+		return Failure
+	}
+	return Failure + " " + strings.Join(parts, ", ")
+}
+
+// Matches reports whether got satisfies the expectation o.
+func (o Outcome) Matches(got Outcome) bool {
+	if o.Result != got.Result {
+		return false
+	}
+	return (o.Phase == "" || o.Phase == got.Phase) &&
+		(o.Code == 0 || o.Code == got.Code) &&
+		(o.Class == "" || o.Class == got.Class)
+}
+
+// Diagnosis is what a support engineer would say.
+type Diagnosis struct {
+	Cause string `yaml:"cause"`
+	Fix   string `yaml:"fix"`
+}
+
+// Validate checks that the scenario is complete and its names are known.
+func (s *Scenario) Validate() error {
+	var errs []error
+	if s.Name == "" {
+		errs = append(errs, errors.New("name is empty"))
+	}
+	if s.Expect.Result != Success && s.Expect.Result != Failure {
+		errs = append(errs, fmt.Errorf("expect.result %q: want success or failure", s.Expect.Result))
+	}
+	for i, st := range s.Steps {
+		if _, ok := stepOps[st.Op]; !ok {
+			errs = append(errs, fmt.Errorf("steps[%d]: unknown op %q", i, st.Op))
+		}
+	}
+	if _, err := buildServer(s.Server); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := clientOptions(s.Client); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("scenario %q: %w", s.Name, err)
+	}
+	return nil
+}
+
+// HasLabel reports whether the scenario carries label (case-insensitive).
+func (s *Scenario) HasLabel(label string) bool {
+	for _, l := range s.Labels {
+		if strings.EqualFold(l, label) {
+			return true
+		}
+	}
+	return false
+}
