@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -156,7 +157,13 @@ func (sess *Session) runTransfer(t *transfer, ev *DataEvidence, fn job) ftp.Repl
 	defer conn.Close()
 	stop := context.AfterFunc(t.ctx, func() { conn.Close() })
 	defer stop()
-	sess.send(sess.srv.reply(ReplyOpeningData))
+	open := sess.srv.reply(ReplyOpeningData)
+	if name, ok := strings.CutPrefix(ev.Command, "STOU "); ok {
+		// RFC 1123 4.1.2.9: the 1xx before an STOU transfer names the
+		// file, as "FILE: name"; clients take the name from there.
+		open = ftp.Reply{Code: open.Code, Lines: []string{"FILE: " + name}}
+	}
+	sess.send(open)
 	if ev.Protected {
 		tc, rep, ok := sess.dataTLS(conn, ev)
 		if !ok {
@@ -164,7 +171,12 @@ func (sess *Session) runTransfer(t *transfer, ev *DataEvidence, fn job) ftp.Repl
 		}
 		conn = tc
 	}
-	return fn(t, conn, ev)
+	rep := fn(t, conn, ev)
+	// Close before the final reply. On a protected connection this sends
+	// close_notify after uploads too, so a client that waits for it (to
+	// read the server's session tickets first, S07) sees a clean end.
+	conn.Close()
+	return rep
 }
 
 // dataTLS runs the server handshake on a data connection and enforces the
