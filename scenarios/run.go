@@ -24,6 +24,12 @@ type RunOptions struct {
 	PKI *pki.Set
 	// Timeout bounds the whole scenario (zero: 30 seconds).
 	Timeout time.Duration
+	// Target, if set, runs the client side against an external server
+	// instead of the in-process one; see [Target] and
+	// [Scenario.TargetApplicable]. The result is observed, not judged:
+	// Result.Match still compares with Expect, which describes the
+	// in-process server.
+	Target *Target
 }
 
 // Result is what one run of a scenario produced.
@@ -61,6 +67,10 @@ func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	if opts.Target != nil {
+		runTarget(ctx, res, opts.Target)
+		return res
+	}
 	set := opts.PKI
 	if set == nil {
 		var err error
@@ -95,8 +105,42 @@ func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
 		}
 	}()
 
-	r := &runner{sc: &sc, srv: srv, mem: mem, known: known}
-	err = r.run(ctx, set)
+	r := &runner{sc: &sc, mem: mem, known: known, addr: srv.Addr, implicitAddr: srv.ImplicitAddr}
+	r.trust = []clientsim.Option{clientsim.WithRootCAs(set.CA.Pool())}
+	err = r.run(ctx)
+	r.finish(res, err)
+	return res
+}
+
+// runTarget runs the client side of res.Scenario against an external server.
+func runTarget(ctx context.Context, res *Result, t *Target) {
+	sc := res.Scenario
+	if !sc.TargetApplicable() {
+		res.Setup = fmt.Errorf("scenario %q depends on server settings; it cannot run against an external target", sc.Name)
+		return
+	}
+	r := &runner{sc: sc, known: map[string][32]byte{}, addr: t.Addr, implicitAddr: t.ImplicitAddr,
+		user: t.User, password: t.Password, remotePrefix: fmt.Sprintf("ftpsim-%x-", rand.Uint32())}
+	switch {
+	case t.Insecure:
+		r.trust = append(r.trust, clientsim.WithInsecureSkipVerify())
+	case t.RootCAs != nil:
+		r.trust = append(r.trust, clientsim.WithRootCAs(t.RootCAs))
+	}
+	if t.ServerName != "" && sc.Client.ServerName == "" {
+		r.trust = append(r.trust, clientsim.WithServerName(t.ServerName))
+	}
+	if t.Dial != nil {
+		r.trust = append(r.trust, clientsim.WithDialer(t.Dial))
+	}
+	err := r.run(ctx)
+	r.cleanupRemote(ctx)
+	r.finish(res, err)
+}
+
+// finish fills res from the runner's state and err.
+func (r *runner) finish(res *Result, err error) {
+	sc := res.Scenario
 	if r.conn != nil {
 		res.ClientTranscript = r.conn.Transcript().String()
 		res.ClientTLS = r.conn.Evidence()
@@ -111,7 +155,6 @@ func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
 		res.Got = Outcome{Result: Success, Step: len(sc.Steps)}
 	}
 	res.Match = sc.Expect.Matches(res.Got)
-	return res
 }
 
 // fileContent returns text, or size deterministic pseudo-random bytes

@@ -11,19 +11,22 @@ import (
 
 	"github.com/ftpsim/ftpsim/clientsim"
 	"github.com/ftpsim/ftpsim/internal/ftp"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/sim"
 )
 
 // runner holds one run's state.
 type runner struct {
-	sc         *Scenario
-	srv        *sim.Server
-	mem        *sim.MemFS
-	conn       *clientsim.Conn
-	transcript *ftp.Transcript
-	known      map[string][32]byte // remote path -> expected content hash
-	step       int
+	sc                 *Scenario
+	mem                *sim.MemFS // nil against a Target
+	addr, implicitAddr string
+	user, password     string             // a Target's credentials
+	trust              []clientsim.Option // verification and dial options
+	remotePrefix       string             // prepended to file names on a Target
+	uploaded           []string           // remote names to delete afterwards
+	conn               *clientsim.Conn
+	transcript         *ftp.Transcript
+	known              map[string][32]byte // remote path -> expected content hash
+	step               int
 }
 
 // defaultSteps is what a scenario without steps does.
@@ -35,7 +38,7 @@ var defaultSteps = []Step{
 	{Op: "quit"},
 }
 
-func (r *runner) run(ctx context.Context, set *pki.Set) error {
+func (r *runner) run(ctx context.Context) error {
 	opts, err := clientOptions(r.sc.Client)
 	if err != nil {
 		return err
@@ -44,17 +47,18 @@ func (r *runner) run(ctx context.Context, set *pki.Set) error {
 	opts = append(opts, clientsim.WithTranscript(r.transcript), clientsim.WithTimeouts(clientsim.Timeouts{
 		Connect: 5e9, Reply: 5e9, Data: 5e9, TLSHandshake: 5e9,
 	}))
+	opts = append(opts, r.trust...)
 	if r.sc.Client.Verify == "insecure" {
 		opts = append(opts, clientsim.WithInsecureSkipVerify())
-	} else {
-		opts = append(opts, clientsim.WithRootCAs(set.CA.Pool()))
 	}
-	addr := r.srv.Addr
+	addr := r.addr
 	if strings.EqualFold(r.sc.Client.TLS, "implicit") {
-		addr = r.srv.ImplicitAddr
+		addr = r.implicitAddr
 		if addr == "" {
-			return fmt.Errorf("scenario: client uses implicit TLS but server.implicit is false")
+			return fmt.Errorf("scenario: the client uses implicit TLS but the server has no implicit-FTPS address")
 		}
+	} else if addr == "" {
+		return fmt.Errorf("scenario: the server has no explicit-FTPS address")
 	}
 	r.step = -1
 	c, err := clientsim.Dial(ctx, addr, opts...)
@@ -68,15 +72,48 @@ func (r *runner) run(ctx context.Context, set *pki.Set) error {
 	}
 	for i, st := range steps {
 		r.step = i
+		st.Path, st.To = r.remote(st.Path), r.remote(st.To)
+		if st.Op == "quit" && r.remotePrefix != "" {
+			continue // on a Target, quit after cleanupRemote
+		}
 		if err := stepOps[st.Op](ctx, r, st); err != nil {
 			return err
+		}
+		if st.Op == "upload" || st.Op == "resume-upload" || st.Op == "append" {
+			r.uploaded = append(r.uploaded, st.Path)
 		}
 	}
 	return nil
 }
 
-func (r *runner) user() (string, string) {
+// remote maps a scenario path to the name used on the server: on a Target
+// file names get a unique prefix so the run never touches the user's files.
+func (r *runner) remote(p string) string {
+	if r.remotePrefix == "" || p == "" || strings.HasSuffix(p, "/") {
+		return p
+	}
+	return path.Join(path.Dir(p), r.remotePrefix+path.Base(p))
+}
+
+// cleanupRemote deletes what the run uploaded to a Target, best effort.
+func (r *runner) cleanupRemote(ctx context.Context) {
+	if r.conn == nil {
+		return
+	}
+	for _, p := range r.uploaded {
+		r.conn.Delete(ctx, p)
+	}
+	r.conn.Quit(ctx)
+}
+
+func (r *runner) credentials() (string, string) {
 	u, p := r.sc.Client.User, r.sc.Client.Password
+	if u == "" {
+		u = r.user
+	}
+	if p == "" {
+		p = r.password
+	}
 	if u == "" {
 		u = sim.DefaultUser
 	}
@@ -91,7 +128,7 @@ func cleanRemote(p string) string { return path.Clean("/" + p) }
 // stepOps maps each step op to its implementation.
 var stepOps = map[string]func(ctx context.Context, r *runner, st Step) error{
 	"login": func(ctx context.Context, r *runner, _ Step) error {
-		u, p := r.user()
+		u, p := r.credentials()
 		return r.conn.Login(ctx, u, p)
 	},
 	"list": func(ctx context.Context, r *runner, st Step) error { _, err := r.conn.List(ctx, st.Path); return err },

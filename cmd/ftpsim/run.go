@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,6 +28,10 @@ Exits 1 if any scenario does not behave as expected.`, stdout)
 	transcripts := fs.String("transcripts", "", "write each scenario's client and server transcripts to `DIR`")
 	verbose := fs.Bool("v", false, "print the diagnosis of every scenario and the transcripts of mismatches")
 	timeout := fs.Duration("timeout", 30*time.Second, "bound on each scenario")
+	target := fs.String("target", "", "run the client side against your server at `URL` instead of the in-process one: ftp://user:pass@host:port (explicit FTPS) or ftps://… (implicit); only scenarios that do not depend on server settings run")
+	caFile := fs.String("ca", "", "with --target: PEM `FILE` of the CA that signed your server's certificate (default: system roots)")
+	insecure := fs.Bool("insecure", false, "with --target: do not verify your server's certificate")
+	serverName := fs.String("server-name", "", "with --target: TLS `NAME` to verify (default: the URL's host)")
 	if err := fs.Parse(args); err != nil {
 		if err.Error() == "flag: help requested" {
 			return err
@@ -36,6 +41,13 @@ Exits 1 if any scenario does not behave as expected.`, stdout)
 	list, err := selectScenarios(fs.Args(), *label)
 	if err != nil {
 		return err
+	}
+	tgt, err := targetFromFlags(*target, *caFile, *serverName, *insecure)
+	if err != nil {
+		return err
+	}
+	if tgt != nil {
+		list = applicableToTarget(list, stdout)
 	}
 	if len(list) == 0 {
 		return fmt.Errorf("no scenario matches (see ftpsim list)")
@@ -53,7 +65,7 @@ Exits 1 if any scenario does not behave as expected.`, stdout)
 		if ctx.Err() != nil {
 			break
 		}
-		res := scenarios.Run(ctx, sc, scenarios.RunOptions{PKI: set, Timeout: *timeout})
+		res := scenarios.Run(ctx, sc, scenarios.RunOptions{PKI: set, Timeout: *timeout, Target: tgt})
 		results = append(results, res)
 		rep.progress(i+1, res)
 		if *transcripts != "" {
@@ -192,4 +204,45 @@ func toJSON(r *scenarios.Result) []byte {
 	}
 	b, _ := json.Marshal(j)
 	return b
+}
+
+// targetFromFlags builds the --target, or returns nil without one.
+func targetFromFlags(rawURL, caFile, serverName string, insecure bool) (*scenarios.Target, error) {
+	if rawURL == "" {
+		if caFile != "" || insecure || serverName != "" {
+			return nil, fmt.Errorf("--ca, --insecure and --server-name need --target")
+		}
+		return nil, nil
+	}
+	t, err := scenarios.ParseTarget(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	t.Insecure, t.ServerName = insecure, serverName
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--ca: %w", err)
+		}
+		t.RootCAs = x509.NewCertPool()
+		if !t.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca %s: no PEM certificate in it", caFile)
+		}
+	}
+	return t, nil
+}
+
+// applicableToTarget drops scenarios that depend on server settings.
+func applicableToTarget(list []scenarios.Scenario, out io.Writer) []scenarios.Scenario {
+	var keep []scenarios.Scenario
+	skipped := 0
+	for _, sc := range list {
+		if sc.TargetApplicable() {
+			keep = append(keep, sc)
+		} else {
+			skipped++
+		}
+	}
+	fmt.Fprintf(out, "--target: %d scenarios apply; %d depend on server settings ftpsim cannot set on your server and are left out\n", len(keep), skipped)
+	return keep
 }
