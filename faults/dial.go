@@ -197,7 +197,7 @@ func gatewayNames(gws []*Gateway) []string {
 
 // describe renders a new flow and its path for the timeline.
 func describe(f *Flow) string {
-	s := f.String()
+	s := f.desc()
 	if len(f.Gateways) > 0 {
 		s += " via " + strings.Join(f.Gateways, ", ")
 	}

@@ -51,14 +51,15 @@ type Flow struct {
 	session  *Flow
 	release  []func()
 
-	onStart  []func() // run once the listener end is queued (ResetPeer 0)
+	onStart []func() // run once the listener end is queued (ResetPeer 0)
 
 	idle       time.Duration
 	idleAction Action
 	idleBy     string
 
 	mu       sync.Mutex
-	last     time.Time
+	last     time.Time // last segment (network clock)
+	inFlight time.Time // when the last queued chunk is delivered (time package)
 	expired  bool
 	drops    int
 	ends     int // bit 1: dialer end closed, bit 2: listener end closed
@@ -78,9 +79,12 @@ type announcement struct {
 }
 
 // String describes the flow in one line.
-func (f *Flow) String() string {
+func (f *Flow) String() string { return fmt.Sprintf("#%d %s", f.ID, f.desc()) }
+
+// desc describes the flow without its ID.
+func (f *Flow) desc() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "#%d %s %s %s", f.ID, f.Channel, f.Dialer.Name, f.Pre)
+	fmt.Fprintf(&b, "%s %s %s", f.Channel, f.Dialer.Name, f.Pre)
 	if f.Post != f.Pre {
 		fmt.Fprintf(&b, " (%s sees %s)", f.Listener.Name, f.Post)
 	} else {
@@ -131,6 +135,9 @@ func (f *Flow) pass(l *link) bool {
 	now := f.net.now()
 	f.mu.Lock()
 	idle := now.Sub(f.last)
+	if d := time.Until(f.inFlight); d > 0 {
+		idle = 0 // segments still crossing keep the entry alive
+	}
 	expiredNow := !f.expired && idle > f.idle
 	if expiredNow {
 		f.expired = true
@@ -155,6 +162,16 @@ func (f *Flow) pass(l *link) bool {
 		f.net.event(f, Dropped, f.idleBy, "%s segments of expired flow dropped from now on", l.dir)
 	}
 	return false
+}
+
+// delivering records when a queued chunk will cross the network, so that
+// conntrack counts a slow delivery as activity.
+func (f *Flow) delivering(at time.Time) {
+	f.mu.Lock()
+	if at.After(f.inFlight) {
+		f.inFlight = at
+	}
+	f.mu.Unlock()
 }
 
 // capture keeps the bytes a control flow's end sent.

@@ -95,6 +95,9 @@ func (l *link) process(seg []byte) []chunk {
 			}
 		}
 		f.observe(l, b)
+		if f.Channel == Control && l.dir == Downstream {
+			f.net.scan(f)
+		}
 	}
 	return l.schedule(b)
 }
@@ -115,10 +118,14 @@ func (l *link) schedule(b []byte) []chunk {
 		l.txEnd = start.Add(time.Duration(len(data)) * time.Millisecond / time.Duration(l.tm.rate))
 		at = at.Add(l.txEnd.Sub(now))
 	}
-	if l.tm.slicer == nil {
-		return []chunk{{b: data, at: at}}
+	out := []chunk{{b: data, at: at}}
+	if l.tm.slicer != nil {
+		out = l.slice(data, at)
 	}
-	return l.slice(data, at)
+	if l.flow != nil && l.flow.idle > 0 {
+		l.flow.delivering(out[len(out)-1].at)
+	}
+	return out
 }
 
 // delay is the latency of one chunk: Latency plus a uniform jitter in

@@ -114,6 +114,9 @@ func (n *Network) AddZone(name string, gw *Gateway) *Zone {
 			panic(fmt.Sprintf("faults: gateway of zone %q reused for zone %q", z.Name, name))
 		}
 	}
+	if gw != nil && gw.zone != nil {
+		panic(fmt.Sprintf("faults: gateway of zone %q reused for zone %q (one Gateway per zone and network)", gw.zone.Name, name))
+	}
 	z := &Zone{Name: name, Gateway: gw, net: n}
 	if gw != nil {
 		gw.init(z)

@@ -20,9 +20,3 @@ func (l *listener) listenReal() error { return errors.New("loopback: not yet") }
 func (n *Network) connectLoopback(ctx context.Context, f *Flow, ln *listener, network string) (net.Conn, error) {
 	return nil, errors.New("loopback: not yet")
 }
-
-type Attacker struct{}
-
-func (a *Attacker) Close() {}
-
-func (n *Network) announced(f *Flow, a announcement) {}

@@ -10,7 +10,7 @@ import (
 // that decided it.
 type Event struct {
 	Time    time.Time
-	Flow    int    // flow ID; 0 for a dial that never became a flow
+	Flow    int // flow ID; 0 for a dial that never became a flow
 	Verdict Verdict
 	Rule    string // the rule, forward, gateway or toxic that decided; may be empty
 	Detail  string // what happened, in words
