@@ -92,8 +92,10 @@ func (s *algStage) expectInbound(f *Flow, line string, a announcement, rule stri
 		self, peer = f.Pre.Src.Addr(), f.Pre.Dst.Addr() // client inside, server outside
 	}
 	port := a.addr.Port()
-	if a.cmd != "EPSV" && a.addr.Addr() != self && a.addr.Addr() != g.Public {
-		f.net.event(f, Seen, rule, "%s %s is not the address of %s; ignored", a.cmd, a.addr, f.Listener.Name)
+	if a.cmd != "EPSV" && a.addr.Addr() != self {
+		// Like nf_conntrack_ftp (without "loose"): an address that is not
+		// the announcer's own, the public one included, is not recorded.
+		f.net.event(f, Seen, rule, "%s %s is not the announcer's address %s; not recorded", a.cmd, a.addr, self)
 		return line
 	}
 	e := &expectation{inbound: true, to: netip.AddrPortFrom(self, port), src: peer, session: f, cmd: a.cmd}
@@ -108,7 +110,7 @@ func (s *algStage) expectInbound(f *Flow, line string, a announcement, rule stri
 	}
 	e.dst = pub
 	g.expect(e)
-	if a.cmd == "EPSV" || !g.Public.IsValid() || a.addr == pub || g.ALG == ALGKeepAddress {
+	if a.cmd == "EPSV" || !g.Public.IsValid() || g.ALG == ALGKeepAddress {
 		f.net.event(f, Seen, rule, "%s: expecting %s -> %s for %s", a.cmd, peer, pub, e.to)
 		return line
 	}

@@ -29,8 +29,8 @@ func (n *Network) newFlowLocked(h *Host, pre Endpoints, d decision, ch Channel, 
 	} else {
 		n.bindSessionLocked(f, d.exp)
 	}
-	f.up = newLink(f, Upstream, newQueue(n.BufferSize), n.rng.Uint64())
-	f.down = newLink(f, Downstream, newQueue(n.BufferSize), n.rng.Uint64())
+	f.up = newLink(f, Upstream, newQueue(n.BufferSize), n.rngLocked().Uint64())
+	f.down = newLink(f, Downstream, newQueue(n.BufferSize), n.rngLocked().Uint64())
 	port := pre.Src.Port()
 	f.release = append(f.release, func() {
 		n.mu.Lock()

@@ -10,8 +10,8 @@ import (
 
 // Network is a virtual IPv4/IPv6 network of hosts in zones. The zero
 // value is an empty network ready for [Network.AddZone] and
-// [Network.AddHost]; settings must not change after the first host is
-// added. A Network must not be copied.
+// [Network.AddHost]. Settings may change until the first listen or dial,
+// not afterwards. A Network must not be copied.
 type Network struct {
 	// Now stamps the timeline and decides conntrack idle expiry. Nil
 	// means time.Now. Delivery delays (Latency, Bandwidth, timeouts) run
@@ -89,7 +89,15 @@ func (n *Network) startLocked() {
 	}
 	n.started = true
 	n.start = n.now()
-	n.rng = rand.New(rand.NewPCG(n.Seed, 0x66747073696d)) // "ftpsim"
+}
+
+// rngLocked returns the network's random numbers, seeded from Seed on
+// first use.
+func (n *Network) rngLocked() *rand.Rand {
+	if n.rng == nil {
+		n.rng = rand.New(rand.NewPCG(n.Seed, 0x66747073696d)) // "ftpsim"
+	}
+	return n.rng
 }
 
 func (n *Network) now() time.Time {

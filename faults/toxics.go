@@ -252,7 +252,7 @@ func (n *Network) selectsLocked(r *toxicRule, f *Flow) bool {
 	if r.Nth > 0 && r.seen != r.Nth {
 		return false
 	}
-	if t := r.Toxicity; t > 0 && t < 1 && n.rng.Float64() >= t {
+	if t := r.Toxicity; t > 0 && t < 1 && n.rngLocked().Float64() >= t {
 		return false
 	}
 	return true
