@@ -232,11 +232,12 @@ func (sess *Session) pump(t *transfer, conn net.Conn, dst io.Writer, src io.Read
 		conn.SetDeadline(time.Now().Add(sess.srv.dataTimeout()))
 		n, rerr := src.Read(buf)
 		if n > 0 {
-			if _, werr := dst.Write(buf[:n]); werr != nil {
+			nw, werr := dst.Write(buf[:n])
+			ev.Bytes += int64(nw) // a write cut short still moved nw bytes
+			t.bytes.Add(int64(nw))
+			if werr != nil {
 				return werr
 			}
-			ev.Bytes += int64(n)
-			t.bytes.Add(int64(n))
 		}
 		if rerr == io.EOF {
 			return nil
