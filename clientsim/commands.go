@@ -12,7 +12,10 @@ import (
 
 // Features sends FEAT (RFC 2389) and returns the features by upper-case
 // name, each mapped to its parameters ("" when none): "MLST" ->
-// "type*;size*;modify*;", "REST" -> "STREAM", "AUTH" -> "TLS".
+// "type*;size*;modify*;", "REST" -> "STREAM", "AUTH" -> "TLS". A name
+// listed on several lines, as vsftpd and sim list "AUTH TLS" and "AUTH
+// SSL", maps to the parameters of every line in order, joined with ';'
+// ("TLS;SSL").
 func (c *Conn) Features(ctx context.Context) (map[string]string, error) {
 	r, err := c.simple(ctx, PhaseReply, "FEAT", "", ftp.CodeSystemStatus)
 	if err != nil {
@@ -24,9 +27,14 @@ func (c *Conn) Features(ctx context.Context) (map[string]string, error) {
 	}
 	for _, line := range r.Lines[1 : len(r.Lines)-1] {
 		name, params, _ := strings.Cut(strings.TrimSpace(line), " ")
-		if name != "" {
-			feats[strings.ToUpper(name)] = strings.TrimSpace(params)
+		if name == "" {
+			continue
 		}
+		name, params = strings.ToUpper(name), strings.TrimSpace(params)
+		if prev, ok := feats[name]; ok && prev != "" {
+			params = prev + ";" + params
+		}
+		feats[name] = params
 	}
 	return feats, nil
 }
