@@ -1,0 +1,351 @@
+package clientsim_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"path"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ftpsim/ftpsim/clientsim"
+	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/sim"
+)
+
+// genPattern is the content of every generated file, repeated: random, so
+// that nothing on the path can compress it, and of an odd length, so that
+// it never lines up with TLS records or copy buffers.
+var genPattern = randomBytes(1<<20+13, 42)
+
+// genReader reads the generated content from off up to end.
+type genReader struct{ off, end int64 }
+
+func (r *genReader) Read(p []byte) (int, error) {
+	if r.off >= r.end {
+		return 0, io.EOF
+	}
+	if rem := r.end - r.off; int64(len(p)) > rem {
+		p = p[:rem]
+	}
+	n := 0
+	for n < len(p) {
+		n += copy(p[n:], genPattern[(r.off+int64(n))%int64(len(genPattern)):])
+	}
+	r.off += int64(n)
+	return n, nil
+}
+
+// genVerifier is a writer that accepts only the generated content, from
+// offset 0, and fails at the first byte that differs: a download check
+// that costs a memory compare instead of a hash.
+type genVerifier struct{ n int64 }
+
+func (v *genVerifier) Write(p []byte) (int, error) {
+	done := 0
+	for done < len(p) {
+		i := int(v.n % int64(len(genPattern)))
+		k := min(len(p)-done, len(genPattern)-i)
+		if !bytes.Equal(p[done:done+k], genPattern[i:i+k]) {
+			return done, fmt.Errorf("generated content differs near offset %d", v.n)
+		}
+		done += k
+		v.n += int64(k)
+	}
+	return done, nil
+}
+
+// genFS is a sim.FS of generated files: a file of size n holds the first n
+// bytes of genPattern repeated, so a 1 GiB file costs no memory. Uploads
+// are hashed with SHA-256 and discarded; [genFS.upload] returns what
+// arrived. The name space is fixed: directories cannot be made, nothing
+// can be removed or renamed.
+type genFS struct {
+	files map[string]int64 // absolute name -> size; all in "/"
+
+	mu      sync.Mutex
+	uploads map[string]genUpload
+}
+
+// genUpload is the result of one committed upload.
+type genUpload struct {
+	Sum  [32]byte
+	Size int64
+}
+
+func newGenFS(files map[string]int64) *genFS {
+	return &genFS{files: files, uploads: map[string]genUpload{}}
+}
+
+func (g *genFS) upload(name string) (genUpload, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	u, ok := g.uploads[name]
+	return u, ok
+}
+
+type genInfo struct {
+	name string
+	size int64
+	dir  bool
+}
+
+func (i genInfo) Name() string       { return i.name }
+func (i genInfo) Size() int64        { return i.size }
+func (i genInfo) ModTime() time.Time { return time.Unix(0, 0) }
+func (i genInfo) IsDir() bool        { return i.dir }
+func (i genInfo) Sys() any           { return nil }
+func (i genInfo) Mode() fs.FileMode {
+	if i.dir {
+		return fs.ModeDir | 0o555
+	}
+	return 0o444
+}
+
+func (g *genFS) Stat(name string) (fs.FileInfo, error) {
+	if name == "/" {
+		return genInfo{name: "/", dir: true}, nil
+	}
+	size, ok := g.files[name]
+	if !ok {
+		return nil, sim.ErrNotFound
+	}
+	return genInfo{name: path.Base(name), size: size}, nil
+}
+
+func (g *genFS) ReadDir(name string) ([]fs.FileInfo, error) {
+	if name != "/" {
+		if _, ok := g.files[name]; ok {
+			return nil, sim.ErrNotDir
+		}
+		return nil, sim.ErrNotFound
+	}
+	var out []fs.FileInfo
+	for n, size := range g.files {
+		out = append(out, genInfo{name: path.Base(n), size: size})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out, nil
+}
+
+func (g *genFS) Open(name string, offset int64) (io.ReadCloser, error) {
+	if name == "/" {
+		return nil, sim.ErrIsDir
+	}
+	size, ok := g.files[name]
+	if !ok {
+		return nil, sim.ErrNotFound
+	}
+	return io.NopCloser(&genReader{off: min(offset, size), end: size}), nil
+}
+
+func (g *genFS) Create(name string, mode sim.WriteMode, offset int64) (sim.Upload, error) {
+	if path.Dir(name) != "/" {
+		return nil, sim.ErrNotFound
+	}
+	if mode != sim.WriteNew {
+		return nil, fs.ErrPermission // a hash cannot be appended to
+	}
+	return &hashUpload{fs: g, name: name, h: sha256.New()}, nil
+}
+
+func (g *genFS) Mkdir(string) error          { return fs.ErrPermission }
+func (g *genFS) Remove(string) error         { return fs.ErrPermission }
+func (g *genFS) RemoveDir(string) error      { return fs.ErrPermission }
+func (g *genFS) Rename(string, string) error { return fs.ErrPermission }
+
+// hashUpload is a sim.Upload that keeps only the SHA-256 and the size.
+type hashUpload struct {
+	fs   *genFS
+	name string
+	h    interface {
+		io.Writer
+		Sum([]byte) []byte
+	}
+	n int64
+}
+
+func (u *hashUpload) Write(p []byte) (int, error) {
+	u.n += int64(len(p))
+	return u.h.Write(p)
+}
+
+func (u *hashUpload) Commit() error {
+	var r genUpload
+	copy(r.Sum[:], u.h.Sum(nil))
+	r.Size = u.n
+	u.fs.mu.Lock()
+	u.fs.uploads[u.name] = r
+	u.fs.mu.Unlock()
+	return nil
+}
+
+func (u *hashUpload) Abort() error { return nil }
+
+// genSum is the SHA-256 of the first n generated bytes.
+func genSum(n int64) [32]byte {
+	h := sha256.New()
+	io.Copy(h, &genReader{end: n})
+	var s [32]byte
+	copy(s[:], h.Sum(nil))
+	return s
+}
+
+const (
+	benchSize = 256 << 20
+	// rawWriteBuf and rawReadBuf are the copy buffers of the transfer
+	// path: sim's pump (copyBuffer) sends, clientsim's download reads.
+	rawWriteBuf = 256 << 10
+	rawReadBuf  = 32 << 10
+)
+
+// BenchmarkTransfer256MiB moves 256 MiB over loopback with PROT P and TLS
+// 1.3 (default cipher suite): a download (RETR, sim to clientsim, checked
+// byte for byte against the generator), an upload (STOR, clientsim to
+// sim, hashed with SHA-256 on the server), and the ceiling: one
+// crypto/tls connection with the same buffer sizes and check, and no FTP
+// at all. ratio-vs-raw is each sub-benchmark's throughput over the
+// ceiling measured (median of three) at the start of the same run. The
+// upload also reports ratio-vs-raw+sha256, against raw TLS and SHA-256
+// in series, since the server hashes on the goroutine that decrypts: with
+// a no-op hash the upload runs at the raw ceiling.
+//
+//	go test -run='^$' -bench=Transfer256MiB -benchtime=1x ./clientsim
+func BenchmarkTransfer256MiB(b *testing.B) {
+	set, err := pki.NewSet(pki.SetOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var runs []time.Duration
+	for range 3 {
+		runs = append(runs, rawTLS(b, set, benchSize))
+	}
+	slices.Sort(runs)
+	raw := benchSize / runs[1].Seconds() / 1e6 // the median: one run on two busy cores is noisy
+	b.Logf("raw crypto/tls ceiling (TLS 1.3, %d KiB writes, %d KiB reads, median of 3): %.0f MB/s", rawWriteBuf>>10, rawReadBuf>>10, raw)
+	ratio := func(b *testing.B, elapsed time.Duration) {
+		mbps := float64(benchSize) * float64(b.N) / elapsed.Seconds() / 1e6
+		b.ReportMetric(mbps/raw, "ratio-vs-raw")
+	}
+	b.Run("raw-tls", func(b *testing.B) {
+		b.SetBytes(benchSize)
+		var elapsed time.Duration
+		for b.Loop() {
+			elapsed += rawTLS(b, set, benchSize)
+		}
+		ratio(b, elapsed)
+	})
+	gen := newGenFS(map[string]int64{"/big.bin": benchSize})
+	srv := startSim(b, func(s *sim.Server) { s.FS, s.PKI = gen, set })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	b.Run("download", func(b *testing.B) {
+		c := loginSim(b, srv, clientsim.WithTLSVersions(tls.VersionTLS13, tls.VersionTLS13))
+		b.SetBytes(benchSize)
+		var elapsed time.Duration
+		for b.Loop() {
+			start := time.Now()
+			n, err := c.Retrieve(ctx, "big.bin", &genVerifier{})
+			elapsed += time.Since(start)
+			if err != nil || n != benchSize {
+				b.Fatalf("Retrieve = %d, %v", n, err)
+			}
+		}
+		ratio(b, elapsed)
+		logCipher(b, c)
+	})
+	b.Run("upload", func(b *testing.B) {
+		hashStart := time.Now()
+		want := genSum(benchSize)
+		sha := benchSize / time.Since(hashStart).Seconds() / 1e6
+		b.Logf("SHA-256 alone: %.0f MB/s", sha)
+		c := loginSim(b, srv, clientsim.WithTLSVersions(tls.VersionTLS13, tls.VersionTLS13))
+		b.SetBytes(benchSize)
+		var elapsed time.Duration
+		for b.Loop() {
+			start := time.Now()
+			n, err := c.Store(ctx, "up.bin", &genReader{end: benchSize})
+			elapsed += time.Since(start)
+			if err != nil || n != benchSize {
+				b.Fatalf("Store = %d, %v", n, err)
+			}
+			if got, _ := gen.upload("/up.bin"); got.Size != benchSize || got.Sum != want {
+				b.Fatalf("server received %d bytes, SHA-256 %x; want %d bytes, %x", got.Size, got.Sum, benchSize, want)
+			}
+		}
+		ratio(b, elapsed)
+		// The server hashes on the goroutine that reads and decrypts, so
+		// its ceiling is raw TLS and SHA-256 in series.
+		mbps := float64(benchSize) * float64(b.N) / elapsed.Seconds() / 1e6
+		b.ReportMetric(mbps/(1/(1/raw+1/sha)), "ratio-vs-raw+sha256")
+		logCipher(b, c)
+	})
+}
+
+func logCipher(b *testing.B, c *clientsim.Conn) {
+	if ev := c.Evidence(); len(ev) > 1 {
+		d := ev[len(ev)-1]
+		b.Logf("data connection: %s %s resumed=%t", tls.VersionName(d.Version), tls.CipherSuiteName(d.CipherSuite), d.Resumed)
+	}
+}
+
+// rawTLS sends n generated bytes over one loopback TLS 1.3 connection,
+// server to client, with the transfer path's buffer sizes, and returns how
+// long the bytes took (handshake excluded). The client checks the bytes
+// as the download benchmark does.
+func rawTLS(b *testing.B, set *pki.Set, n int64) time.Duration {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	cert := set.Get(pki.Good).TLSCertificate()
+	srvErr := make(chan error, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			srvErr <- err
+			return
+		}
+		tc := tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13})
+		defer tc.Close()
+		if err := tc.Handshake(); err != nil {
+			srvErr <- err
+			return
+		}
+		_, err = io.CopyBuffer(struct{ io.Writer }{tc}, &genReader{end: n}, make([]byte, rawWriteBuf))
+		if err == nil {
+			err = tc.CloseWrite()
+		}
+		srvErr <- err
+	}()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	tc := tls.Client(conn, &tls.Config{RootCAs: set.CA.Pool(), ServerName: "localhost",
+		MinVersion: tls.VersionTLS13, MaxVersion: tls.VersionTLS13})
+	defer tc.Close()
+	if err := tc.Handshake(); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	got, err := io.CopyBuffer(&genVerifier{}, struct{ io.Reader }{tc}, make([]byte, rawReadBuf))
+	elapsed := time.Since(start)
+	if err != nil || got != n {
+		b.Fatalf("raw TLS read %d bytes, %v", got, err)
+	}
+	if err := <-srvErr; err != nil {
+		b.Fatalf("raw TLS server: %v", err)
+	}
+	return elapsed
+}
