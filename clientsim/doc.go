@@ -70,9 +70,14 @@
 // reply (at least the one to USER) between the control handshake and the
 // first data connection.
 //
-// When the server refuses the data connection's TLS (vsftpd answers 150,
-// aborts the handshake, then sends 522), the error has [PhaseDataTLS] and
-// [ReplyCode] 522, and the control connection stays usable.
+// When the server refuses the data connection's TLS, the error has
+// [PhaseDataTLS] and the refusal's [ReplyCode]. vsftpd 3.0.3 with
+// require_ssl_reuse answers 150, completes the handshake, sends
+// close_notify, then "522 SSL connection failed: session reuse required"
+// and ends the whole session (the next command sees EOF); ProFTPD's
+// mod_tls does the same with "425 Unable to build data connection:
+// Operation not permitted" and keeps the session. The Conn itself stays
+// usable whenever the server does.
 //
 // # Errors
 //

@@ -264,9 +264,13 @@ type outcome struct {
 // verdict turns an outcome into the transfer's error. A transfer is
 // complete only if the final reply is 226 or 250 and the stream ended
 // cleanly. A final 522 or 521 is a data-TLS failure; so is a 4xx or 5xx
-// after the data connection saw a TLS alert, and a 425 after a protected
-// data connection that the server did not end with close_notify (a
-// refusal after the client's side of a TLS 1.3 handshake was done).
+// after the data connection saw a TLS alert, and a 425 after the handshake
+// of a protected data connection: the server refused the secured
+// connection, whether it then closed TCP bare (FileZilla Server) or with
+// close_notify (ProFTPD mod_tls: "425 Unable to build data connection:
+// Operation not permitted" for a session that was not resumed). Whether
+// the server's close_notify reached the client before the refusal is a
+// race on uploads, so it must not decide the phase.
 func (c *Conn) verdict(op string, x *activeTransfer, o outcome) error {
 	var err error
 	phase := o.phase
@@ -276,7 +280,7 @@ func (c *Conn) verdict(op string, x *activeTransfer, o outcome) error {
 	case code == ftp.CodeTLSNegotiation || code == ftp.CodeProtNotAllowed:
 		phase, err = PhaseDataTLS, both(replyErr(o.final), o.stream)
 	case !ftp.Positive(code):
-		refused := code == ftp.CodeCantOpenData && c.dataProt == 'P' && !o.closeNotify
+		refused := code == ftp.CodeCantOpenData && c.dataProt == 'P'
 		if phase == PhaseTransfer && (isTLSFailure(o.stream) || refused) {
 			phase = PhaseDataTLS
 		}
