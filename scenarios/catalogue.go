@@ -4,7 +4,8 @@ package scenarios
 // returns fresh copies, safe to modify.
 func Catalogue() []Scenario {
 	var all []Scenario
-	for _, family := range [][]Scenario{basics(), reuse(), policy(), certs(), addressing()} {
+	for _, family := range [][]Scenario{basics(), reuse(), policy(), certs(), addressing(),
+		natScenarios(), algScenarios(), middleboxScenarios(), toxicScenarios()} {
 		all = append(all, family...)
 	}
 	return all

@@ -24,6 +24,7 @@ func TestCatalogue(t *testing.T) {
 		}
 		names[sc.Name] = true
 		t.Run(sc.Name, func(t *testing.T) {
+			t.Parallel() // independent: loopback ports and in-memory networks
 			if err := sc.Validate(); err != nil {
 				t.Fatal(err)
 			}
@@ -130,5 +131,32 @@ func TestParseRejectsMistakes(t *testing.T) {
 				t.Errorf("error does not name the scenario or document: %v", err)
 			}
 		})
+	}
+}
+
+// TestNetworkEvidence checks what only the virtual network can see: that a
+// TLS-required client never put PASS on the wire in cleartext when a
+// middlebox refused AUTH, that a plain-FTP client did, and that the
+// timeline records the verdicts.
+func TestNetworkEvidence(t *testing.T) {
+	for name, wantClear := range map[string]bool{
+		"auth-stripped-by-middlebox": false,
+		"alg-ftps-blind":             false,
+		"alg-plain-ftp":              true,
+	} {
+		sc, ok := scenarios.Lookup(name)
+		if !ok {
+			t.Fatalf("no scenario %s", name)
+		}
+		res := scenarios.Run(context.Background(), sc, scenarios.RunOptions{})
+		if !res.Match {
+			t.Fatalf("%s: %s (%v)", name, res, res.Err)
+		}
+		if res.CleartextCredentials != wantClear {
+			t.Errorf("%s: cleartext credentials on the wire = %v, want %v", name, res.CleartextCredentials, wantClear)
+		}
+		if res.Timeline == "" {
+			t.Errorf("%s: empty fault timeline", name)
+		}
 	}
 }

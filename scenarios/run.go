@@ -50,7 +50,13 @@ type Result struct {
 	ClientTLS []clientsim.TLSEvidence
 	// ServerData is the server's evidence of every data connection.
 	ServerData []sim.DataEvidence
-	Duration   time.Duration
+	// Timeline is the virtual network's fault timeline (empty without a
+	// network): every verdict with time, flow and rule.
+	Timeline string
+	// CleartextCredentials reports that a PASS command crossed the virtual
+	// network in cleartext (only known with a network).
+	CleartextCredentials bool
+	Duration             time.Duration
 }
 
 // Run reproduces sc in-process: it starts the server the spec describes on
@@ -93,6 +99,14 @@ func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
 		mem.WriteFile(f.Path, data)
 		known[cleanRemote(f.Path)] = sha256.Sum256(data)
 	}
+	var bn *builtNetwork
+	if sc.Network != nil {
+		if bn, err = attachNetwork(srv, *sc.Network); err != nil {
+			res.Setup = err
+			return res
+		}
+		defer bn.report(res)
+	}
 	if err := srv.Listen(); err != nil {
 		res.Setup = err
 		return res
@@ -107,6 +121,11 @@ func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
 
 	r := &runner{sc: &sc, mem: mem, known: known, addr: srv.Addr, implicitAddr: srv.ImplicitAddr}
 	r.trust = []clientsim.Option{clientsim.WithRootCAs(set.CA.Pool())}
+	if bn != nil {
+		r.addr, r.implicitAddr = bn.clientTargets(srv.ImplicitListener != nil)
+		r.trust = append(r.trust, bn.clientOptions(sc.Client)...)
+		r.network = true
+	}
 	err = r.run(ctx)
 	r.finish(res, err)
 	return res

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/ftpsim/ftpsim/sim"
 )
 
 // Scenario is one reproducible FTPS situation: who serves, who connects,
@@ -22,6 +24,9 @@ type Scenario struct {
 
 	Server ServerSpec `yaml:"server"`
 	Client ClientSpec `yaml:"client"`
+	// Network, if set, puts client and server on a virtual network with
+	// NAT, firewalls, ALGs, middleboxes and toxics; nil means loopback.
+	Network *NetworkSpec `yaml:"network,omitempty"`
 	// Steps are run in order after connecting; the first failure ends the
 	// run. An empty list means login, upload, download.
 	Steps []Step `yaml:"steps"`
@@ -176,6 +181,13 @@ func (s *Scenario) Validate() error {
 	}
 	if _, err := clientOptions(s.Client); err != nil {
 		errs = append(errs, err)
+	}
+	if s.Network != nil {
+		if b, err := buildNetwork(*s.Network, sim.PortRange{Low: 30000, High: 30009}, s.Server.Implicit); err != nil {
+			errs = append(errs, err)
+		} else {
+			b.net.Close()
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("scenario %q: %w", s.Name, err)

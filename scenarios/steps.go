@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/ftpsim/ftpsim/clientsim"
 	"github.com/ftpsim/ftpsim/internal/ftp"
@@ -27,6 +28,7 @@ type runner struct {
 	transcript         *ftp.Transcript
 	known              map[string][32]byte // remote path -> expected content hash
 	step               int
+	network            bool // on a virtual network: shorter timeouts
 }
 
 // defaultSteps is what a scenario without steps does.
@@ -44,9 +46,13 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	r.transcript = &ftp.Transcript{}
-	opts = append(opts, clientsim.WithTranscript(r.transcript), clientsim.WithTimeouts(clientsim.Timeouts{
-		Connect: 5e9, Reply: 5e9, Data: 5e9, TLSHandshake: 5e9,
-	}))
+	timeouts := clientsim.Timeouts{Connect: 5 * time.Second, Reply: 5 * time.Second, Data: 5 * time.Second, TLSHandshake: 5 * time.Second}
+	if r.network {
+		// A dropped SYN or a black-holed reply is the expected outcome of
+		// many network scenarios: do not wait long for it.
+		timeouts = clientsim.Timeouts{Connect: time.Second, Reply: 2 * time.Second, Data: 2 * time.Second, TLSHandshake: 2 * time.Second}
+	}
+	opts = append(opts, clientsim.WithTranscript(r.transcript), clientsim.WithTimeouts(timeouts))
 	opts = append(opts, r.trust...)
 	if r.sc.Client.Verify == "insecure" {
 		opts = append(opts, clientsim.WithInsecureSkipVerify())

@@ -1,0 +1,76 @@
+package scenarios
+
+func middleboxScenarios() []Scenario {
+	return []Scenario{
+		{
+			Name: "auth-stripped-by-middlebox", Cases: []string{"S20"}, Labels: []string{"tls", "auth", "middlebox"},
+			Summary: "a middlebox strips AUTH from FEAT and answers AUTH TLS with 502; the client must not log in in clear",
+			Network: &NetworkSpec{AuthFilter: 502}, Expect: fail("tls", 502, "tls-required"),
+			Diagnosis: Diagnosis{
+				Cause: "an inspecting firewall (FTP fixup/inspection) answers AUTH itself to keep FTP readable; the server never sees AUTH TLS",
+				Fix:   "disable FTP inspection for this server or allow AUTH TLS through; never let the client fall back to cleartext",
+			},
+		},
+		{
+			Name: "tls-reset-at-client-hello", Cases: []string{"S19"}, Labels: []string{"tls", "middlebox"},
+			Summary: "a middlebox resets the connection when the TLS ClientHello goes out after 234",
+			Network: &NetworkSpec{ResetOnClientHello: "control"}, Expect: fail("tls", 0, "reset"),
+			Diagnosis: Diagnosis{Cause: "a firewall or IPS kills connections that start TLS on port 21", Fix: "allow TLS on the FTP control port, or use implicit FTPS on 990 if it is allowed"},
+		},
+		{
+			Name: "tls-record-corrupted", Cases: []string{"S19"}, Labels: []string{"tls", "middlebox"},
+			Summary: "a middlebox rewrites a byte inside a TLS record on the control channel",
+			Network: &NetworkSpec{CorruptRecord: "control"}, Expect: fail("tls", 0, ""),
+			Diagnosis: Diagnosis{Cause: "something in the path modifies TLS records (bad record MAC): an ALG rewriting what it believes is cleartext FTP", Fix: "disable the FTP ALG/inspection on the path"},
+		},
+	}
+}
+
+func toxicScenarios() []Scenario {
+	return []Scenario{
+		{
+			Name: "control-idle-timeout-during-transfer", Cases: []string{"S27"}, Labels: []string{"firewall", "timeout"},
+			Summary: "the firewall forgets the idle control connection during a slow upload; the 226 never arrives",
+			Network: &NetworkSpec{IdleTimeout: "300ms", Toxics: []ToxicSpec{{Type: "bandwidth", Rate: 400, Stream: "upstream", Channel: "data"}}},
+			Steps:   []Step{{Op: "login"}, {Op: "upload", Path: "slow.bin", Size: 512 << 10}},
+			Expect:  fail("transfer", 0, "timeout"),
+			Diagnosis: Diagnosis{
+				Cause: "the control connection is idle while the data flows; a NAT/firewall idle timer shorter than the transfer drops it, so the final reply is lost (the upload itself may have succeeded)",
+				Fix:   "raise the firewall's TCP idle timeout for port 21, or have the client send NOOP keepalives during transfers (FileZilla, lftp can)",
+			},
+		},
+		{
+			Name: "upload-cut-midway", Cases: []string{"S08"}, Labels: []string{"transfer", "truncation"},
+			Summary: "the network cuts a protected upload after 100 kB; the server must not store it as complete",
+			Network: &NetworkSpec{Toxics: []ToxicSpec{{Type: "limit_data", Bytes: 100000, Stream: "upstream", Channel: "data"}}},
+			Steps:   []Step{{Op: "login"}, {Op: "upload", Path: "cut.bin", Size: 1 << 20}},
+			Expect:  fail("transfer", 426, "reply"),
+			Diagnosis: Diagnosis{
+				Cause: "the data connection ended without a TLS close_notify: the upload is truncated (vsftpd with strict_ssl_read_eof=NO would store it as complete)",
+				Fix:   "retry the upload; on vsftpd set strict_ssl_read_eof=YES so truncation is detected",
+			},
+		},
+		{
+			Name: "download-cut-midway", Cases: []string{"S08"}, Labels: []string{"transfer", "truncation"},
+			Summary:   "the network cuts a protected download after 100 kB; the client must report truncation",
+			Network:   &NetworkSpec{Toxics: []ToxicSpec{{Type: "limit_data", Bytes: 100000, Channel: "data"}}},
+			Server:    ServerSpec{Files: []File{{Path: "/big.bin", Size: 1 << 20}}},
+			Steps:     []Step{{Op: "login"}, {Op: "download", Path: "big.bin"}},
+			Expect:    fail("transfer", 0, "truncated"),
+			Diagnosis: Diagnosis{Cause: "the data connection ended without the server's TLS close_notify", Fix: "retry with REST from the received size; never treat such a download as complete"},
+		},
+		{
+			Name: "high-latency-link", Labels: []string{"toxics"},
+			Summary: "80 ms each way on every connection: slower, but everything works",
+			Network: &NetworkSpec{Toxics: []ToxicSpec{{Type: "latency", Latency: "80ms", Stream: "both"}}}, Expect: ok,
+			Diagnosis: Diagnosis{Cause: "latency only slows the exchanges down", Fix: "nothing to fix"},
+		},
+		{
+			Name: "replies-split-mid-line", Labels: []string{"toxics"},
+			Summary: "the control channel delivers replies a few bytes at a time (slicer)",
+			Network: &NetworkSpec{Toxics: []ToxicSpec{{Type: "slicer", AverageSize: 3, SizeVariation: 2, Channel: "control"}}},
+			Client:  ClientSpec{TLS: "plain"}, Expect: ok,
+			Diagnosis: Diagnosis{Cause: "TCP may split replies anywhere; a correct client reassembles lines", Fix: "nothing to fix"},
+		},
+	}
+}
