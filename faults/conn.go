@@ -17,6 +17,7 @@ type memConn struct {
 	flow          *Flow // nil for a bare pipe
 	rx            *queue
 	tx            *link
+	txq           *queue // tx's sink
 	local, remote *net.TCPAddr
 	dialer        bool // this end dialed
 
@@ -25,7 +26,7 @@ type memConn struct {
 }
 
 func newMemConn(f *Flow, rx *queue, tx *link, local, remote *net.TCPAddr, dialer bool) *memConn {
-	return &memConn{flow: f, rx: rx, tx: tx, local: local, remote: remote, dialer: dialer, closed: make(chan struct{})}
+	return &memConn{flow: f, rx: rx, tx: tx, txq: tx.sink.(*queue), local: local, remote: remote, dialer: dialer, closed: make(chan struct{})}
 }
 
 // Read reads due bytes; see [net.Conn].
@@ -53,7 +54,7 @@ func (c *memConn) Close() error {
 	c.closeOnce.Do(func() {
 		err = nil
 		c.tx.closeWrite()
-		c.tx.q.closeWriter()
+		c.txq.closeWriter()
 		c.rx.closeReader()
 		close(c.closed)
 		if c.flow != nil {
@@ -112,7 +113,7 @@ func (c *memConn) SetReadDeadline(t time.Time) error {
 
 // SetWriteDeadline sets the write deadline.
 func (c *memConn) SetWriteDeadline(t time.Time) error {
-	c.tx.q.setDeadline(&c.tx.q.wdl, t)
+	c.txq.setDeadline(&c.txq.wdl, t)
 	return nil
 }
 

@@ -112,3 +112,27 @@ func TestConnWithToxics(t *testing.T) {
 		})
 	}
 }
+
+func TestConnLoopback(t *testing.T) {
+	t.Run("same zone", func(t *testing.T) {
+		n := &faults.Network{Transport: faults.Loopback}
+		n.AddZone("lan", nil)
+		a := n.AddHost("a", "lan", "10.0.0.1")
+		b := n.AddHost("b", "lan", "10.0.0.2")
+		defer n.Close()
+		nettest.TestConn(t, pipeOn(t, n, a, b, "10.0.0.2:0", ""))
+	})
+	t.Run("through NAT", func(t *testing.T) {
+		n := &faults.Network{Transport: faults.Loopback}
+		n.AddZone("internet", nil)
+		n.AddZone("lan", &faults.Gateway{Public: netip.MustParseAddr("198.51.100.2")})
+		n.AddZone("dmz", &faults.Gateway{
+			Public:   netip.MustParseAddr("203.0.113.7"),
+			Forwards: []faults.Forward{{Ports: faults.Ports(9000), To: netip.MustParseAddrPort("10.0.0.5:9000")}},
+		})
+		cli := n.AddHost("client", "lan", "192.168.1.10")
+		srv := n.AddHost("server", "dmz", "10.0.0.5")
+		defer n.Close()
+		nettest.TestConn(t, pipeOn(t, n, cli, srv, "10.0.0.5:9000", "203.0.113.7:9000"))
+	})
+}

@@ -128,8 +128,8 @@ func (n *Network) connect(ctx context.Context, f *Flow, ln *listener, network st
 		return n.connectLoopback(ctx, f, ln, network)
 	}
 	pre, post := f.Pre, f.Post
-	dc := newMemConn(f, f.down.q, f.up, net.TCPAddrFromAddrPort(pre.Src), net.TCPAddrFromAddrPort(pre.Dst), true)
-	lc := newMemConn(f, f.up.q, f.down, net.TCPAddrFromAddrPort(post.Dst), net.TCPAddrFromAddrPort(post.Src), false)
+	dc := newMemConn(f, f.down.sink.(*queue), f.up, net.TCPAddrFromAddrPort(pre.Src), net.TCPAddrFromAddrPort(pre.Dst), true)
+	lc := newMemConn(f, f.up.sink.(*queue), f.down, net.TCPAddrFromAddrPort(post.Dst), net.TCPAddrFromAddrPort(post.Src), false)
 	if !ln.enqueue(lc) {
 		n.event(f, Refused, f.Listener.Name, "listener on %s closed", post.Dst)
 		f.reset()

@@ -64,6 +64,7 @@ type Flow struct {
 	drops    int
 	ends     int // bit 1: dialer end closed, bit 2: listener end closed
 	done     bool
+	wasReset bool
 	timers   []*time.Timer
 	captured [2][]byte // indexed by Stream
 	anns     []announcement
@@ -255,17 +256,27 @@ func (f *Flow) after(d time.Duration, fn func()) {
 
 // reset aborts the flow like a TCP RST: both ends fail with ECONNRESET.
 func (f *Flow) reset() {
-	f.up.q.abort()
-	f.down.q.abort()
+	f.mu.Lock()
+	f.wasReset = true
+	f.mu.Unlock()
+	f.up.sink.abort()
+	f.down.sink.abort()
 	f.finish()
+}
+
+// isReset reports whether the network reset the flow.
+func (f *Flow) isReset() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.wasReset
 }
 
 // cut ends the flow like a FIN from the network: both ends read what is
 // queued, then EOF; their writes fail.
 func (f *Flow) cut() {
 	now := time.Now()
-	f.up.q.cut(now)
-	f.down.q.cut(now)
+	f.up.sink.cut(now)
+	f.down.sink.cut(now)
 	f.finish()
 }
 

@@ -37,7 +37,7 @@ func (t *timing) zero() bool {
 type link struct {
 	flow   *Flow // nil for a bare pipe
 	dir    Stream
-	q      *queue
+	sink   sink
 	wmu    sync.Mutex // serializes writers and guards the fields below
 	stages []stage
 	tm     timing
@@ -49,8 +49,19 @@ type link struct {
 	afterPush []func()
 }
 
-func newLink(f *Flow, dir Stream, q *queue, seed uint64) *link {
-	return &link{flow: f, dir: dir, q: q, rng: rand.New(rand.NewPCG(seed, uint64(dir)+1))}
+func newLink(f *Flow, dir Stream, s sink, seed uint64) *link {
+	return &link{flow: f, dir: dir, sink: s, rng: rand.New(rand.NewPCG(seed, uint64(dir)+1))}
+}
+
+// sink is where a link delivers its chunks: the peer's queue on the
+// memory transport, the writer's socket on the loopback transport.
+type sink interface {
+	waitSpace() error                      // block until a segment may be processed
+	checkWrite() error                     // the error a write would get now
+	push(cs ...chunk) error                // deliver chunks (at their times)
+	closeWrite(at time.Time, deliver bool) // end the stream
+	abort()                                // reset (RST)
+	cut(at time.Time)                      // end both ways after what is queued
 }
 
 // write sends p segment by segment. A segment is only processed once the
@@ -59,15 +70,17 @@ func (l *link) write(p []byte) (int, error) {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	if len(p) == 0 {
-		return 0, l.q.checkWrite()
+		return 0, l.sink.checkWrite()
 	}
 	n := 0
 	for n < len(p) {
 		end := min(len(p), n+maxSegment)
-		if err := l.q.waitSpace(); err != nil {
+		if err := l.sink.waitSpace(); err != nil {
 			return n, err
 		}
-		l.q.push(l.process(p[n:end])...)
+		if err := l.sink.push(l.process(p[n:end])...); err != nil {
+			return n, err
+		}
 		n = end
 		if len(l.afterPush) > 0 {
 			fns := l.afterPush
@@ -104,10 +117,24 @@ func (l *link) process(seg []byte) []chunk {
 
 // schedule copies b into chunks stamped with their delivery time.
 func (l *link) schedule(b []byte) []chunk {
-	data := append([]byte(nil), b...)
-	if l.tm.zero() {
-		return []chunk{{b: data}}
+	if l.tm.slicer == nil && len(b) <= maxSegment {
+		buf := bufPool.Get().(*[]byte)
+		c := chunk{b: (*buf)[:copy(*buf, b)], buf: buf}
+		if !l.tm.zero() {
+			c.at = l.deliveryTime(len(b))
+			l.noteDelivery(c.at)
+		}
+		return []chunk{c}
 	}
+	data := append([]byte(nil), b...)
+	out := l.slice(data, l.deliveryTime(len(data)))
+	l.noteDelivery(out[len(out)-1].at)
+	return out
+}
+
+// deliveryTime is when a chunk of size bytes written now may be read:
+// after the latency, and after the bytes before it at the Bandwidth rate.
+func (l *link) deliveryTime(size int) time.Time {
 	now := time.Now()
 	at := now.Add(l.delay())
 	if l.tm.rate > 0 {
@@ -115,17 +142,17 @@ func (l *link) schedule(b []byte) []chunk {
 		if l.txEnd.After(now) {
 			start = l.txEnd
 		}
-		l.txEnd = start.Add(time.Duration(len(data)) * time.Millisecond / time.Duration(l.tm.rate))
+		l.txEnd = start.Add(time.Duration(size) * time.Millisecond / time.Duration(l.tm.rate))
 		at = at.Add(l.txEnd.Sub(now))
 	}
-	out := []chunk{{b: data, at: at}}
-	if l.tm.slicer != nil {
-		out = l.slice(data, at)
-	}
+	return at
+}
+
+// noteDelivery tells conntrack when the flow's last chunk will cross.
+func (l *link) noteDelivery(at time.Time) {
 	if l.flow != nil && l.flow.idle > 0 {
-		l.flow.delivering(out[len(out)-1].at)
+		l.flow.delivering(at)
 	}
-	return out
 }
 
 // delay is the latency of one chunk: Latency plus a uniform jitter in
@@ -175,11 +202,11 @@ func (l *link) closeWrite() {
 			at = at.Add(l.txEnd.Sub(now))
 		}
 	}
-	l.q.closeWrite(at, deliver)
+	l.sink.closeWrite(at, deliver)
 }
 
 // inject queues bytes for the reader of this link at once, bypassing the
 // stages: a middlebox answering in the writer's stead.
 func (l *link) inject(b []byte) {
-	l.q.push(chunk{b: append([]byte(nil), b...)})
+	l.sink.push(chunk{b: append([]byte(nil), b...)})
 }

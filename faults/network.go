@@ -57,6 +57,11 @@ type Network struct {
 	tmu    sync.Mutex // guards the timeline only; never held with mu
 	events []Event
 	lost   int
+
+	pendMu    sync.Mutex // Loopback: dials waiting for their listener
+	pending   map[string]*pendingDial
+	externals map[netip.Addr]*Host // Loopback: real programs by address (guarded by mu)
+	wg        sync.WaitGroup       // Loopback: goroutines reading real programs
 }
 
 // Zone is a part of the network: hosts in the same zone reach each other
@@ -80,6 +85,7 @@ type Host struct {
 	listeners map[uint16][]*listener
 	ephemeral map[uint16]bool
 	nextPort  uint16
+	loopIP    netip.Addr // Loopback: the real address behind its listeners
 }
 
 // startLocked fixes the settings the first time the network is used.
@@ -220,6 +226,7 @@ func (n *Network) Close() error {
 	for _, f := range flows {
 		f.abort()
 	}
+	n.wg.Wait()
 	return nil
 }
 

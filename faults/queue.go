@@ -15,6 +15,22 @@ type chunk struct {
 	at  time.Time // when the bytes may be read; zero: at once
 	brk bool      // a read stops at the end of this chunk (Slicer)
 	eof bool      // end of stream: the writer closed; b is empty
+	buf *[]byte   // pooled buffer behind b, returned once b is read
+}
+
+// bufPool recycles segment buffers: a flow without faults copies each
+// segment once into a pooled buffer and once out of it.
+var bufPool = sync.Pool{New: func() any {
+	b := make([]byte, maxSegment)
+	return &b
+}}
+
+// release returns the chunk's buffer to the pool.
+func (c *chunk) release() {
+	if c.buf != nil {
+		bufPool.Put(c.buf)
+		c.buf = nil
+	}
 }
 
 // due reports whether the chunk may be read at now.
@@ -161,6 +177,7 @@ func (q *queue) take(p []byte, now time.Time) int {
 			break
 		}
 		brk := c.brk
+		c.release()
 		q.chunks[q.head] = chunk{}
 		q.head++
 		if brk {
@@ -210,20 +227,26 @@ func (q *queue) checkWrite() error {
 }
 
 // push appends chunks; they vanish if nobody can read them any more.
-func (q *queue) push(cs ...chunk) {
+// It never fails: errors show at the next waitSpace.
+func (q *queue) push(cs ...chunk) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.reset || q.rclosed {
-		return
+		for i := range cs {
+			cs[i].release()
+		}
+		return nil
 	}
 	for _, c := range cs {
 		if len(c.b) == 0 && !c.eof {
+			c.release()
 			continue
 		}
 		q.chunks = append(q.chunks, c)
 		q.size += len(c.b)
 	}
 	q.cond.Broadcast()
+	return nil
 }
 
 // closeWrite ends the stream: further writes fail and, if deliver is
@@ -279,6 +302,9 @@ func (q *queue) cut(at time.Time) {
 }
 
 func (q *queue) discardLocked() {
+	for i := q.head; i < len(q.chunks); i++ {
+		q.chunks[i].release()
+	}
 	q.chunks, q.head, q.size = nil, 0, 0
 	if q.wake != nil {
 		q.wake.Stop()
