@@ -85,20 +85,15 @@ func TestYAMLRoundTrip(t *testing.T) {
 	}
 }
 
+// TestParseCustomerCase runs the YAML example of the README.
 func TestParseCustomerCase(t *testing.T) {
 	const doc = `
 name: acme-nat
 summary: ACME's server behind NAT advertises its private address
 labels: [nat, customer:acme]
-server:
-  passive_addr: 127.0.0.2
-client:
-  passive: pasv
-  pasv: trust
-expect:
-  result: failure
-  phase: data-connect
-  class: refused
+network: {server_nat: true}          # server 10.0.0.5 behind NAT 203.0.113.7
+client: {passive: pasv, pasv: trust}
+expect: {result: failure, phase: data-connect, class: timeout}
 diagnosis:
   cause: the 227 reply carries the server's private address
   fix: set pasv_address on the server

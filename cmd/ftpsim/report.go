@@ -23,7 +23,7 @@ type reporter struct {
 func (r *reporter) start() {
 	r.began = time.Now()
 	if !r.json {
-		fmt.Fprintf(r.out, "ftpsim run: %d scenarios, in-process on loopback\n", r.total)
+		fmt.Fprintf(r.out, "ftpsim run: %d scenarios, in-process (loopback and virtual networks)\n", r.total)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ftpsim/ftpsim/internal/pki"
@@ -28,6 +29,7 @@ Exits 1 if any scenario does not behave as expected.`, stdout)
 	transcripts := fs.String("transcripts", "", "write each scenario's client and server transcripts to `DIR`")
 	verbose := fs.Bool("v", false, "print the diagnosis of every scenario and the transcripts of mismatches")
 	timeout := fs.Duration("timeout", 30*time.Second, "bound on each scenario")
+	parallel := fs.Int("parallel", 4, "run up to `N` scenarios at once (in-process only; each has its own server and network)")
 	target := fs.String("target", "", "run the client side against your server at `URL` instead of the in-process one: ftp://user:pass@host:port (explicit FTPS) or ftps://… (implicit); only scenarios that do not depend on server settings run")
 	caFile := fs.String("ca", "", "with --target: PEM `FILE` of the CA that signed your server's certificate (default: system roots)")
 	insecure := fs.Bool("insecure", false, "with --target: do not verify your server's certificate")
@@ -60,19 +62,20 @@ Exits 1 if any scenario does not behave as expected.`, stdout)
 	defer stop()
 	rep := &reporter{out: stdout, json: *asJSON, verbose: *verbose, total: len(list)}
 	rep.start()
-	var results []*scenarios.Result
-	for i, sc := range list {
-		if ctx.Err() != nil {
-			break
-		}
-		res := scenarios.Run(ctx, sc, scenarios.RunOptions{PKI: set, Timeout: *timeout, Target: tgt})
-		results = append(results, res)
-		rep.progress(i+1, res)
+	opts := scenarios.RunOptions{PKI: set, Timeout: *timeout, Target: tgt}
+	workers := *parallel
+	if tgt != nil || workers < 1 {
+		workers = 1 // one scenario at a time against someone else's server
+	}
+	results, err := runAll(ctx, list, opts, workers, func(done int, res *scenarios.Result) error {
+		rep.progress(done, res)
 		if *transcripts != "" {
-			if err := writeTranscripts(*transcripts, res); err != nil {
-				return err
-			}
+			return writeTranscripts(*transcripts, res)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	rep.summary(results)
 	if *junit != "" {
@@ -245,4 +248,47 @@ func applicableToTarget(list []scenarios.Scenario, out io.Writer) []scenarios.Sc
 	}
 	fmt.Fprintf(out, "--target: %d scenarios apply; %d depend on server settings ftpsim cannot set on your server and are left out\n", len(keep), skipped)
 	return keep
+}
+
+// runAll runs list with up to workers scenarios at once. Results keep the
+// order of list; done is called, one call at a time, as each finishes.
+func runAll(ctx context.Context, list []scenarios.Scenario, opts scenarios.RunOptions, workers int,
+	done func(n int, res *scenarios.Result) error) ([]*scenarios.Result, error) {
+	results := make([]*scenarios.Result, len(list))
+	next := make(chan int)
+	var mu sync.Mutex
+	var firstErr error
+	finished := 0
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				res := scenarios.Run(ctx, list[i], opts)
+				mu.Lock()
+				results[i] = res
+				finished++
+				if err := done(finished, res); err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range list {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var out []*scenarios.Result
+	for _, r := range results {
+		if r != nil {
+			out = append(out, r)
+		}
+	}
+	return out, firstErr
 }
