@@ -10,9 +10,11 @@ import (
 
 // Endpoints are the two addresses of a flow as one side sees them.
 type Endpoints struct {
-	Src, Dst netip.AddrPort
+	Src netip.AddrPort // the dialing end
+	Dst netip.AddrPort // the listening end
 }
 
+// String renders "src -> dst".
 func (e Endpoints) String() string { return e.Src.String() + " -> " + e.Dst.String() }
 
 // Flow is one TCP connection on the network, with its FTP context. The

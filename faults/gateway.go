@@ -66,10 +66,11 @@ type Gateway struct {
 // Forward forwards the public ports Ports to a host of the zone: public
 // port Ports.Low+i goes to To.Port()+i on To.Addr().
 type Forward struct {
-	Ports PortRange
-	To    netip.AddrPort
+	Ports PortRange      // public ports
+	To    netip.AddrPort // where Ports.Low goes
 }
 
+// String renders "forward ports -> to".
 func (f Forward) String() string { return fmt.Sprintf("forward %s -> %s", f.Ports, f.To) }
 
 // Rule is a firewall rule for new flows. Established flows are never
@@ -79,18 +80,19 @@ func (f Forward) String() string { return fmt.Sprintf("forward %s -> %s", f.Port
 type Rule struct {
 	// Name names the rule in the timeline. Empty means a description.
 	Name      string
-	Action    Action
-	Direction Direction
+	Action    Action    // zero: Drop
+	Direction Direction // zero: Inbound
 	// Src matches the source address as it reaches the gateway (after the
 	// peer's NAT).
 	Src netip.Prefix
 	// Dst and Ports match the destination as dialed, before forwarding.
 	Dst   netip.Prefix
-	Ports PortRange
+	Ports PortRange // zero: every port
 	// Channel matches control or data flows.
 	Channel Channel
 }
 
+// String returns the rule's name or a description of it.
 func (r Rule) String() string {
 	if r.Name != "" {
 		return r.Name

@@ -106,3 +106,60 @@ func TestLoopbackRealClient(t *testing.T) {
 		t.Fatalf("data flow: %s", flows[1])
 	}
 }
+
+// curl as the client on the client LAN, through a bridge: its flows cross
+// the LAN's NAT and the DMZ gateway like clientsim's. It downloads over
+// FTPS; behind an AUTH-stripping middlebox it gives up (--ssl-reqd)
+// without sending the password.
+func TestBridgeRealClient(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl not installed")
+	}
+	for _, filtered := range []bool{false, true} {
+		t.Run(fmt.Sprintf("AUTH filter %v", filtered), func(t *testing.T) {
+			gw := natDMZ()
+			if filtered {
+				gw.Middleboxes = []faults.Middlebox{faults.AUTHFilter{}}
+			}
+			e := newEnv(t, gw, nil)
+			ip := e.cli.LoopbackIP()
+			ctl, err := e.cli.Expose(netip.AddrPortFrom(ip, 2121).String(), serverPublic+":21")
+			if err != nil {
+				t.Skipf("cannot bind %s: %v", ip, err)
+			}
+			for p := 30000; p <= 30009; p++ {
+				if _, err := e.cli.Expose(fmt.Sprintf("%s:%d", ip, p), fmt.Sprintf("%s:%d", serverPublic, p)); err != nil {
+					t.Skipf("cannot bind %s:%d: %v", ip, p, err)
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			url := fmt.Sprintf("ftp://%s:%s@%s/a.bin", sim.DefaultUser, sim.DefaultPassword, ctl.Addr())
+			var out, stderr bytes.Buffer
+			cmd := exec.CommandContext(ctx, curl, "--silent", "--show-error", "--ssl-reqd", "--insecure", "--max-time", "15", url)
+			cmd.Stdout, cmd.Stderr = &out, &stderr
+			err = cmd.Run()
+			for _, f := range e.n.Flows() {
+				if bytes.Contains(f.Captured(faults.Upstream), []byte("PASS ")) {
+					t.Fatal("curl's password crossed the network in cleartext")
+				}
+			}
+			if filtered {
+				if err == nil {
+					t.Fatal("curl succeeded although AUTH was stripped")
+				}
+				if len(e.n.Timeline().Filter(1, faults.Rewritten)) == 0 {
+					t.Fatalf("middlebox did not act:\n%s", e.n.Timeline())
+				}
+				return
+			}
+			if err != nil || !bytes.Equal(out.Bytes(), payload) {
+				t.Fatalf("curl: %v (%d bytes): %s\n%s", err, out.Len(), stderr.String(), e.n.Timeline())
+			}
+			if f := e.n.Flows()[0]; f.Dialer != e.cli || f.Post.Src.Addr().String() != clientPublic {
+				t.Fatalf("curl's control flow: %s", f)
+			}
+		})
+	}
+}

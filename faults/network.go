@@ -52,6 +52,7 @@ type Network struct {
 	toxics    []*toxicRule
 	rng       *rand.Rand
 	attackers []*Attacker
+	bridges   []*Bridge
 	closed    bool
 
 	tmu    sync.Mutex // guards the timeline only; never held with mu
@@ -68,7 +69,7 @@ type Network struct {
 // directly. A zone with a [Gateway] is behind it; a zone without one is
 // on the internet, and its hosts' addresses are public.
 type Zone struct {
-	Name    string
+	Name    string   // unique in the network
 	Gateway *Gateway // nil: the zone is on the internet
 	net     *Network
 }
@@ -76,9 +77,9 @@ type Zone struct {
 // Host is a machine on the network with one or more virtual addresses.
 // Its methods hand out listeners and connections with those addresses.
 type Host struct {
-	Name  string
-	Zone  *Zone
-	Addrs []netip.Addr
+	Name  string       // unique in the network
+	Zone  *Zone        // where the host is
+	Addrs []netip.Addr // its virtual addresses, IPv4 and IPv6
 	net   *Network
 
 	// guarded by net.mu
@@ -199,8 +200,8 @@ func (n *Network) Flows() []*Flow {
 	return append([]*Flow(nil), n.flows...)
 }
 
-// Close closes every flow and listener and stops every [Attacker],
-// waiting for their goroutines. The network cannot be used afterwards.
+// Close closes every flow, listener and [Bridge] and stops every
+// [Attacker], waiting for their goroutines. The network cannot be used afterwards.
 func (n *Network) Close() error {
 	n.mu.Lock()
 	if n.closed {
@@ -210,6 +211,7 @@ func (n *Network) Close() error {
 	n.closed = true
 	flows := append([]*Flow(nil), n.flows...)
 	atts := append([]*Attacker(nil), n.attackers...)
+	bridges := append([]*Bridge(nil), n.bridges...)
 	var lns []*listener
 	for _, h := range n.hosts {
 		for _, l := range h.listeners {
@@ -217,6 +219,9 @@ func (n *Network) Close() error {
 		}
 	}
 	n.mu.Unlock()
+	for _, b := range bridges {
+		b.Close()
+	}
 	for _, a := range atts {
 		a.Close()
 	}

@@ -17,9 +17,9 @@ import (
 // clientsim.WithDialer and [Host.ListenContext] to
 // clientsim.WithActiveListener.
 type ServerSeams struct {
-	Listener      net.Listener
-	ListenPassive func(network, address string) (net.Listener, error)
-	DialActive    func(ctx context.Context, network, address string) (net.Conn, error)
+	Listener      net.Listener                                                         // the control listener
+	ListenPassive func(network, address string) (net.Listener, error)                  // the host's Listen
+	DialActive    func(ctx context.Context, network, address string) (net.Conn, error) // the host's DialContext
 }
 
 // ServerSeams opens the control listener on controlAddr, marks it as an

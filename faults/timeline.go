@@ -9,11 +9,11 @@ import (
 // Event is one decision of the network: a verdict on a flow, with the rule
 // that decided it.
 type Event struct {
-	Time    time.Time
-	Flow    int // flow ID; 0 for a dial that never became a flow
-	Verdict Verdict
-	Rule    string // the rule, forward, gateway or toxic that decided; may be empty
-	Detail  string // what happened, in words
+	Time    time.Time // on the network's clock
+	Flow    int       // flow ID; 0 for a dial that never became a flow
+	Verdict Verdict   // what happened
+	Rule    string    // the rule, forward, gateway or toxic that decided; may be empty
+	Detail  string    // what happened, in words
 }
 
 // String renders the event without its time.
@@ -37,8 +37,8 @@ func (e Event) String() string {
 // Timeline is the network's record of verdicts, oldest first.
 type Timeline struct {
 	Start  time.Time // when the network started; times render relative to it
-	Events []Event
-	Lost   int // events not kept because of [Network.MaxEvents]
+	Events []Event   // oldest first
+	Lost   int       // events not kept because of [Network.MaxEvents]
 }
 
 // String renders one event per line, with its time since Start, for

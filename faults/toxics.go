@@ -19,13 +19,14 @@ type Toxic interface {
 // [-Jitter, +Jitter). Chunks keep their order, and the delay does not cap
 // throughput beyond [Network.BufferSize] per round trip, as in Toxiproxy.
 type Latency struct {
-	Latency, Jitter time.Duration
+	Latency time.Duration // added to every chunk
+	Jitter  time.Duration // up to this much more or less
 }
 
 // Bandwidth limits throughput to Rate KB/s (1 KB = 1000 bytes, as in
 // Toxiproxy). Zero is unlimited.
 type Bandwidth struct {
-	Rate int
+	Rate int // KB/s
 }
 
 // Slicer cuts the stream into pieces of AverageSize ± SizeVariation bytes,
@@ -33,32 +34,33 @@ type Bandwidth struct {
 // short reads. Toxiproxy gives Delay in microseconds; here it is a
 // Duration.
 type Slicer struct {
-	AverageSize, SizeVariation int
-	Delay                      time.Duration
+	AverageSize   int           // bytes per piece on average
+	SizeVariation int           // ± bytes
+	Delay         time.Duration // between pieces
 }
 
 // ResetPeer resets the flow (ECONNRESET at both ends) Timeout after it
 // opened; zero resets it as soon as it is established.
 type ResetPeer struct {
-	Timeout time.Duration
+	Timeout time.Duration // after the flow opens; zero: at once
 }
 
 // Timeout drops every byte of the stream and closes the flow Timeout
 // after it opened. Zero black-holes the stream for good.
 type Timeout struct {
-	Timeout time.Duration
+	Timeout time.Duration // until the flow closes; zero: never
 }
 
 // LimitData lets Bytes bytes of the stream through, then closes the flow
 // (both ends read EOF after what was delivered).
 type LimitData struct {
-	Bytes int64
+	Bytes int64 // delivered before the flow closes
 }
 
 // SlowClose delays the end of the stream (the FIN) by Delay after the
 // writer closes.
 type SlowClose struct {
-	Delay time.Duration
+	Delay time.Duration // between the writer's close and the peer's EOF
 }
 
 // Kind returns "latency".
@@ -182,7 +184,7 @@ type ToxicRule struct {
 	// Name names the toxic in the timeline. Empty means kind_stream, as
 	// in Toxiproxy ("latency_downstream").
 	Name  string
-	Toxic Toxic
+	Toxic Toxic // the fault; required
 	// Stream is the direction the toxic applies to.
 	Stream Stream
 	// Channel selects control or data flows.

@@ -132,7 +132,8 @@ func (d Direction) String() string {
 // every port where a range filters, and is invalid where it names ports
 // (a [Forward]).
 type PortRange struct {
-	Low, High uint16
+	Low  uint16 // first port
+	High uint16 // last port, inclusive
 }
 
 // Ports returns the range low-high; with one argument, that single port.

@@ -1,0 +1,136 @@
+package faults
+
+import (
+	"context"
+	"io"
+	"net"
+	"sync"
+)
+
+// Bridge lets a real program act from a host of the network: it accepts
+// real connections on a real address and turns each into a flow from the
+// host to a virtual address, copying bytes both ways. A program such as
+// curl connected to the bridge crosses the host's gateways, NAT, FTP
+// helpers, middleboxes and toxics like any in-process client. Make one
+// with [Host.Expose].
+type Bridge struct {
+	h   *Host
+	dst string
+	ln  net.Listener
+
+	mu     sync.Mutex
+	conns  map[net.Conn]bool
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// Expose starts a bridge listening on the real address realAddr (such as
+// "127.0.0.1:0", or h.LoopbackIP() with a port, to keep port numbers
+// equal to virtual ones) whose connections become flows from h to dst,
+// a virtual "ip:port". It works on either transport. A dial the network
+// refuses or drops closes the real connection. [Network.Close] closes
+// the bridge too.
+func (h *Host) Expose(realAddr, dst string) (*Bridge, error) {
+	if _, err := parseDialAddr("tcp", dst); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", realAddr)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bridge{h: h, dst: dst, ln: ln, conns: map[net.Conn]bool{}}
+	h.net.mu.Lock()
+	h.net.bridges = append(h.net.bridges, b)
+	h.net.mu.Unlock()
+	b.wg.Add(1)
+	go b.serve()
+	return b, nil
+}
+
+// Addr returns the bridge's real address, for the real program.
+func (b *Bridge) Addr() net.Addr { return b.ln.Addr() }
+
+// Close stops accepting, closes every bridged connection and waits for
+// the bridge's goroutines.
+func (b *Bridge) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	conns := b.conns
+	b.conns = nil
+	b.mu.Unlock()
+	err := b.ln.Close()
+	for c := range conns {
+		c.Close()
+	}
+	b.wg.Wait()
+	return err
+}
+
+// track registers conns for Close; false if the bridge is closing.
+func (b *Bridge) track(cs ...net.Conn) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	for _, c := range cs {
+		b.conns[c] = true
+	}
+	return true
+}
+
+func (b *Bridge) serve() {
+	defer b.wg.Done()
+	for {
+		rc, err := b.ln.Accept()
+		if err != nil {
+			return
+		}
+		if !b.track(rc) {
+			rc.Close()
+			return
+		}
+		b.wg.Add(1)
+		go b.splice(rc)
+	}
+}
+
+// splice dials the virtual side and copies both ways, passing half-closes on.
+func (b *Bridge) splice(rc net.Conn) {
+	defer b.wg.Done()
+	defer rc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), b.h.net.synTimeout())
+	vc, err := b.h.DialContext(ctx, "tcp", b.dst)
+	cancel()
+	if err != nil || !b.track(vc) {
+		if vc != nil {
+			vc.Close()
+		}
+		return
+	}
+	defer vc.Close()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		copyHalf(vc, rc)
+	}()
+	copyHalf(rc, vc)
+	wg.Wait()
+}
+
+// copyHalf copies src to dst, then half-closes dst (or closes both when a
+// side fails, so the other copy ends too).
+func copyHalf(dst, src net.Conn) {
+	_, err := io.Copy(dst, src)
+	if cw, ok := dst.(interface{ CloseWrite() error }); ok && err == nil {
+		cw.CloseWrite()
+		return
+	}
+	dst.Close()
+	src.Close()
+}
