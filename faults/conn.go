@@ -53,9 +53,9 @@ func (c *memConn) Close() error {
 	err := c.opError("close", net.ErrClosed)
 	c.closeOnce.Do(func() {
 		err = nil
-		c.tx.closeWrite()
-		c.txq.closeWriter()
+		c.txq.closeWriter() // first: wakes a writer blocked on a full queue
 		c.rx.closeReader()
+		c.tx.closeWrite()
 		close(c.closed)
 		if c.flow != nil {
 			c.flow.endClosed(c.dialer)

@@ -299,3 +299,27 @@ func TestTimelineString(t *testing.T) {
 		}
 	}
 }
+
+// Close unblocks a writer stuck on a full buffer (the peer never reads).
+func TestCloseUnblocksWriter(t *testing.T) {
+	n, cli, srv := natPair()
+	n.BufferSize = 1024
+	ln, _ := srv.Listen("tcp", "10.0.0.5:9000")
+	c, _ := dialPair(t, cli, ln, "203.0.113.7:9000")
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Write(make([]byte, 1<<20))
+		errc <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	done := make(chan struct{})
+	go func() { c.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("Close blocked behind a stuck Write")
+	}
+	if err := <-errc; !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("stuck Write returned %v, want net.ErrClosed", err)
+	}
+}
