@@ -100,7 +100,7 @@ func (s *algStage) expectInbound(f *Flow, line string, a announcement, rule stri
 	}
 	e := &expectation{inbound: true, to: netip.AddrPortFrom(self, port), src: peer, session: f, cmd: a.cmd}
 	pub := netip.AddrPortFrom(self, port)
-	if g.Public.IsValid() {
+	if g.nats(self) {
 		pubPort := port
 		if !passiveCmd(a.cmd) {
 			pubPort = g.allocNAT(port)
@@ -110,7 +110,7 @@ func (s *algStage) expectInbound(f *Flow, line string, a announcement, rule stri
 	}
 	e.dst = pub
 	g.expect(e)
-	if a.cmd == "EPSV" || !g.Public.IsValid() || g.ALG == ALGKeepAddress {
+	if a.cmd == "EPSV" || !g.nats(self) || g.ALG == ALGKeepAddress {
 		f.net.event(f, Seen, rule, "%s: expecting %s -> %s for %s", a.cmd, peer, pub, e.to)
 		return line
 	}
@@ -129,7 +129,7 @@ func (s *algStage) expectInbound(f *Flow, line string, a announcement, rule stri
 func passiveCmd(cmd string) bool { return cmd == "PASV" || cmd == "EPSV" }
 
 func (s *algStage) publicOr(a netip.Addr) netip.Addr {
-	if s.g.Public.IsValid() {
+	if s.g.nats(a) {
 		return s.g.Public
 	}
 	return a

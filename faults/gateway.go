@@ -21,7 +21,8 @@ type Gateway struct {
 	// address, and inbound flows to it reach the zone only through
 	// Forwards and ALG expectations. The zero value is a router without
 	// NAT: the zone's own addresses are routable from the internet,
-	// subject to Rules and Inbound.
+	// subject to Rules and Inbound. NAT applies to flows of Public's
+	// address family only; the other family is routed.
 	Public netip.Addr
 	// Forwards are port forwards (DNAT) from Public to hosts in the zone.
 	Forwards []Forward
@@ -137,6 +138,12 @@ func (g *Gateway) init(z *Zone) {
 	g.zone = z
 	g.natPorts = map[uint16]bool{}
 	g.nextNAT = 1024
+}
+
+// nats reports whether the gateway translates flows of a's family: NAT
+// applies to the family of Public; other families are routed.
+func (g *Gateway) nats(a netip.Addr) bool {
+	return g.Public.IsValid() && g.Public.Is4() == a.Is4()
 }
 
 func (g *Gateway) name() string {

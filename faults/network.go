@@ -274,7 +274,7 @@ func (n *Network) publicOwnerLocked(a netip.Addr) (*Host, *Gateway) {
 // a: its address is routable from the internet through the gateway.
 func (n *Network) routedOwnerLocked(a netip.Addr) *Host {
 	for _, h := range n.hosts {
-		if g := h.Zone.Gateway; g != nil && !g.Public.IsValid() && h.owns(a) {
+		if g := h.Zone.Gateway; g != nil && !g.nats(a) && h.owns(a) {
 			return h
 		}
 	}

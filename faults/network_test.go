@@ -323,3 +323,28 @@ func TestCloseUnblocksWriter(t *testing.T) {
 		t.Fatalf("stuck Write returned %v, want net.ErrClosed", err)
 	}
 }
+
+// NAT applies to the family of the gateway's public address: an IPv6
+// host behind an IPv4 NAT keeps its address and is routed.
+func TestIPv6BehindIPv4NAT(t *testing.T) {
+	n := &faults.Network{}
+	n.AddZone("internet", nil)
+	n.AddZone("lan", &faults.Gateway{Public: netip.MustParseAddr("198.51.100.2")})
+	cli := n.AddHost("client", "lan", "192.168.1.10", "2001:db8:1::10")
+	web := n.AddHost("web", "internet", "192.0.2.80", "2001:db8:2::80")
+	ln, _ := web.Listen("tcp", ":80")
+	_, s4 := dialPair(t, cli, ln, "192.0.2.80:80")
+	_, s6 := dialPair(t, cli, ln, "[2001:db8:2::80]:80")
+	if got := s4.RemoteAddr().(*net.TCPAddr).IP.String(); got != "198.51.100.2" {
+		t.Errorf("IPv4 peer %s, want the NAT address", got)
+	}
+	if got := s6.RemoteAddr().(*net.TCPAddr).IP.String(); got != "2001:db8:1::10" {
+		t.Errorf("IPv6 peer %s, want the client's own address", got)
+	}
+	// Inbound IPv6 meets the gateway's firewall (default drop).
+	lc, _ := cli.Listen("tcp", ":22")
+	defer lc.Close()
+	if _, err := web.DialContext(testCtx(t, 50*time.Millisecond), "tcp", "[2001:db8:1::10]:22"); !isTimeout(err) {
+		t.Fatalf("inbound IPv6: %v", err)
+	}
+}

@@ -41,7 +41,7 @@ func (n *Network) routeLocked(h *Host, pre Endpoints, ch Channel) decision {
 			return d
 		}
 		d.gws = append(d.gws, g)
-		if g.Public.IsValid() {
+		if g.nats(src.Addr()) {
 			d.natGW, d.natPort = g, g.allocNAT(src.Port())
 			src = netip.AddrPortFrom(g.Public, d.natPort)
 		}
