@@ -36,6 +36,7 @@ func init() {
 		{"list", "list the scenario catalogue", runList},
 		{"serve", "run an FTPS server (explicit, implicit, plain) on loopback", runServe},
 		{"certs", "write the good and bad test certificates, with an index", runCerts},
+		{"probe", "diagnose a real FTPS server: TLS, certificate, NAT, session reuse, transfer", runProbe},
 	}
 }
 
