@@ -18,8 +18,8 @@ func (sess *Session) tlsActive() bool {
 func (sess *Session) cmdUSER(arg string) bool {
 	if sess.srv.ControlTLS == TLSRequired && !sess.tlsActive() {
 		sess.transcript.Add(ftp.EntryNote, "USER refused: control channel is cleartext and TLS is required")
-		sess.send(sess.srv.reply(ReplyTLSRequired))
-		return false
+		sess.send(sess.srv.replyVars(ReplyTLSRequired, "{verb}", "USER"))
+		return sess.srv.TLSRequiredCloses
 	}
 	if arg == "" {
 		sess.reply(ftp.CodeSyntaxErrorArgs, "USER needs a user name.")
@@ -33,7 +33,7 @@ func (sess *Session) cmdUSER(arg string) bool {
 		sess.reply(ftp.CodeNeedPassword, "Anonymous login ok, send your e-mail address as password.")
 		return false
 	}
-	sess.reply(ftp.CodeNeedPassword, "Please specify the password.")
+	sess.send(sess.srv.replyVars(ReplyNeedPassword, "{user}", arg, "{arg}", arg))
 	return false
 }
 
@@ -43,12 +43,12 @@ func isAnonymous(name string) bool {
 }
 
 func (sess *Session) cmdPASS(arg string) bool {
-	if sess.srv.ControlTLS == TLSRequired && !sess.tlsActive() {
-		sess.send(sess.srv.reply(ReplyTLSRequired))
+	if sess.srv.ControlTLS == TLSRequired && !sess.tlsActive() && !sess.srv.TLSRequiredUserOnly {
+		sess.send(sess.srv.replyVars(ReplyTLSRequired, "{verb}", "PASS"))
 		return false
 	}
 	if sess.pendingUser == "" {
-		sess.reply(ftp.CodeBadSequence, "Login with USER first.")
+		sess.send(sess.srv.reply(ReplyNeedUser))
 		return false
 	}
 	name := sess.pendingUser
@@ -65,7 +65,7 @@ func (sess *Session) cmdPASS(arg string) bool {
 	sess.user = name
 	sess.mu.Unlock()
 	sess.srv.logger().Info("login", "session", sess.ID, "user", name, "tls", sess.tlsActive())
-	sess.reply(ftp.CodeLoggedIn, "Login successful.")
+	sess.send(sess.srv.replyVars(ReplyLoggedIn, "{user}", name, "{arg}", name))
 	return false
 }
 
@@ -91,18 +91,16 @@ func (sess *Session) cmdAUTH(arg string) bool {
 		sess.send(sess.srv.reply(ReplyAuthDisabled))
 		return false
 	}
-	if sess.tlsConn != nil {
-		sess.send(sess.srv.reply(ReplyAuthAgain))
-		return false
-	}
 	mech := strings.ToUpper(strings.TrimSpace(arg))
-	switch mech {
-	case "TLS", "TLS-C", "SSL", "TLS-P":
-	default:
-		sess.send(sess.srv.reply(ReplyAuthUnknown))
+	if sess.tlsConn != nil {
+		sess.send(sess.srv.replyVars(ReplyAuthAgain, "{arg}", mech))
 		return false
 	}
-	sess.send(sess.srv.reply(ReplyAuthOK))
+	if !sess.srv.authMechanism(mech) {
+		sess.send(sess.srv.replyVars(ReplyAuthUnknown, "{arg}", mech))
+		return false
+	}
+	sess.send(sess.srv.replyVars(ReplyAuthOK, "{arg}", mech))
 	ahead, _ := sess.r.Peek(sess.r.Buffered())
 	if len(ahead) > 0 {
 		sess.transcript.Add(ftp.EntryNote, "%d bytes arrived before the TLS handshake; treated as TLS, never as commands", len(ahead))
@@ -112,8 +110,25 @@ func (sess *Session) cmdAUTH(arg string) bool {
 	}
 	// RFC 4217 4: a new security exchange resets the login state.
 	sess.loggedIn, sess.pendingUser, sess.pbsz = false, "", false
-	if mech == "SSL" || mech == "TLS-P" {
+	if (mech == "SSL" || mech == "TLS-P") && !sess.srv.AuthSSLKeepsProtC {
 		sess.prot = 'P' // as vsftpd: the legacy mechanisms imply PROT P
+	}
+	return false
+}
+
+// authMechanism reports whether AUTH mech (upper case) starts TLS.
+func (s *Server) authMechanism(mech string) bool {
+	if s.AuthMechanisms == nil {
+		switch mech {
+		case "TLS", "TLS-C", "SSL", "TLS-P":
+			return true
+		}
+		return false
+	}
+	for _, m := range s.AuthMechanisms {
+		if strings.EqualFold(m, mech) {
+			return true
+		}
 	}
 	return false
 }
@@ -123,25 +138,31 @@ func (sess *Session) cmdPBSZ(arg string) bool {
 		sess.send(sess.srv.reply(ReplyPBSZInsecure))
 		return false
 	}
-	if _, err := strconv.ParseUint(strings.TrimSpace(arg), 10, 32); err != nil {
+	size, err := strconv.ParseUint(strings.TrimSpace(arg), 10, 32)
+	if err != nil {
 		sess.reply(ftp.CodeSyntaxErrorArgs, "PBSZ needs a number; TLS uses PBSZ 0.")
 		return false
 	}
 	sess.pbsz = true
+	if size != 0 {
+		sess.send(sess.srv.orReply(ReplyPBSZAdjusted, ReplyPBSZ, "{arg}", strings.TrimSpace(arg)))
+		return false
+	}
 	sess.send(sess.srv.reply(ReplyPBSZ))
 	return false
 }
 
 func (sess *Session) cmdPROT(arg string) bool {
 	if !sess.tlsActive() {
-		sess.send(sess.srv.reply(ReplyPBSZInsecure))
+		sess.send(sess.srv.orReply(ReplyProtInsecure, ReplyPBSZInsecure))
 		return false
 	}
-	if !sess.pbsz && !sess.Implicit {
-		sess.send(sess.srv.reply(ReplyProtNoPBSZ))
+	if noPBSZ := sess.srv.reply(ReplyProtNoPBSZ); !sess.pbsz && !sess.Implicit && noPBSZ.Code != 0 {
+		sess.send(noPBSZ)
 		return false
 	}
-	switch strings.ToUpper(strings.TrimSpace(arg)) {
+	level := strings.ToUpper(strings.TrimSpace(arg))
+	switch level {
 	case "C":
 		if denied := sess.srv.reply(ReplyProtCDenied); sess.srv.DataTLS == TLSRequired && denied.Code != 0 {
 			sess.send(denied)
@@ -153,9 +174,15 @@ func (sess *Session) cmdPROT(arg string) bool {
 		sess.prot = 'P'
 		sess.send(sess.srv.reply(ReplyProtP))
 	case "S", "E":
-		sess.send(sess.srv.reply(ReplyProtSE))
+		if sess.srv.ProtFallback {
+			sess.prot = 'P'
+		}
+		sess.send(sess.srv.replyVars(ReplyProtSE, "{arg}", level))
 	default:
-		sess.send(sess.srv.reply(ReplyProtUnknown))
+		if sess.srv.ProtFallback {
+			sess.prot = 'C'
+		}
+		sess.send(sess.srv.replyVars(ReplyProtUnknown, "{arg}", level))
 	}
 	return false
 }
@@ -165,12 +192,12 @@ func (sess *Session) cmdPROT(arg string) bool {
 func (sess *Session) cmdCCC(string) bool {
 	switch {
 	case sess.srv.DisableCCC:
-		sess.send(sess.srv.reply(ReplyUnknownCommand))
+		sess.send(sess.srv.replyVars(ReplyUnknownCommand, "{verb}", "CCC"))
 		return false
 	case !sess.tlsActive():
 		sess.send(sess.srv.reply(ReplyCCCInsecure))
 		return false
-	case sess.srv.reply(ReplyCCCDenied).Code != 0:
+	case sess.srv.reply(ReplyCCCDenied).Code != 0 && (!sess.srv.CCCOnlyIfTLSOptional || sess.srv.ControlTLS == TLSRequired):
 		sess.send(sess.srv.reply(ReplyCCCDenied))
 		return false
 	case !sess.loggedIn:

@@ -41,6 +41,10 @@ func (s *Server) features() []string {
 }
 
 func (sess *Session) cmdFEAT(string) bool {
+	if rep := sess.srv.reply(ReplyFeatures); rep.Code != 0 {
+		sess.send(rep)
+		return false
+	}
 	lines := []string{"Features:"}
 	for _, f := range sess.srv.features() {
 		lines = append(lines, f)

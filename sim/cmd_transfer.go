@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/ftpsim/ftpsim/internal/ftp"
@@ -36,7 +37,7 @@ func (sess *Session) cmdRETR(arg string) bool {
 		if err := data.Close(); err != nil {
 			return sess.brokenTransfer(t, ev, err)
 		}
-		return sess.srv.reply(ReplyTransferComplete)
+		return sess.srv.replyFor(ReplyTransferComplete, "RETR", "{arg}", arg)
 	})
 	return false
 }
@@ -104,7 +105,8 @@ func (sess *Session) store(command, p string, mode WriteMode) bool {
 			sess.transcript.Add(ftp.EntryNote, "commit failed: %v", err)
 			return ftp.Reply{Code: ftp.CodeLocalError, Lines: []string{"Local error: upload could not be saved."}}
 		}
-		rep := sess.srv.reply(ReplyTransferComplete)
+		verb, arg, _ := strings.Cut(command, " ")
+		rep := sess.srv.replyFor(ReplyTransferComplete, verb, "{arg}", arg)
 		if strings.HasPrefix(command, "STOU") {
 			rep = ftp.Reply{Code: rep.Code, Lines: []string{fmt.Sprintf("Transfer complete (unique file name: %s).", path.Base(p))}}
 		}
@@ -161,7 +163,7 @@ func (sess *Session) listing(verb, arg string, format lineFormat) bool {
 		if err := data.Close(); err != nil {
 			return sess.brokenTransfer(t, ev, err)
 		}
-		return sess.srv.reply(ReplyTransferComplete)
+		return sess.srv.replyFor(ReplyTransferComplete, verb, "{arg}", arg, "{count}", strconv.Itoa(len(lines)))
 	})
 	return false
 }

@@ -3,10 +3,10 @@ package sim
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +50,9 @@ func (sess *Session) openPassive() (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sess.srv.EagerAccept {
+		ln = sess.acceptEagerly(ln)
+	}
 	sess.mu.Lock()
 	sess.pasv = ln
 	sess.mu.Unlock()
@@ -57,7 +60,21 @@ func (sess *Session) openPassive() (net.Listener, error) {
 	return ln, nil
 }
 
+// clearDataRefused answers a data-connection set-up command under PROT C
+// when data TLS is required and [Server.DataTLSAtSetup] is set.
+func (sess *Session) clearDataRefused(verb string) bool {
+	if !sess.srv.DataTLSAtSetup || sess.srv.DataTLS != TLSRequired || sess.prot == 'P' {
+		return false
+	}
+	sess.transcript.Add(ftp.EntryNote, "%s refused: PROT %c but data TLS is required", verb, sess.prot)
+	sess.send(sess.srv.replyVars(ReplyDataNeedsTLS, "{verb}", verb))
+	return true
+}
+
 func (sess *Session) cmdPASV(string) bool {
+	if sess.clearDataRefused("PASV") {
+		return false
+	}
 	if sess.epsvAll {
 		sess.send(sess.srv.reply(ReplyEPSVAll))
 		return false
@@ -76,12 +93,15 @@ func (sess *Session) cmdPASV(string) bool {
 		sess.send(sess.srv.reply(ReplyPassiveListenFail))
 		return false
 	}
-	text, _ := ftp.FormatPASV(netip.AddrPortFrom(adv.Unmap(), addrOf(ln.Addr()).Port()))
-	sess.reply(ftp.CodePassive, "%s", text)
+	hp, _ := ftp.FormatHostPort(netip.AddrPortFrom(adv.Unmap(), addrOf(ln.Addr()).Port()))
+	sess.send(sess.srv.replyVars(ReplyPassive, "{hostport}", hp))
 	return false
 }
 
 func (sess *Session) cmdEPSV(arg string) bool {
+	if sess.clearDataRefused("EPSV") {
+		return false
+	}
 	arg = strings.ToUpper(strings.TrimSpace(arg))
 	if arg == "ALL" {
 		sess.epsvAll = true
@@ -104,7 +124,8 @@ func (sess *Session) cmdEPSV(arg string) bool {
 		sess.send(sess.srv.reply(ReplyPassiveListenFail))
 		return false
 	}
-	sess.reply(ftp.CodeExtendedPassive, "%s", ftp.FormatEPSV(addrOf(ln.Addr()).Port()))
+	port := strconv.Itoa(int(addrOf(ln.Addr()).Port()))
+	sess.send(sess.srv.replyVars(ReplyExtendedPassive, "{port}", port))
 	return false
 }
 
@@ -130,6 +151,8 @@ func (sess *Session) setActive(verb string, ap netip.AddrPort, err error) bool {
 	case sess.epsvAll:
 		sess.send(sess.srv.reply(ReplyEPSVAll))
 		return false
+	case sess.clearDataRefused(verb):
+		return false
 	case err != nil:
 		sess.reply(ftp.CodeSyntaxErrorArgs, "Illegal %s command: %v.", verb, err)
 		return false
@@ -137,17 +160,52 @@ func (sess *Session) setActive(verb string, ap netip.AddrPort, err error) bool {
 	foreign := ap.Addr().Unmap() != sess.RemoteAddr.Addr().Unmap() || ap.Port() < 1024
 	if foreign && !sess.srv.AllowBounce {
 		sess.transcript.Add(ftp.EntryNote, "%s to %s refused: control peer is %s", verb, ap, sess.RemoteAddr.Addr())
-		sess.send(sess.srv.reply(ReplyBounce))
+		sess.send(sess.srv.replyVars(ReplyBounce, sess.addrVars(ap, "{verb}", verb)...))
 		return false
 	}
 	sess.closePassive()
 	sess.activeAddr = ap
-	sess.reply(ftp.CodeOK, "%s command successful. Consider using EPSV.", verb)
+	sess.send(sess.srv.replyVars(ReplyActiveOK, "{verb}", verb))
 	return false
+}
+
+// addrVars returns the placeholders {ip}, {addr} and {peer} for a foreign
+// address, followed by more.
+func (sess *Session) addrVars(ap netip.AddrPort, more ...string) []string {
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	return append([]string{"{ip}", ap.Addr().String(), "{addr}", ap.String(),
+		"{peer}", sess.RemoteAddr.Addr().Unmap().String()}, more...)
 }
 
 // errForeign marks a passive data connection refused for its address.
 var errForeign = errors.New("data connection from a foreign address")
+
+// foreignError is errForeign with the refused peer.
+type foreignError struct{ peer netip.AddrPort }
+
+func (e *foreignError) Error() string        { return errForeign.Error() + " " + e.peer.String() }
+func (e *foreignError) Is(target error) bool { return target == errForeign }
+
+// foreign reports whether a passive data connection from peer must be
+// refused.
+func (sess *Session) foreign(peer netip.AddrPort) bool {
+	return peer.Addr().Unmap() != sess.RemoteAddr.Addr().Unmap() && !sess.srv.AllowForeignData
+}
+
+// refuseForeign closes a foreign data connection and records it. It reports
+// whether the server answers it (the zero DropForeignData) or keeps silent.
+func (sess *Session) refuseForeign(c net.Conn, peer netip.AddrPort, ev *DataEvidence) bool {
+	c.Close()
+	what := "refused"
+	if sess.srv.DropForeignData {
+		what = "dropped"
+	}
+	if ev != nil {
+		ev.Notes = append(ev.Notes, what+" data connection from "+peer.String())
+	}
+	sess.transcript.Add(ftp.EntryData, "%s data connection from foreign address %s (control peer %s)", what, peer, sess.RemoteAddr.Addr())
+	return !sess.srv.DropForeignData
+}
 
 // dataConn establishes the data connection of one transfer: it accepts on
 // the passive listener (refusing foreign peers) or dials the PORT address.
@@ -191,14 +249,13 @@ func (sess *Session) dataConn(ctx context.Context, ev *DataEvidence) (net.Conn, 
 			return nil, err
 		}
 		peer := addrOf(c.RemoteAddr())
-		if peer.Addr().Unmap() == sess.RemoteAddr.Addr().Unmap() || sess.srv.AllowForeignData {
+		if !sess.foreign(peer) {
 			ev.Peer = peer
 			sess.transcript.Add(ftp.EntryData, "accepted data connection from %s", peer)
 			return c, nil
 		}
-		c.Close()
-		ev.Notes = append(ev.Notes, "refused data connection from "+peer.String())
-		sess.transcript.Add(ftp.EntryData, "refused data connection from foreign address %s (control peer %s)", peer, sess.RemoteAddr.Addr())
-		return nil, fmt.Errorf("%w %s", errForeign, peer)
+		if sess.refuseForeign(c, peer, ev) {
+			return nil, &foreignError{peer: peer}
+		}
 	}
 }

@@ -20,4 +20,11 @@
 // The listener and dialer seams ([Server.Listener], [Server.ListenPassive],
 // [Server.DialActive]) let the fault layer put the server on a simulated
 // network; [Server.Replies] lets a persona change reply codes and texts.
+//
+// Personas ([Vsftpd], [ProFTPD], [PureFTPd], [FileZillaServer],
+// [Pyftpdlib]) preset the settings and replies that make the server answer
+// like those programs on the TLS paths: the code, the text and the order.
+// [NewPersonaServer] returns an unstarted server with one applied; any
+// setting can then be overridden. suites/fidelity compares each persona
+// with the real program.
 package sim

@@ -1,27 +1,50 @@
 package sim
 
-import "github.com/ftpsim/ftpsim/internal/ftp"
+import (
+	"strings"
+
+	"github.com/ftpsim/ftpsim/internal/ftp"
+)
 
 // ReplyKey names a reply whose code and text differ between real servers.
 // [Server.Replies] overrides the defaults per key; personas are built on it.
+//
+// A reply text may hold placeholders that the server fills in where the
+// reply is sent (a text without braces is sent as is):
+//
+//	{arg}      the command's argument: the AUTH mechanism or PROT level in
+//	           upper case, the user name as given, the transfer's argument
+//	{verb}     the command's verb, e.g. PORT or EPRT
+//	{user}     the user name (331, 230)
+//	{hostport} h1,h2,h3,h4,p1,p2 of a 227 reply
+//	{port}     the port of a 229 reply
+//	{ip}       the foreign address of a bounce or foreign-data refusal
+//	{addr}     the same with its port, ip:port
+//	{peer}     the IP of the control connection's client
+//	{count}    the number of entries of a listing (226 to LIST, NLST, MLSD)
 type ReplyKey string
+
+// For refines a key by a command verb: Replies[ReplyOpeningData.For("LIST")]
+// is sent for LIST instead of Replies[ReplyOpeningData]. Refined keys apply
+// to [ReplyOpeningData], [ReplyDataAlreadyOpen] and [ReplyTransferComplete].
+func (k ReplyKey) For(verb string) ReplyKey { return k + "/" + ReplyKey(strings.ToUpper(verb)) }
 
 // The replies a server persona can override. The default text of each is in
 // [DefaultReplies].
 const (
 	ReplyGreeting          ReplyKey = "greeting"            // 220 on connect
-	ReplyAuthOK            ReplyKey = "auth-ok"             // 234 to AUTH TLS/SSL
-	ReplyAuthUnknown       ReplyKey = "auth-unknown"        // unknown AUTH mechanism
+	ReplyAuthOK            ReplyKey = "auth-ok"             // 234 to AUTH TLS/SSL; {arg} is the mechanism
+	ReplyAuthUnknown       ReplyKey = "auth-unknown"        // unknown AUTH mechanism ({arg})
 	ReplyAuthDisabled      ReplyKey = "auth-disabled"       // AUTH when TLS is off
 	ReplyAuthAgain         ReplyKey = "auth-again"          // AUTH on a protected connection
-	ReplyTLSRequired       ReplyKey = "tls-required"        // USER/PASS before AUTH when TLS is required
+	ReplyTLSRequired       ReplyKey = "tls-required"        // USER/PASS ({verb}) before AUTH when TLS is required
 	ReplyPBSZ              ReplyKey = "pbsz-ok"             // 200 to PBSZ 0
 	ReplyPBSZInsecure      ReplyKey = "pbsz-insecure"       // PBSZ before AUTH
-	ReplyProtNoPBSZ        ReplyKey = "prot-no-pbsz"        // PROT before PBSZ
+	ReplyProtNoPBSZ        ReplyKey = "prot-no-pbsz"        // PROT before PBSZ; code 0 = PROT needs no PBSZ
 	ReplyProtC             ReplyKey = "prot-c"              // 200 to PROT C
 	ReplyProtP             ReplyKey = "prot-p"              // 200 to PROT P
-	ReplyProtSE            ReplyKey = "prot-unsupported"    // PROT S or E
-	ReplyProtUnknown       ReplyKey = "prot-unknown"        // any other PROT level
+	ReplyProtSE            ReplyKey = "prot-unsupported"    // PROT S or E ({arg})
+	ReplyProtUnknown       ReplyKey = "prot-unknown"        // any other PROT level ({arg})
 	ReplyProtCDenied       ReplyKey = "prot-c-denied"       // PROT C under required data TLS; code 0 = accept it and refuse at transfer
 	ReplyDataNeedsTLS      ReplyKey = "data-needs-tls"      // transfer under PROT C when data TLS is required
 	ReplyReuseRequired     ReplyKey = "reuse-required"      // data TLS did not resume as the reuse policy demands
@@ -29,8 +52,8 @@ const (
 	ReplyCCCOK             ReplyKey = "ccc-ok"              // 200 to CCC
 	ReplyCCCInsecure       ReplyKey = "ccc-insecure"        // CCC on a cleartext control connection
 	ReplyCCCDenied         ReplyKey = "ccc-denied"          // CCC refused by policy; code 0 = CCC allowed
-	ReplyForeignData       ReplyKey = "foreign-data"        // passive data connection from a foreign address
-	ReplyBounce            ReplyKey = "bounce"              // PORT/EPRT to a foreign address
+	ReplyForeignData       ReplyKey = "foreign-data"        // passive data connection from a foreign address ({ip}, {addr}, {peer})
+	ReplyBounce            ReplyKey = "bounce"              // PORT/EPRT ({verb}) to a foreign address ({ip}, {addr}, {peer})
 	ReplyTruncated         ReplyKey = "truncated"           // data TLS ended without close_notify
 	ReplyNotLoggedIn       ReplyKey = "not-logged-in"       // a command that needs login
 	ReplyLoginIncorrect    ReplyKey = "login-incorrect"     // bad user or password
@@ -40,13 +63,24 @@ const (
 	ReplyIdleTimeout       ReplyKey = "idle-timeout"        // control connection idle too long
 	ReplyDataTimeout       ReplyKey = "data-timeout"        // data connection never arrived
 	ReplyLineTooLong       ReplyKey = "line-too-long"       // command line over the bound
-	ReplyUnknownCommand    ReplyKey = "unknown-command"     // verb not implemented
+	ReplyUnknownCommand    ReplyKey = "unknown-command"     // verb ({verb}) not implemented
 	ReplyEPSVAll           ReplyKey = "epsv-all"            // PASV/PORT/EPRT after EPSV ALL
 	ReplyOpeningData       ReplyKey = "opening-data"        // 150 before a transfer
 	ReplyTransferComplete  ReplyKey = "transfer-complete"   // 226 after a transfer
 	ReplyTransferAborted   ReplyKey = "transfer-aborted"    // 426 after ABOR or a broken data connection
 	ReplyCantOpenData      ReplyKey = "cant-open-data"      // 425: dial/listen failure
 	ReplyPassiveListenFail ReplyKey = "passive-listen-fail" // no free port in the passive range
+
+	ReplyFeatures        ReplyKey = "features"          // the whole FEAT reply, header and footer lines included; code 0 = built from the settings
+	ReplyProtInsecure    ReplyKey = "prot-insecure"     // PROT before AUTH; code 0 = ReplyPBSZInsecure
+	ReplyPBSZAdjusted    ReplyKey = "pbsz-adjusted"     // PBSZ with a size other than 0; code 0 = ReplyPBSZ
+	ReplyNeedPassword    ReplyKey = "need-password"     // 331 to USER
+	ReplyLoggedIn        ReplyKey = "logged-in"         // 230 to PASS
+	ReplyNeedUser        ReplyKey = "need-user"         // PASS without USER
+	ReplyPassive         ReplyKey = "passive"           // 227 to PASV, with {hostport}
+	ReplyExtendedPassive ReplyKey = "extended-passive"  // 229 to EPSV, with {port}
+	ReplyActiveOK        ReplyKey = "active-ok"         // 200 to PORT and EPRT
+	ReplyDataAlreadyOpen ReplyKey = "data-already-open" // 125 when the data connection was there first (EagerAccept); code 0 = ReplyOpeningData
 )
 
 // DefaultReplies holds the code and text of every [ReplyKey] used when
@@ -91,6 +125,65 @@ var DefaultReplies = map[ReplyKey]ftp.Reply{
 	ReplyTransferAborted:   r(426, "Connection closed; transfer aborted."),
 	ReplyCantOpenData:      r(425, "Can't open data connection."),
 	ReplyPassiveListenFail: r(425, "Can't open passive listener: no free port in the passive range."),
+	ReplyFeatures:          {},
+	ReplyProtInsecure:      {},
+	ReplyPBSZAdjusted:      {},
+	ReplyNeedPassword:      r(331, "Please specify the password."),
+	ReplyLoggedIn:          r(230, "Login successful."),
+	ReplyNeedUser:          r(503, "Login with USER first."),
+	ReplyPassive:           r(227, "Entering Passive Mode ({hostport})."),
+	ReplyExtendedPassive:   r(229, "Entering Extended Passive Mode (|||{port}|)"),
+	ReplyActiveOK:          r(200, "{verb} command successful. Consider using EPSV."),
+	ReplyDataAlreadyOpen:   {},
 }
 
 func r(code int, text string) ftp.Reply { return ftp.Reply{Code: code, Lines: []string{text}} }
+
+// replyFor returns the reply of key, refined by verb when Replies has a
+// key.For(verb), with its placeholders filled from vars (pairs of
+// placeholder and value, "{arg}", "TLS", ...). A zero-code override of a
+// refined key does not count.
+func (s *Server) replyFor(key ReplyKey, verb string, vars ...string) ftp.Reply {
+	rep := s.reply(key)
+	if verb != "" {
+		if v, ok := s.Replies[key.For(verb)]; ok && v.Code != 0 {
+			rep = v
+		}
+	}
+	return expand(rep, vars...)
+}
+
+// replyVars is reply with placeholders filled from vars.
+func (s *Server) replyVars(key ReplyKey, vars ...string) ftp.Reply {
+	return expand(s.reply(key), vars...)
+}
+
+// orReply returns the reply of key, or of fallback when key's code is 0.
+func (s *Server) orReply(key, fallback ReplyKey, vars ...string) ftp.Reply {
+	rep := s.reply(key)
+	if rep.Code == 0 {
+		rep = s.reply(fallback)
+	}
+	return expand(rep, vars...)
+}
+
+// expand fills the placeholders of a reply's lines. The reply's own slice
+// is never modified: it may be shared through DefaultReplies or Replies.
+func expand(rep ftp.Reply, vars ...string) ftp.Reply {
+	if len(vars) < 2 {
+		return rep
+	}
+	var rp *strings.Replacer
+	out := rep
+	for i, l := range rep.Lines {
+		if !strings.Contains(l, "{") {
+			continue
+		}
+		if rp == nil {
+			rp = strings.NewReplacer(vars...)
+			out.Lines = append([]string(nil), rep.Lines...)
+		}
+		out.Lines[i] = rp.Replace(l)
+	}
+	return out
+}

@@ -132,6 +132,65 @@ type Server struct {
 	Replies map[ReplyKey]ftp.Reply
 	// Features are extra FEAT lines appended to the built-in ones.
 	Features []string
+
+	// The settings below reproduce how real servers differ on the TLS
+	// paths; personas ([Vsftpd], [ProFTPD], ...) set them. Every zero
+	// value keeps sim's own behaviour.
+
+	// AuthMechanisms are the AUTH arguments answered with ReplyAuthOK
+	// (compared in upper case); others get ReplyAuthUnknown. Nil means
+	// TLS, TLS-C, SSL and TLS-P; pure-ftpd accepts only TLS.
+	AuthMechanisms []string
+	// AuthSSLKeepsProtC makes AUTH SSL and TLS-P leave the data protection
+	// level at C, as pyftpdlib and FileZilla Server do. The zero value makes
+	// them imply PROT P, as vsftpd and ProFTPD do.
+	AuthSSLKeepsProtC bool
+	// ProtFallback makes PROT S and E select P and an unknown level select
+	// C (pure-ftpd: "200 Protection level S not understood. Fallback to
+	// "private""), with ReplyProtSE and ReplyProtUnknown. The zero value
+	// leaves the level unchanged.
+	ProtFallback bool
+	// PreTLSCommands, when ControlTLS is TLSRequired, are the only
+	// commands served on a control connection that never used TLS; every
+	// other command, known or not, gets ReplyTLSRequired (ProFTPD's
+	// "TLSRequired on" lets AUTH, FEAT, SYST, HOST and QUIT through). Nil
+	// means only USER and PASS are refused.
+	PreTLSCommands []string
+	// TLSRequiredUserOnly refuses only USER on a cleartext control
+	// connection under TLSRequired; PASS then finds no user and gets
+	// ReplyNeedUser (pure-ftpd). The zero value refuses PASS too.
+	TLSRequiredUserOnly bool
+	// TLSRequiredCloses closes the control connection after the
+	// ReplyTLSRequired that refuses USER (vsftpd). The zero value keeps it.
+	TLSRequiredCloses bool
+	// PreLoginCommands, when set, are the only commands served before
+	// login; every other command, known or not, gets ReplyNotLoggedIn
+	// (vsftpd answers even NOOP and an unknown verb with "530 Please login
+	// with USER and PASS."). Nil means the dispatch table decides.
+	PreLoginCommands []string
+	// DataTLSAtSetup refuses PASV, EPSV, PORT and EPRT under PROT C when
+	// DataTLS is TLSRequired, with ReplyDataNeedsTLS (pyftpdlib). The zero
+	// value refuses the transfer command instead (vsftpd, ProFTPD,
+	// pure-ftpd).
+	DataTLSAtSetup bool
+	// CCCOnlyIfTLSOptional applies ReplyCCCDenied only while ControlTLS is
+	// TLSRequired (ProFTPD refuses CCC under "TLSRequired on" and allows it
+	// under "TLSRequired off"). The zero value lets ReplyCCCDenied alone
+	// decide.
+	CCCOnlyIfTLSOptional bool
+	// DropForeignData closes a passive data connection from a foreign
+	// address without a reply and keeps waiting for the client's own, as
+	// pure-ftpd does (the client sees silence). The zero value answers it
+	// with ReplyForeignData.
+	DropForeignData bool
+	// EagerAccept accepts passive data connections as they arrive, before
+	// the transfer command, as pyftpdlib's event loop does: a foreign one is
+	// answered with ReplyForeignData at once (unless DropForeignData) while
+	// the listener keeps waiting; a transfer command that finds its
+	// connection there gets ReplyDataAlreadyOpen (125), otherwise
+	// ReplyOpeningData goes out before the connection is awaited. The zero
+	// value accepts when the transfer command comes and replies after.
+	EagerAccept bool
 	// Logger receives structured events (nil: discarded).
 	Logger *slog.Logger
 	// OnTranscript, if set, is called with every transcript entry of every

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -211,9 +212,12 @@ func (sess *Session) dispatch(cmd ftp.Command) (stop bool) {
 			stop = false
 		}
 	}()
+	if sess.gated(cmd.Verb) {
+		return false
+	}
 	h, ok := commands[cmd.Verb]
 	if !ok {
-		sess.send(sess.srv.reply(ReplyUnknownCommand))
+		sess.send(sess.srv.replyVars(ReplyUnknownCommand, "{verb}", cmd.Verb))
 		return false
 	}
 	if !h.duringTransfer {
@@ -228,6 +232,23 @@ func (sess *Session) dispatch(cmd ftp.Command) (stop bool) {
 		return false
 	}
 	return h.fn(sess, cmd.Arg)
+}
+
+// gated answers a command that [Server.PreTLSCommands] or
+// [Server.PreLoginCommands] keep out, and reports whether it did.
+func (sess *Session) gated(verb string) bool {
+	srv := sess.srv
+	if srv.PreTLSCommands != nil && srv.ControlTLS == TLSRequired && sess.tlsConn == nil &&
+		!slices.Contains(srv.PreTLSCommands, verb) {
+		sess.transcript.Add(ftp.EntryNote, "%s refused: TLS is required first", verb)
+		sess.send(srv.replyVars(ReplyTLSRequired, "{verb}", verb))
+		return true
+	}
+	if srv.PreLoginCommands != nil && !sess.loggedIn && !slices.Contains(srv.PreLoginCommands, verb) {
+		sess.send(srv.reply(ReplyNotLoggedIn))
+		return true
+	}
+	return false
 }
 
 // send writes a reply and records it.

@@ -138,10 +138,12 @@ func (sess *Session) safeTransfer(t *transfer, ev *DataEvidence, fn job) (rep ft
 }
 
 func (sess *Session) runTransfer(t *transfer, ev *DataEvidence, fn job) ftp.Reply {
+	opened := sess.openEarly(ev)
 	conn, err := sess.dataConn(t.ctx, ev)
+	var fe *foreignError
 	switch {
-	case errors.Is(err, errForeign):
-		return sess.srv.reply(ReplyForeignData)
+	case errors.As(err, &fe):
+		return sess.srv.replyVars(ReplyForeignData, sess.addrVars(fe.peer)...)
 	case t.ctx.Err() != nil:
 		if conn != nil {
 			conn.Close()
@@ -157,13 +159,9 @@ func (sess *Session) runTransfer(t *transfer, ev *DataEvidence, fn job) ftp.Repl
 	defer conn.Close()
 	stop := context.AfterFunc(t.ctx, func() { conn.Close() })
 	defer stop()
-	open := sess.srv.reply(ReplyOpeningData)
-	if name, ok := strings.CutPrefix(ev.Command, "STOU "); ok {
-		// RFC 1123 4.1.2.9: the 1xx before an STOU transfer names the
-		// file, as "FILE: name"; clients take the name from there.
-		open = ftp.Reply{Code: open.Code, Lines: []string{"FILE: " + name}}
+	if !opened {
+		sess.send(sess.openingReply(ev, ReplyOpeningData))
 	}
-	sess.send(open)
 	if ev.Protected {
 		tc, rep, ok := sess.dataTLS(conn, ev)
 		if !ok {
@@ -177,6 +175,37 @@ func (sess *Session) runTransfer(t *transfer, ev *DataEvidence, fn job) ftp.Repl
 	// read the server's session tickets first, S07) sees a clean end.
 	conn.Close()
 	return rep
+}
+
+// openingReply is the 1xx of a transfer: key (refined by the verb) or, for
+// STOU, the file name.
+func (sess *Session) openingReply(ev *DataEvidence, key ReplyKey) ftp.Reply {
+	verb, arg, _ := strings.Cut(ev.Command, " ")
+	open := sess.srv.replyFor(key, verb, "{arg}", arg)
+	if name, ok := strings.CutPrefix(ev.Command, "STOU "); ok {
+		// RFC 1123 4.1.2.9: the 1xx before an STOU transfer names the
+		// file, as "FILE: name"; clients take the name from there.
+		open = ftp.Reply{Code: open.Code, Lines: []string{"FILE: " + name}}
+	}
+	return open
+}
+
+// openEarly sends the 1xx before the data connection is accepted when the
+// passive listener accepts eagerly ([Server.EagerAccept]): 125 when the
+// connection is already there, else 150. It reports whether it did.
+func (sess *Session) openEarly(ev *DataEvidence) bool {
+	sess.mu.Lock()
+	el, ok := sess.pasv.(*eagerListener)
+	sess.mu.Unlock()
+	if !ok {
+		return false
+	}
+	if el.ready() && sess.srv.reply(ReplyDataAlreadyOpen).Code != 0 {
+		sess.send(sess.openingReply(ev, ReplyDataAlreadyOpen))
+	} else {
+		sess.send(sess.openingReply(ev, ReplyOpeningData))
+	}
+	return true
 }
 
 // dataTLS runs the server handshake on a data connection and enforces the

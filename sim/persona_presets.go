@@ -1,0 +1,355 @@
+package sim
+
+import "github.com/ftpsim/ftpsim/internal/ftp"
+
+// tlsPath sets every setting a persona owns, so that applying one persona
+// after another leaves nothing of the first.
+type tlsPath struct {
+	control, data     TLSPolicy
+	reuse             ReusePolicy
+	lenientEOF        bool
+	disableCCC        bool
+	allowForeign      bool
+	dropForeign       bool
+	eagerAccept       bool
+	authMechanisms    []string
+	authSSLKeepsProtC bool
+	protFallback      bool
+	preTLS, preLogin  []string
+	userOnly, closes  bool
+	dataTLSAtSetup    bool
+	cccOnlyIfOptional bool
+}
+
+func (t tlsPath) apply(s *Server) {
+	s.ControlTLS, s.DataTLS, s.Reuse = t.control, t.data, t.reuse
+	s.LenientTLSEOF, s.DisableCCC = t.lenientEOF, t.disableCCC
+	s.AllowForeignData, s.DropForeignData, s.EagerAccept = t.allowForeign, t.dropForeign, t.eagerAccept
+	s.AllowBounce = false
+	s.AuthMechanisms, s.AuthSSLKeepsProtC, s.ProtFallback = t.authMechanisms, t.authSSLKeepsProtC, t.protFallback
+	s.PreTLSCommands, s.PreLoginCommands = t.preTLS, t.preLogin
+	s.TLSRequiredUserOnly, s.TLSRequiredCloses = t.userOnly, t.closes
+	s.DataTLSAtSetup, s.CCCOnlyIfTLSOptional = t.dataTLSAtSetup, t.cccOnlyIfOptional
+}
+
+func one(code int, text string) ftp.Reply { return ftp.Reply{Code: code, Lines: []string{text}} }
+
+// Vsftpd is vsftpd 3.0.3 (Debian 12) with ssl_enable=YES and the upstream
+// defaults force_local_logins_ssl=YES, force_local_data_ssl=YES,
+// require_ssl_reuse=YES, pasv_promiscuous=NO, port_promiscuous=NO and
+// strict_ssl_read_eof=NO.
+//
+// It refuses USER in clear with 530 and hangs up; before login it answers
+// every command but USER, PASS, AUTH, PBSZ, PROT, FEAT, OPTS and QUIT with
+// "530 Please login with USER and PASS." (a second AUTH too); PROT needs no
+// PBSZ; AUTH SSL and TLS-P imply PROT P; PROT C is accepted and the
+// transfer refused ("522 Data connections must be encrypted."); a data
+// connection that does not resume a session gets 150, then "522 SSL
+// connection failed: session reuse required" (Debian's wording); CCC is an
+// unknown command.
+//
+// Variants: require_ssl_reuse=NO is Reuse = ReuseOff; force_local_*_ssl=NO
+// are ControlTLS/DataTLS = TLSOptional; pasv_address is PassiveAddr.
+func Vsftpd() Persona {
+	login := one(530, "Please login with USER and PASS.")
+	return Persona{
+		Name: "vsftpd", Version: "3.0.3", Verified: true,
+		Setup: "ssl_enable=YES force_local_logins_ssl=YES force_local_data_ssl=YES require_ssl_reuse=YES",
+		settings: tlsPath{
+			control: TLSRequired, data: TLSRequired, reuse: ReuseAny,
+			lenientEOF: true, disableCCC: true, closes: true,
+			preLogin: []string{"USER", "PASS", "AUTH", "PBSZ", "PROT", "FEAT", "OPTS", "QUIT"},
+		}.apply,
+		replies: map[ReplyKey]ftp.Reply{
+			ReplyGreeting:                     one(220, "(vsFTPd 3.0.3)"),
+			ReplyAuthOK:                       one(234, "Proceed with negotiation."),
+			ReplyAuthUnknown:                  one(504, "Unknown AUTH type."),
+			ReplyAuthAgain:                    login,
+			ReplyTLSRequired:                  one(530, "Non-anonymous sessions must use encryption."),
+			ReplyNotLoggedIn:                  login,
+			ReplyUnknownCommand:               one(500, "Unknown command."),
+			ReplyLoginIncorrect:               one(530, "Login incorrect."),
+			ReplyPBSZ:                         one(200, "PBSZ set to 0."),
+			ReplyPBSZInsecure:                 one(503, "PBSZ needs a secure connection."),
+			ReplyProtInsecure:                 one(503, "PROT needs a secure connection."),
+			ReplyProtNoPBSZ:                   {},
+			ReplyProtC:                        one(200, "PROT now Clear."),
+			ReplyProtP:                        one(200, "PROT now Private."),
+			ReplyProtSE:                       one(536, "PROT not supported."),
+			ReplyProtUnknown:                  one(504, "PROT not recognized."),
+			ReplyDataNeedsTLS:                 one(522, "Data connections must be encrypted."),
+			ReplyReuseRequired:                one(522, "SSL connection failed: session reuse required"),
+			ReplyDataTLSFailed:                one(522, "SSL connection failed."),
+			ReplyForeignData:                  one(425, "Security: Bad IP connecting."),
+			ReplyBounce:                       one(500, "Illegal {verb} command."),
+			ReplyActiveOK:                     one(200, "{verb} command successful. Consider using PASV."),
+			ReplyDataTimeout:                  one(425, "Failed to establish connection."),
+			ReplyCantOpenData:                 one(425, "Failed to establish connection."),
+			ReplyIdleTimeout:                  one(421, "Timeout."),
+			ReplyOpeningData:                  one(150, "Opening BINARY mode data connection for {arg}."),
+			ReplyOpeningData.For("LIST"):      one(150, "Here comes the directory listing."),
+			ReplyOpeningData.For("NLST"):      one(150, "Here comes the directory listing."),
+			ReplyOpeningData.For("STOR"):      one(150, "Ok to send data."),
+			ReplyOpeningData.For("APPE"):      one(150, "Ok to send data."),
+			ReplyTransferComplete:             one(226, "Transfer complete."),
+			ReplyTransferComplete.For("LIST"): one(226, "Directory send OK."),
+			ReplyTransferComplete.For("NLST"): one(226, "Directory send OK."),
+			ReplyFeatures: lines(211, "Features:", "AUTH TLS", "EPRT", "EPSV", "MDTM", "PASV", "PBSZ",
+				"PROT", "REST STREAM", "SIZE", "TVFS", "End"),
+		},
+	}
+}
+
+// ProFTPD is ProFTPD 1.3.8 with mod_tls 2.9.2 (Debian 12): TLSEngine on,
+// TLSRequired on, session reuse required (the default) and
+// AllowForeignAddress off.
+//
+// With TLSRequired on it answers every command but AUTH, FEAT, SYST, HOST
+// and QUIT with "550 SSL/TLS required on the control channel" until AUTH;
+// AUTH echoes the mechanism ("234 AUTH TLS successful"), an unknown one
+// gets "500 AUTH not understood"; PROT needs no PBSZ; AUTH SSL and TLS-P
+// imply PROT P; PROT C is refused at once with 534; CCC is refused with
+// 534 under TLSRequired on and allowed under off; a data connection that
+// does not resume the control session gets 150, then "425 Unable to build
+// data connection: Operation not permitted". Passive data connections from
+// another address are accepted (mod_tls's session check is what binds
+// them); PORT and EPRT to another address are refused.
+//
+// Variants: TLSRequired off is ControlTLS and DataTLS = TLSOptional;
+// TLSOptions NoSessionReuseRequired is Reuse = ReuseOff; MasqueradeAddress
+// is PassiveAddr.
+func ProFTPD() Persona {
+	denied := one(534, "Unwilling to accept security parameters")
+	listing := one(150, "Opening ASCII mode data connection for file list")
+	return Persona{
+		Name: "proftpd", Version: "1.3.8", Verified: true,
+		Setup: "mod_tls: TLSEngine on, TLSRequired on, session reuse required (default)",
+		settings: tlsPath{
+			control: TLSRequired, data: TLSRequired, reuse: ReuseSame,
+			allowForeign: true, cccOnlyIfOptional: true,
+			preTLS: []string{"AUTH", "FEAT", "SYST", "HOST", "QUIT"},
+		}.apply,
+		replies: map[ReplyKey]ftp.Reply{
+			ReplyGreeting:                one(220, "ProFTPD Server (ProFTPD) [127.0.0.1]"),
+			ReplyAuthOK:                  one(234, "AUTH {arg} successful"),
+			ReplyAuthUnknown:             one(500, "AUTH not understood"),
+			ReplyAuthAgain:               one(503, "Unwilling to accept second AUTH"),
+			ReplyTLSRequired:             one(550, "SSL/TLS required on the control channel"),
+			ReplyNotLoggedIn:             one(530, "Please login with USER and PASS"),
+			ReplyUnknownCommand:          one(500, "{verb} not understood"),
+			ReplyNeedPassword:            one(331, "Password required for {user}"),
+			ReplyLoggedIn:                one(230, "User {user} logged in"),
+			ReplyLoginIncorrect:          one(530, "Login incorrect."),
+			ReplyPBSZ:                    one(200, "PBSZ 0 successful"),
+			ReplyPBSZAdjusted:            one(200, "PBSZ=0 successful"),
+			ReplyPBSZInsecure:            one(500, "PBSZ not understood"),
+			ReplyProtInsecure:            one(500, "PROT not understood"),
+			ReplyProtNoPBSZ:              {},
+			ReplyProtC:                   one(200, "Protection set to Clear"),
+			ReplyProtP:                   one(200, "Protection set to Private"),
+			ReplyProtSE:                  one(536, "PROT {arg} unsupported"),
+			ReplyProtUnknown:             one(504, "PROT {arg} unsupported"),
+			ReplyProtCDenied:             denied,
+			ReplyDataNeedsTLS:            one(522, "SSL/TLS required on the data channel"),
+			ReplyReuseRequired:           one(425, "Unable to build data connection: Operation not permitted"),
+			ReplyDataTLSFailed:           one(425, "Unable to build data connection: Operation not permitted"),
+			ReplyCCCOK:                   one(200, "Clearing control channel protection"),
+			ReplyCCCInsecure:             one(530, "Please login with USER and PASS"),
+			ReplyCCCDenied:               denied,
+			ReplyBounce:                  one(500, "Illegal {verb} command"),
+			ReplyActiveOK:                one(200, "{verb} command successful"),
+			ReplyOpeningData:             one(150, "Opening BINARY mode data connection for {arg}"),
+			ReplyOpeningData.For("LIST"): listing,
+			ReplyOpeningData.For("NLST"): listing,
+			ReplyOpeningData.For("MLSD"): one(150, "Opening ASCII mode data connection for MLSD"),
+			ReplyTransferComplete:        one(226, "Transfer complete"),
+			ReplyFeatures: lines(211, "Features:", "AUTH TLS", "CCC", "CLNT", "CSID", "EPRT", "EPSV", "HOST",
+				"LANG en-US*", "MDTM", "MFF modify;UNIX.group;UNIX.mode;", "MFMT",
+				"MLST modify*;perm*;size*;type*;unique*;UNIX.group*;UNIX.groupname*;UNIX.mode*;UNIX.owner*;UNIX.ownername*;",
+				"PBSZ", "PROT", "RANG STREAM", "REST STREAM", "SIZE", "SSCN", "TVFS", "UTF8", "End"),
+		},
+	}
+}
+
+// PureFTPd is pure-ftpd 1.0.50 (Debian 12) with -Y 3 (--tls=3): TLS
+// required for login and data.
+//
+// It accepts only AUTH TLS ("500 This security scheme is not implemented"
+// for SSL, TLS-C, TLS-P and anything else) and answers a second AUTH TLS
+// with 234 again; USER in clear gets a two-line 421 but the connection
+// stays open, and PASS then "530 Please tell me who you are"; PROT needs no
+// PBSZ, but PROT before AUTH says it does; PROT S and E fall back to P with
+// 200, an unknown level to C with 534; PROT C is accepted and the transfer
+// refused with 521; session reuse is not required; CCC is allowed after
+// login; a passive data connection from another address is closed without
+// a word while the server keeps waiting for the client's own.
+//
+// Variants: -Y 2 is DataTLS = TLSOptional; -Y 1 is ControlTLS =
+// TLSOptional too; -P (forcepassiveip) is PassiveAddr.
+func PureFTPd() Persona {
+	return Persona{
+		Name: "pure-ftpd", Version: "1.0.50", Verified: true,
+		Setup: "-Y 3 (--tls=3): TLS required for login and data",
+		settings: tlsPath{
+			control: TLSRequired, data: TLSRequired, reuse: ReuseOff,
+			dropForeign: true, authMechanisms: []string{"TLS"}, protFallback: true, userOnly: true,
+		}.apply,
+		replies: map[ReplyKey]ftp.Reply{
+			ReplyGreeting: lines(220, "--------- Welcome to Pure-FTPd [privsep] [TLS] ----------",
+				"You are user number 1 of 50 allowed.", "Local time is now 00:00. Server port: 21.",
+				"This is a private system - No anonymous login",
+				"You will be disconnected after 15 minutes of inactivity."),
+			ReplyAuthOK:      one(234, "AUTH TLS OK."),
+			ReplyAuthUnknown: one(500, "This security scheme is not implemented"),
+			ReplyAuthAgain:   one(234, "AUTH TLS OK."),
+			ReplyTLSRequired: lines(421, "Sorry, cleartext sessions and weak ciphers are not accepted on this server.",
+				"Please reconnect using TLS security mechanisms."),
+			ReplyNeedUser:                     one(530, "Please tell me who you are"),
+			ReplyNotLoggedIn:                  one(530, "You aren't logged in"),
+			ReplyUnknownCommand:               one(500, "Unknown command"),
+			ReplyNeedPassword:                 one(331, "User {user} OK. Password required"),
+			ReplyLoggedIn:                     one(230, "OK. Current directory is /"),
+			ReplyLoginIncorrect:               one(530, "Login authentication failed"),
+			ReplyPBSZ:                         one(200, "PBSZ=0"),
+			ReplyPBSZInsecure:                 one(503, "PBSZ=0"),
+			ReplyProtInsecure:                 one(503, "PROT must be preceded by a successful PBSZ command"),
+			ReplyProtNoPBSZ:                   {},
+			ReplyProtC:                        one(200, `Data protection level set to "clear"`),
+			ReplyProtP:                        one(200, `Data protection level set to "private"`),
+			ReplyProtSE:                       one(200, `Protection level {arg} not understood. Fallback to "private"`),
+			ReplyProtUnknown:                  one(534, "Fallback to [C]"),
+			ReplyDataNeedsTLS:                 one(521, "Data connection cannot be opened with this PROT setting."),
+			ReplyCCCOK:                        one(200, "Control connection unencrypted"),
+			ReplyCCCInsecure:                  one(534, "CCC not allowed at this point"),
+			ReplyBounce:                       one(500, "I won't open a connection to {ip} (only to {peer})"),
+			ReplyActiveOK:                     one(200, "PORT command successful"),
+			ReplyPassive:                      one(227, "Entering Passive Mode ({hostport})"),
+			ReplyExtendedPassive:              one(229, "Extended Passive mode OK (|||{port}|)"),
+			ReplyOpeningData:                  one(150, "Accepted data connection"),
+			ReplyTransferComplete:             one(226, "File successfully transferred"),
+			ReplyTransferComplete.For("LIST"): lines(226, "Options: -l ", "{count} matches total"),
+			ReplyTransferComplete.For("NLST"): lines(226, "{count} matches total"),
+			ReplyFeatures: lines(211, "Extensions supported:", "UTF8", "EPRT", "IDLE", "MDTM", "SIZE", "MFMT",
+				"REST STREAM", "MLST type*;size*;sizd*;modify*;UNIX.mode*;UNIX.uid*;UNIX.gid*;unique*;",
+				"MLSD", "PRET", "AUTH TLS", "PBSZ", "PROT", "TVFS", "ESTA", "PASV", "EPSV", "ESTP", "End."),
+		},
+	}
+}
+
+// FileZillaServer is FileZilla Server 1.x (1.7.3 source) in "require
+// explicit FTP over TLS" mode. It is written from the source
+// (src/filezilla/ftp/commander.cpp, session.cpp), not checked against the
+// program: there is no FileZilla Server on Linux test machines.
+//
+// AUTH TLS and SSL (in any case) get "234 Using authentication type TLS.",
+// others 504, a second AUTH 534; AUTH SSL does not imply PROT P; USER
+// before AUTH gets "503 Use AUTH first."; PBSZ and PROT before AUTH are
+// not implemented for that authentication type (502); PROT C is refused at
+// once with 534; a data connection that does not resume the control
+// session gets 150, then "425 Unable to build data connection: TLS session
+// of data connection not resumed."; CCC is an unknown command.
+//
+// Variants: the passive host override is PassiveAddr.
+func FileZillaServer() Persona {
+	return Persona{
+		Name: "filezilla-server", Version: "1.7.3", Verified: false,
+		Setup: "require explicit FTP over TLS; TLS session resumption mandatory (1.x)",
+		settings: tlsPath{
+			control: TLSRequired, data: TLSRequired, reuse: ReuseSame,
+			disableCCC: true, authMechanisms: []string{"TLS", "SSL"}, authSSLKeepsProtC: true, userOnly: true,
+		}.apply,
+		replies: map[ReplyKey]ftp.Reply{
+			ReplyGreeting:         lines(220, "FileZilla Server 1.7.3", "Please visit https://filezilla-project.org/"),
+			ReplyAuthOK:           one(234, "Using authentication type TLS."),
+			ReplyAuthUnknown:      one(504, "Auth type not supported."),
+			ReplyAuthAgain:        one(534, "Authentication type already set to TLS"),
+			ReplyTLSRequired:      one(503, "Use AUTH first."),
+			ReplyNeedUser:         one(503, "Login with USER first."),
+			ReplyNotLoggedIn:      one(530, "Please log in with USER and PASS first."),
+			ReplyUnknownCommand:   one(500, "Wrong command."),
+			ReplyNeedPassword:     one(331, "Please, specify the password."),
+			ReplyLoggedIn:         one(230, "Login successful."),
+			ReplyLoginIncorrect:   one(530, "Login incorrect."),
+			ReplyPBSZ:             one(200, "PBSZ=0"),
+			ReplyPBSZInsecure:     one(502, "Command PBSZ not implemented for this authentication type"),
+			ReplyProtInsecure:     one(502, "Command PROT not implemented for this authentication type"),
+			ReplyProtNoPBSZ:       {},
+			ReplyProtC:            one(200, "Protection level set to C"),
+			ReplyProtP:            one(200, "Protection level set to P"),
+			ReplyProtSE:           one(536, "Protection level {arg} not supported"),
+			ReplyProtUnknown:      one(504, "Unknown protection level"),
+			ReplyProtCDenied:      one(534, "Protection level C not allowed"),
+			ReplyDataNeedsTLS:     one(425, "Error while transfering data: PROT C is not allowed when the control connection is secure. Use PROT P."),
+			ReplyReuseRequired:    one(425, "Unable to build data connection: TLS session of data connection not resumed."),
+			ReplyDataTLSFailed:    one(425, "Unable to build data connection: TLS handshake failed."),
+			ReplyEPSVAll:          one(500, "Illegal PORT command, EPSV ALL in effect."),
+			ReplyBounce:           one(500, "Illegal {verb} command."),
+			ReplyActiveOK:         one(200, "{verb} command successful."),
+			ReplyPassive:          one(227, "Entering Passive Mode ({hostport})"),
+			ReplyOpeningData:      one(150, "Starting data transfer."),
+			ReplyTransferComplete: one(226, "Operation successful"),
+			ReplyFeatures: lines(211, "Features:", "MDTM", "REST STREAM", "SIZE", "MLST type*;size*;modify*;perm*;",
+				"MLSD", "AUTH SSL", "AUTH TLS", "PROT", "PBSZ", "UTF8", "TVFS", "EPSV", "EPRT", "MFMT", "End"),
+		},
+	}
+}
+
+// Pyftpdlib is pyftpdlib 1.5.7 (Debian 12, pyOpenSSL 23) with
+// TLS_FTPHandler, tls_control_required=True and tls_data_required=True.
+//
+// Its event loop accepts data connections as soon as they arrive: one from
+// another address is refused at once ("425 Rejected data connection from
+// foreign address ip:port.") while the listener keeps waiting, and a
+// transfer command answers 125 when its connection is already there, 150
+// before waiting otherwise. AUTH echoes the mechanism; AUTH SSL does not
+// imply PROT P; PROT needs PBSZ; PROT S and E get 521; under PROT C the
+// data-connection commands (PASV, EPSV, PORT, EPRT) are refused with "550
+// SSL/TLS required on the data channel."; session reuse is not required;
+// CCC is an unknown command.
+//
+// Variants: tls_control_required/tls_data_required=False are
+// ControlTLS/DataTLS = TLSOptional; masquerade_address is PassiveAddr;
+// permit_foreign_addresses is AllowForeignData.
+func Pyftpdlib() Persona {
+	return Persona{
+		Name: "pyftpdlib", Version: "1.5.7", Verified: true,
+		Setup: "TLS_FTPHandler with tls_control_required=True, tls_data_required=True",
+		settings: tlsPath{
+			control: TLSRequired, data: TLSRequired, reuse: ReuseOff,
+			eagerAccept: true, disableCCC: true, authSSLKeepsProtC: true, dataTLSAtSetup: true,
+		}.apply,
+		replies: map[ReplyKey]ftp.Reply{
+			ReplyGreeting:         one(220, "pyftpdlib 1.5.7 ready."),
+			ReplyAuthOK:           one(234, "AUTH {arg} successful."),
+			ReplyAuthUnknown:      one(502, "Unrecognized encryption type (use TLS or SSL)."),
+			ReplyAuthAgain:        one(503, "Already using TLS."),
+			ReplyTLSRequired:      one(550, "SSL/TLS required on the control channel."),
+			ReplyNotLoggedIn:      one(530, "Log in with USER and PASS first."),
+			ReplyUnknownCommand:   one(500, `Command "{verb}" not understood.`),
+			ReplyNeedPassword:     one(331, "Username ok, send password."),
+			ReplyLoggedIn:         one(230, "Login successful."),
+			ReplyLoginIncorrect:   one(530, "Authentication failed."),
+			ReplyPBSZ:             one(200, "PBSZ=0 successful."),
+			ReplyPBSZInsecure:     one(503, "PBSZ not allowed on insecure control connection."),
+			ReplyProtInsecure:     one(503, "PROT not allowed on insecure control connection."),
+			ReplyProtNoPBSZ:       one(503, "You must issue the PBSZ command prior to PROT."),
+			ReplyProtC:            one(200, "Protection set to Clear"),
+			ReplyProtP:            one(200, "Protection set to Private"),
+			ReplyProtSE:           one(521, "PROT {arg} unsupported (use C or P)."),
+			ReplyProtUnknown:      one(502, "Unrecognized PROT type (use C or P)."),
+			ReplyDataNeedsTLS:     one(550, "SSL/TLS required on the data channel."),
+			ReplyForeignData:      one(425, "Rejected data connection from foreign address {addr}."),
+			ReplyBounce:           one(501, "Rejected data connection to foreign address {addr}."),
+			ReplyActiveOK:         one(200, "Active data connection established."),
+			ReplyPassive:          one(227, "Entering passive mode ({hostport})."),
+			ReplyExtendedPassive:  one(229, "Entering extended passive mode (|||{port}|)."),
+			ReplyOpeningData:      one(150, "File status okay. About to open data connection."),
+			ReplyDataAlreadyOpen:  one(125, "Data connection already open. Transfer starting."),
+			ReplyTransferComplete: one(226, "Transfer complete."),
+			ReplyDataTimeout:      one(421, "Passive data channel timed out."),
+			ReplyFeatures: lines(211, "Features supported:", "AUTH SSL", "AUTH TLS", "EPRT", "EPSV", "MDTM", "MFMT",
+				"MLST type*;perm*;size*;modify*;unique*;unix.mode;unix.uid;unix.gid;", "PBSZ", "PROT",
+				"REST STREAM", "SIZE", "TVFS", "UTF8", "End FEAT."),
+		},
+	}
+}
