@@ -73,6 +73,9 @@ type Server struct {
 	// Reuse is the TLS session reuse policy for protected data connections
 	// (zero: off).
 	Reuse ReusePolicy
+	// Tickets controls the session tickets issued and accepted (zero: one
+	// ticket per handshake, any valid ticket accepted).
+	Tickets TicketPolicy
 	// LenientTLSEOF accepts a protected upload that ends with a TCP FIN
 	// but no TLS close_notify, as vsftpd does by default
 	// (strict_ssl_read_eof=NO). The zero value is strict: such an upload
@@ -210,6 +213,7 @@ type Server struct {
 	nextID    int
 	wg        sync.WaitGroup
 	tlsBase   *tls.Config
+	tickets   ticketBook
 }
 
 // NewServer starts and returns a server with default settings. The caller

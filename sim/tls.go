@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -55,6 +56,9 @@ func (s *Server) setupTLS() error {
 func (sess *Session) controlTLSConfig() *tls.Config {
 	cfg := sess.srv.tlsBase.Clone()
 	cfg.WrapSession = sess.wrapTicket(cfg)
+	if sess.srv.Tickets.Withhold {
+		cfg.SessionTicketsDisabled = true
+	}
 	return cfg
 }
 
@@ -79,6 +83,10 @@ func (sess *Session) dataTLSConfig(ev *DataEvidence) *tls.Config {
 		}
 		from := ticketSession(ss)
 		ev.TicketFrom = from
+		if why := sess.srv.ticketRefusal(identity, ss); why != "" {
+			ev.Notes = append(ev.Notes, why)
+			return nil, nil // full handshake; a reuse policy then rejects it
+		}
 		if sess.srv.Reuse == ReuseSame && from != sess.ID {
 			ev.Notes = append(ev.Notes, fmt.Sprintf("refused to resume a session of %q", from))
 			return nil, nil // full handshake; the reuse check then rejects it
@@ -90,7 +98,8 @@ func (sess *Session) dataTLSConfig(ev *DataEvidence) *tls.Config {
 
 func (sess *Session) wrapTicket(cfg *tls.Config) func(tls.ConnectionState, *tls.SessionState) ([]byte, error) {
 	return func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
-		ss.Extra = append(ss.Extra, []byte(ticketTag+sess.ID))
+		ss.Extra = append(ss.Extra, []byte(ticketTag+sess.ID),
+			[]byte(ticketIssued+strconv.FormatInt(sess.srv.now().UnixNano(), 10)))
 		return cfg.EncryptTicket(cs, ss)
 	}
 }

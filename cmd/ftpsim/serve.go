@@ -49,6 +49,7 @@ type serveConfig struct {
 	anonymous, lenientEOF bool
 	quiet                 bool
 	idle, dataTimeout     time.Duration
+	cert                  certFlags
 }
 
 func serveFlags(stdout io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -77,6 +78,7 @@ account is ftpsim:ftpsim. Without --root files live in memory and vanish on exit
 	fs.DurationVar(&c.idle, "idle-timeout", 5*time.Minute, "close control connections idle this long")
 	fs.DurationVar(&c.dataTimeout, "data-timeout", 30*time.Second, "bound on waiting for and stalling on data connections")
 	fs.BoolVar(&c.quiet, "quiet", false, "do not print session transcripts")
+	c.cert.register(fs)
 	return fs, c
 }
 
@@ -122,6 +124,9 @@ func (c *serveConfig) server(stdout, stderr io.Writer) (*sim.Server, func(), err
 		}
 	}
 	if srv.Reuse, err = sim.ParseReusePolicy(c.reuse); err != nil {
+		return nil, cleanup, err
+	}
+	if err := c.cert.apply(srv, c.caOut); err != nil {
 		return nil, cleanup, err
 	}
 	if c.pasvPorts != "" {
