@@ -92,4 +92,6 @@ func WithCmdFunc(f func(Settings) []string) Option { return func(c *config) { c.
 
 // WithCapAdd adds Linux capabilities the product needs (pure-ftpd needs
 // DAC_READ_SEARCH and SYS_NICE, which Docker does not grant by default).
-func WithCapAdd(caps ...string) Option { return func(c *config) { c.capAdd = append(c.capAdd, caps...) } }
+func WithCapAdd(caps ...string) Option {
+	return func(c *config) { c.capAdd = append(c.capAdd, caps...) }
+}
