@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"syscall"
@@ -97,6 +98,10 @@ func (p *prober) openMain() {
 		p.setMain(c)
 		return
 	}
+	if clientsim.PhaseOf(err) == clientsim.PhaseConnect {
+		p.add(p.connectFailure(CheckAuthTLS, addr, false, err, tr))
+		return
+	}
 	f := p.authFinding("TLS", err, tr)
 	p.add(f)
 	if err == nil {
@@ -112,6 +117,10 @@ func (p *prober) setMain(c *clientsim.Conn) {
 			p.controlIP = hostIP(ev.Addr)
 			break
 		}
+	}
+	if !p.controlIP.IsValid() {
+		host, _, _ := net.SplitHostPort(p.mainAddr)
+		p.controlIP = hostIP(host)
 	}
 }
 
@@ -182,8 +191,8 @@ func (p *prober) lastControl(tr *ftp.Transcript) string {
 func (p *prober) checkAuthSSL() {
 	c, tr, err := p.dial(p.t.Addr, false, clientsim.WithAuthMechanism("SSL"))
 	p.quit(c)
-	if err != nil && clientsim.ReplyCode(err) == 0 && clientsim.PhaseOf(err) != clientsim.PhaseTLS {
-		p.add(Finding{Check: CheckAuthSSL, Severity: SeverityInfo, Summary: "could not tell: " + err.Error()})
+	if err != nil && (clientsim.ReplyCode(err) == 0 || refusedAtConnect(err)) && clientsim.PhaseOf(err) != clientsim.PhaseTLS {
+		p.add(Finding{Check: CheckAuthSSL, Severity: SeverityInfo, Summary: "could not tell: " + couldNotTell(err)})
 		return
 	}
 	p.add(p.authFinding("SSL", err, tr))
@@ -310,7 +319,7 @@ func judgeFEAT(f *Finding, before, after *ftp.Reply, authOK, implicit bool) {
 	case (authOK || implicit) && (!pbsz || !prot):
 		f.Severity, f.Summary = SeverityInfo, "FEAT does not list PBSZ and PROT (RFC 4217 asks for both)"
 	case tlsListed:
-		f.Severity, f.Summary = SeverityOK, "FEAT lists AUTH "+auth+", PBSZ, PROT"
+		f.Severity, f.Summary = SeverityOK, "FEAT lists AUTH "+strings.ReplaceAll(auth, ";", "/")+", PBSZ, PROT"
 	case implicit:
 		f.Severity, f.Summary = SeverityOK, "FEAT lists PBSZ and PROT"
 	default:
@@ -350,6 +359,10 @@ func (p *prober) checkTLSVersions() {
 	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 		c, _, err := p.dial(p.mainAddr, p.mainImplicit, clientsim.WithTLSVersions(v, v))
 		p.quit(c)
+		if refusedAtConnect(err) {
+			p.add(Finding{Check: CheckTLSVersions, Severity: SeverityInfo, Summary: "could not tell: " + couldNotTell(err)})
+			return
+		}
 		if err != nil {
 			ev = append(ev, fmt.Sprintf("%s only: %v", tls.VersionName(v), err))
 			continue
@@ -388,4 +401,19 @@ func printable(b []byte) string {
 		}
 	}
 	return s.String()
+}
+
+// refusedAtConnect reports whether a further control connection was turned
+// away with 421 before anything was tried on it: a connection limit, not
+// the answer a check looks for.
+func refusedAtConnect(err error) bool {
+	return clientsim.PhaseOf(err) == clientsim.PhaseConnect && clientsim.ReplyCode(err) == ftp.CodeServiceNotAvail
+}
+
+// couldNotTell explains a further connection that failed before the check.
+func couldNotTell(err error) string {
+	if refusedAtConnect(err) {
+		return "the server refused another control connection while the probe had one open (" + replyText(err) + "): a connection limit per address?"
+	}
+	return err.Error()
 }

@@ -15,13 +15,16 @@ var afterLogin = []string{CheckProt, CheckPASVAddress, CheckEPSV, CheckReuse, Ch
 // login logs in on the main connection, over TLS only, and only when the
 // certificate verified or the user asked for --insecure.
 func (p *prober) login() bool {
+	why := ""
 	switch {
 	case p.t.User == "":
-		p.skip("no user in the URL (ftp://user:pass@host:port)", append([]string{CheckLogin}, afterLogin...)...)
-		return false
+		why = "no user in the URL (ftp://user:pass@host:port)"
 	case !p.certTrusted && !p.t.Insecure:
-		p.skip("the certificate did not verify, so the password is not sent over this connection (give --ca FILE, or --insecure to go on)",
-			append([]string{CheckLogin}, afterLogin...)...)
+		why = "the certificate did not verify, so the password is not sent over this connection (give --ca FILE, or --insecure to go on)"
+	}
+	if why != "" {
+		p.skip(why, CheckLogin)
+		p.skip("needs a login", afterLogin...)
 		return false
 	}
 	ctx, cancel := p.step()

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -232,6 +233,32 @@ func TestProbeSimMisconfigured(t *testing.T) {
 				t.Log(dumpReport(rep))
 			}
 		})
+	}
+}
+
+// With one connection per address, the further connections some checks
+// open are refused with 421: those checks say they could not tell instead
+// of blaming TLS versions, AUTH SSL or the reuse policy.
+func TestProbeSimConnectionLimit(t *testing.T) {
+	rep, _ := probeSim(t, false, func(s *sim.Server) { s.MaxConnectionsPerIP = 1 })
+	if testing.Verbose() {
+		t.Log(dumpReport(rep))
+	}
+	if f, _ := rep.Find(CheckAuthTLS); f.Severity != SeverityOK {
+		// The greeting connection's slot was not yet free: the main
+		// connection itself got 421, which is a connect problem.
+		if !strings.Contains(f.Evidence, "421") || !strings.Contains(f.Summary, "421") {
+			t.Errorf("auth-tls: %+v", f)
+		}
+		return
+	}
+	for _, c := range []string{CheckAuthSSL, CheckTLSVersions, CheckReuse} {
+		if f, _ := rep.Find(c); f.Severity != SeverityInfo || !strings.Contains(f.Summary, "could not tell") {
+			t.Errorf("%s: %s: %s", c, f.Severity, f.Summary)
+		}
+	}
+	if len(rep.Problems()) != 0 {
+		t.Errorf("problems: %v\n%s", rep.Problems(), dumpReport(rep))
 	}
 }
 
@@ -515,4 +542,41 @@ func TestProbeRealPeers(t *testing.T) {
 			}
 		})
 	}
+}
+
+func ExampleProbe() {
+	srv := sim.NewUnstartedServer()
+	srv.ControlTLS = sim.TLSRequired
+	srv.PassiveAddr = netip.MustParseAddr("127.0.0.2") // the NAT mistake: an address nobody can reach
+	srv.Start()
+	defer srv.Close()
+	t, _ := ParseTarget("ftp://ftpsim:ftpsim@" + srv.Addr)
+	t.RootCAs = srv.RootCAs()
+	rep := Probe(context.Background(), t, ProbeOptions{Timeout: 5 * time.Second})
+	for _, f := range rep.Problems() {
+		fmt.Println(f.Check, f.Cases)
+	}
+	// Output:
+	// pasv-address [S10 S11]
+}
+
+// FuzzProbeReplies feeds arbitrary reply text to the code that judges
+// what a server said.
+func FuzzProbeReplies(f *testing.F) {
+	f.Add("Features:\n AUTH TLS\n PBSZ\n PROT\nEnd", "220 (vsFTPd 3.0.3)", 211)
+	f.Add("Features:\n AUTH\nEnd", "500 OOPS: vsftpd", 500)
+	f.Add("", "\x16\x03\x01", 0)
+	f.Fuzz(func(t *testing.T, feat, other string, code int) {
+		r := ftp.Reply{Code: code, Lines: strings.Split(feat, "\n")}
+		for _, implicit := range []bool{false, true} {
+			var fd Finding
+			judgeFEAT(&fd, &r, &r, !implicit, implicit)
+			if fd.Summary == "" {
+				t.Fatalf("no summary for FEAT %q", feat)
+			}
+		}
+		parseFEAT(r)
+		guessServer(feat, other)
+		printable([]byte(other))
+	})
 }

@@ -44,6 +44,11 @@ func (p *prober) checkReuse() {
 	}
 	noneLine := "full handshake (no resumption): LIST " + outcome(errNone, noneEv)
 	f := Finding{Check: CheckReuse, Evidence: perLine + "\n" + noneLine}
+	if errPer == nil && refusedAtConnect(errNone) {
+		f.Severity, f.Summary = SeverityInfo, "could not tell: "+couldNotTell(errNone)
+		p.add(f)
+		return
+	}
 	if p.portsBlocked && clientsim.PhaseOf(errPer) == clientsim.PhaseDataConnect {
 		// Already reported as the cause; do not count it again.
 		p.noData = true
@@ -161,7 +166,7 @@ func (p *prober) checkTransfer() {
 	_, err = p.main.Retrieve(ctx, name, &got)
 	cancel()
 	sum := sha256.Sum256(got.Bytes())
-	f.Evidence = fmt.Sprintf("STOR %s → %s\nRETR %s → %s, %d bytes, sha256 %s (sent %d bytes, sha256 %s)",
+	f.Evidence = fmt.Sprintf("STOR %s → %s\nRETR %s → %s; %d bytes, sha256 %s (sent %d bytes, sha256 %s)",
 		name, replyTo(p.mainTr, "STOR"), name, replyTo(p.mainTr, "RETR"), got.Len(), short(sum), len(data), short(want))
 	switch {
 	case err != nil:
@@ -233,7 +238,7 @@ func (p *prober) checkClearData() {
 	f.Evidence = "PROT C → " + wire(*p.protC) + "\nLIST under PROT C → " + outcome(err, nil)
 	switch phase := clientsim.PhaseOf(err); {
 	case err != nil && (phase == clientsim.PhaseDataConnect || phase == clientsim.PhaseConnect):
-		f.Severity, f.Summary = SeverityInfo, "could not tell whether clear data is allowed: the data connection failed"
+		f.Severity, f.Summary = SeverityInfo, "could not tell whether clear data is allowed: "+couldNotTell(err)
 	case err != nil:
 		f.Severity, f.Summary = SeverityOK, "PROT C is accepted, but clear transfers are refused ("+replyText(err)+")"
 	default:
