@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/clientsim"
+	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/sim"
 )
@@ -15,15 +16,40 @@ import (
 // buildServer turns a spec into an unstarted server (no certificates yet).
 func buildServer(spec ServerSpec) (*sim.Server, error) {
 	srv := sim.NewUnstartedServer()
+	if spec.Persona != "" {
+		p, ok := sim.PersonaByName(spec.Persona)
+		if !ok {
+			return nil, fmt.Errorf("server.persona %q: want one of %s", spec.Persona, personaNames())
+		}
+		p.Apply(srv)
+	}
 	var err error
-	if srv.ControlTLS, err = sim.ParseTLSPolicy(spec.TLS); err != nil {
-		return nil, fmt.Errorf("server.tls: %w", err)
+	if spec.TLS != "" {
+		if srv.ControlTLS, err = sim.ParseTLSPolicy(spec.TLS); err != nil {
+			return nil, fmt.Errorf("server.tls: %w", err)
+		}
 	}
-	if srv.DataTLS, err = sim.ParseTLSPolicy(spec.DataTLS); err != nil {
-		return nil, fmt.Errorf("server.data_tls: %w", err)
+	if spec.DataTLS != "" {
+		if srv.DataTLS, err = sim.ParseTLSPolicy(spec.DataTLS); err != nil {
+			return nil, fmt.Errorf("server.data_tls: %w", err)
+		}
 	}
-	if srv.Reuse, err = sim.ParseReusePolicy(spec.Reuse); err != nil {
-		return nil, fmt.Errorf("server.reuse: %w", err)
+	if spec.Reuse != "" {
+		if srv.Reuse, err = sim.ParseReusePolicy(spec.Reuse); err != nil {
+			return nil, fmt.Errorf("server.reuse: %w", err)
+		}
+	}
+	if err := applyTickets(srv, spec.Tickets); err != nil {
+		return nil, err
+	}
+	for key, rep := range spec.Replies {
+		if _, ok := sim.DefaultReplies[sim.ReplyKey(key)]; !ok {
+			return nil, fmt.Errorf("server.replies: unknown reply key %q (see sim.ReplyKey)", key)
+		}
+		if srv.Replies == nil {
+			srv.Replies = map[sim.ReplyKey]ftp.Reply{}
+		}
+		srv.Replies[sim.ReplyKey(key)] = ftp.Reply{Code: rep.Code, Lines: []string{rep.Text}}
 	}
 	for _, k := range []string{spec.Certificate, spec.DataCertificate} {
 		if k != "" {
@@ -56,10 +82,10 @@ func buildServer(spec ServerSpec) (*sim.Server, error) {
 		}
 		srv.DenyIPs = append(srv.DenyIPs, pfx)
 	}
-	srv.Implicit = spec.Implicit
-	srv.Anonymous = spec.Anonymous
-	srv.LenientTLSEOF = spec.LenientTLSEOF
-	srv.DisableCCC = spec.DisableCCC
+	srv.Implicit = srv.Implicit || spec.Implicit
+	srv.Anonymous = srv.Anonymous || spec.Anonymous
+	srv.LenientTLSEOF = srv.LenientTLSEOF || spec.LenientTLSEOF
+	srv.DisableCCC = srv.DisableCCC || spec.DisableCCC
 	srv.IdleTimeout = time.Minute
 	srv.DataTimeout = 5 * time.Second
 	return srv, nil
@@ -166,10 +192,38 @@ func clientDataOptions(spec ClientSpec) ([]clientsim.Option, error) {
 	default:
 		return nil, fmt.Errorf("client.active %q: want port or eprt", spec.Active)
 	}
+	switch strings.ToLower(spec.Port) {
+	case "", "explicit", "implicit":
+	default:
+		return nil, fmt.Errorf("client.port %q: want explicit or implicit", spec.Port)
+	}
+	if _, err := parseDuration("client.timeout", spec.Timeout); err != nil {
+		return nil, err
+	}
 	switch strings.ToLower(spec.Verify) {
 	case "", "ca", "insecure":
 	default:
 		return nil, fmt.Errorf("client.verify %q: want ca or insecure", spec.Verify)
 	}
 	return opts, nil
+}
+
+func personaNames() string {
+	var names []string
+	for _, p := range sim.Personas() {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func applyTickets(srv *sim.Server, t *TicketSpec) error {
+	if t == nil {
+		return nil
+	}
+	age, err := parseDuration("server.tickets.max_age", t.MaxAge)
+	if err != nil {
+		return err
+	}
+	srv.Tickets = sim.TicketPolicy{Withhold: t.Withhold, MaxAge: age, SingleUse: t.SingleUse}
+	return nil
 }

@@ -5,7 +5,7 @@ package scenarios
 func Catalogue() []Scenario {
 	var all []Scenario
 	for _, family := range [][]Scenario{basics(), reuse(), policy(), certs(), addressing(),
-		natScenarios(), algScenarios(), middleboxScenarios(), toxicScenarios()} {
+		natScenarios(), algScenarios(), middleboxScenarios(), toxicScenarios(), personaScenarios(), ticketScenarios(), protocolScenarios()} {
 		all = append(all, family...)
 	}
 	return all

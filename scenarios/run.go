@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -91,6 +92,8 @@ func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
 		return res
 	}
 	applyCertificates(srv, sc.Server, set)
+	clock := &serverClock{}
+	srv.Now = clock.now
 	mem := sim.NewMemFS(nil)
 	srv.FS = mem
 	known := map[string][32]byte{}
@@ -119,7 +122,7 @@ func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
 		}
 	}()
 
-	r := &runner{sc: &sc, mem: mem, known: known, addr: srv.Addr, implicitAddr: srv.ImplicitAddr}
+	r := &runner{sc: &sc, mem: mem, known: known, addr: srv.Addr, implicitAddr: srv.ImplicitAddr, clock: clock}
 	r.trust = []clientsim.Option{clientsim.WithRootCAs(set.CA.Pool())}
 	if bn != nil {
 		r.addr, r.implicitAddr = bn.clientTargets(srv.ImplicitListener != nil)
@@ -222,6 +225,8 @@ func classOf(err error, code int) string {
 		return "truncated"
 	case errors.Is(err, clientsim.ErrTLSRequired):
 		return "tls-required"
+	case errors.As(err, new(tls.RecordHeaderError)):
+		return "not-tls"
 	case errors.Is(err, errCorrupt):
 		return "corrupt"
 	case code != 0:

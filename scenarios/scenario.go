@@ -40,20 +40,41 @@ type Scenario struct {
 // ServerSpec configures the in-process server. Zero values are the
 // defaults of [github.com/ftpsim/ftpsim/sim.Server].
 type ServerSpec struct {
-	TLS             string   `yaml:"tls"`              // control TLS: optional (default), required, off
-	DataTLS         string   `yaml:"data_tls"`         // data TLS: optional (default), required, off
-	Reuse           string   `yaml:"reuse"`            // TLS session reuse on data: off (default), any, same
-	Implicit        bool     `yaml:"implicit"`         // also listen for implicit FTPS
-	Certificate     string   `yaml:"certificate"`      // a pki kind served on control ("expired", ...); default good
-	DataCertificate string   `yaml:"data_certificate"` // a pki kind served on data connections only
-	PassiveAddr     string   `yaml:"passive_addr"`     // address advertised in 227 replies
-	PassivePorts    string   `yaml:"passive_ports"`    // LOW-HIGH
-	Users           []string `yaml:"users"`            // NAME:PASSWORD[:ro]; default ftpsim:ftpsim
-	Anonymous       bool     `yaml:"anonymous"`        // allow anonymous read-only logins
-	DenyIPs         []string `yaml:"deny_ips"`         // CIDR prefixes refused at connect
-	LenientTLSEOF   bool     `yaml:"lenient_tls_eof"`  // accept uploads without close_notify
-	DisableCCC      bool     `yaml:"disable_ccc"`      // answer CCC with 502
-	Files           []File   `yaml:"files"`            // files present before the client connects
+	// Persona starts from a real server's behaviour: vsftpd, proftpd,
+	// pure-ftpd, filezilla-server, pyftpdlib (see sim.Personas); the other
+	// fields override it where set.
+	Persona         string      `yaml:"persona,omitempty"`
+	Tickets         *TicketSpec `yaml:"tickets,omitempty"` // TLS session ticket policy
+	TLS             string      `yaml:"tls"`               // control TLS: optional (default), required, off
+	DataTLS         string      `yaml:"data_tls"`          // data TLS: optional (default), required, off
+	Reuse           string      `yaml:"reuse"`             // TLS session reuse on data: off (default), any, same
+	Implicit        bool        `yaml:"implicit"`          // also listen for implicit FTPS
+	Certificate     string      `yaml:"certificate"`       // a pki kind served on control ("expired", ...); default good
+	DataCertificate string      `yaml:"data_certificate"`  // a pki kind served on data connections only
+	PassiveAddr     string      `yaml:"passive_addr"`      // address advertised in 227 replies
+	PassivePorts    string      `yaml:"passive_ports"`     // LOW-HIGH
+	Users           []string    `yaml:"users"`             // NAME:PASSWORD[:ro]; default ftpsim:ftpsim
+	Anonymous       bool        `yaml:"anonymous"`         // allow anonymous read-only logins
+	DenyIPs         []string    `yaml:"deny_ips"`          // CIDR prefixes refused at connect
+	LenientTLSEOF   bool        `yaml:"lenient_tls_eof"`   // accept uploads without close_notify
+	DisableCCC      bool        `yaml:"disable_ccc"`       // answer CCC with 502
+	Files           []File      `yaml:"files"`             // files present before the client connects
+	// Replies overrides reply codes and texts by sim.ReplyKey name
+	// ("auth-ok", "reuse-required", ...): a server that answers wrongly.
+	Replies map[string]ReplySpec `yaml:"replies,omitempty"`
+}
+
+// ReplySpec is one reply: a code and its text.
+type ReplySpec struct {
+	Code int    `yaml:"code"`
+	Text string `yaml:"text"`
+}
+
+// TicketSpec is the server's TLS session ticket policy (sim.TicketPolicy).
+type TicketSpec struct {
+	Withhold  bool   `yaml:"withhold"`   // issue no tickets on control connections (S06)
+	MaxAge    string `yaml:"max_age"`    // refuse tickets older than this on the server clock (S05)
+	SingleUse bool   `yaml:"single_use"` // refuse a ticket presented twice (S04)
 }
 
 // File is a file the server holds before the scenario starts. Its content
@@ -77,6 +98,8 @@ type ClientSpec struct {
 	Passive    string `yaml:"passive"`     // epsv (default: EPSV then PASV), pasv
 	Active     string `yaml:"active"`      // "" (passive), port, eprt
 	CCC        bool   `yaml:"ccc"`         // clear the control channel after login
+	Port       string `yaml:"port"`        // which server port to dial: explicit or implicit (default: as TLS says)
+	Timeout    string `yaml:"timeout"`     // bound on each wait (default 5s; 1s-2s on a network)
 	User       string `yaml:"user"`        // default ftpsim
 	Password   string `yaml:"password"`    // default ftpsim
 }
@@ -85,8 +108,10 @@ type ClientSpec struct {
 type Step struct {
 	// Op is one of: login, list, nlst, mlsd, upload, download, append,
 	// resume-upload, resume-download, delete, mkdir, rename, size, noop,
-	// type-ascii, type-binary, check-server-file, quit.
+	// type-ascii, type-binary, check-server-file, advance-clock, quit.
 	Op string `yaml:"op"`
+	// Duration is how far advance-clock moves the server's clock ("2h").
+	Duration string `yaml:"duration,omitempty"`
 	// Path is the remote file or directory.
 	Path string `yaml:"path"`
 	// To is the new name for rename.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ftpsim/ftpsim/clientsim"
@@ -29,6 +30,7 @@ type runner struct {
 	known              map[string][32]byte // remote path -> expected content hash
 	step               int
 	network            bool // on a virtual network: shorter timeouts
+	clock              *serverClock
 }
 
 // defaultSteps is what a scenario without steps does.
@@ -52,13 +54,20 @@ func (r *runner) run(ctx context.Context) error {
 		// many network scenarios: do not wait long for it.
 		timeouts = clientsim.Timeouts{Connect: time.Second, Reply: 2 * time.Second, Data: 2 * time.Second, TLSHandshake: 2 * time.Second}
 	}
+	if d, _ := parseDuration("client.timeout", r.sc.Client.Timeout); d > 0 {
+		timeouts = clientsim.Timeouts{Connect: d, Reply: d, Data: d, TLSHandshake: d}
+	}
 	opts = append(opts, clientsim.WithTranscript(r.transcript), clientsim.WithTimeouts(timeouts))
 	opts = append(opts, r.trust...)
 	if r.sc.Client.Verify == "insecure" {
 		opts = append(opts, clientsim.WithInsecureSkipVerify())
 	}
 	addr := r.addr
-	if strings.EqualFold(r.sc.Client.TLS, "implicit") {
+	port := r.sc.Client.Port
+	if port == "" {
+		port = strings.ToLower(r.sc.Client.TLS)
+	}
+	if port == "implicit" {
 		addr = r.implicitAddr
 		if addr == "" {
 			return fmt.Errorf("scenario: the client uses implicit TLS but the server has no implicit-FTPS address")
@@ -195,6 +204,17 @@ var stepOps = map[string]func(ctx context.Context, r *runner, st Step) error{
 		r.known[cleanRemote(st.Path)] = sha256.Sum256(data)
 		return nil
 	},
+	"advance-clock": func(_ context.Context, r *runner, st Step) error {
+		d, err := parseDuration("advance-clock duration", st.Duration)
+		if err != nil {
+			return err
+		}
+		if r.clock == nil {
+			return fmt.Errorf("advance-clock: the server's clock is not ftpsim's (external target)")
+		}
+		r.clock.advance(d)
+		return nil
+	},
 	"check-server-file": func(_ context.Context, r *runner, st Step) error {
 		got, err := r.mem.ReadFile(st.Path)
 		if err != nil {
@@ -237,4 +257,23 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 		err = io.ErrShortWrite
 	}
 	return n, err
+}
+
+// serverClock is the in-process server's clock: real time plus an offset
+// that advance-clock steps move forward.
+type serverClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *serverClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *serverClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
 }

@@ -76,8 +76,11 @@ func (s *Scenario) TargetApplicable() bool {
 		len(sp.DenyIPs) > 0 || sp.PassiveAddr != "" || sp.Anonymous || sp.TLS == "off" {
 		return false
 	}
+	if sp.Persona != "" || sp.Tickets != nil {
+		return false
+	}
 	for _, st := range s.Steps {
-		if st.Op == "check-server-file" {
+		if st.Op == "check-server-file" || st.Op == "advance-clock" {
 			return false
 		}
 	}

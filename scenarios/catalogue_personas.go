@@ -1,0 +1,154 @@
+package scenarios
+
+var reuseFix = "make the client resume the control connection's TLS session on data connections (FileZilla, curl and lftp do; for Python ftplib pass session=self.sock.session when wrapping the data socket)"
+
+func personaScenarios() []Scenario {
+	noReuse := ClientSpec{Reuse: "none"}
+	return []Scenario{
+		{
+			Name: "vsftpd-reuse-required", Cases: []string{"S01"}, Labels: []string{"tls", "reuse", "persona"},
+			Summary: "vsftpd (require_ssl_reuse=YES) refuses a data connection that does a full TLS handshake",
+			Server:  ServerSpec{Persona: "vsftpd"}, Client: noReuse, Expect: fail("data-tls", 522, "reply"),
+			Diagnosis: Diagnosis{Cause: "vsftpd answers 150, then 522 SSL connection failed: session reuse required", Fix: reuseFix + "; or set require_ssl_reuse=NO (weaker)"},
+		},
+		{
+			Name: "proftpd-reuse-required", Cases: []string{"S01"}, Labels: []string{"tls", "reuse", "persona"},
+			Summary: "ProFTPD mod_tls refuses a data connection that does not resume the control session",
+			Server:  ServerSpec{Persona: "proftpd"}, Client: noReuse, Expect: fail("data-tls", 425, "reply"),
+			Diagnosis: Diagnosis{Cause: "ProFTPD answers 425 Unable to build data connection: Operation not permitted (log: client did not reuse SSL session)", Fix: reuseFix + "; or TLSOptions NoSessionReuseRequired (weaker)"},
+		},
+		{
+			Name: "filezilla-server-reuse-required", Cases: []string{"S01"}, Labels: []string{"tls", "reuse", "persona"},
+			Summary: "FileZilla Server 1.x always requires the data connection to resume the control session",
+			Server:  ServerSpec{Persona: "filezilla-server"}, Client: noReuse, Expect: fail("data-tls", 425, "reply"),
+			Diagnosis: Diagnosis{Cause: "FileZilla Server answers 425 Unable to build data connection: TLS session of data connection not resumed.", Fix: reuseFix},
+		},
+		{
+			Name: "pure-ftpd-no-reuse-needed", Cases: []string{"S01"}, Labels: []string{"tls", "reuse", "persona"},
+			Summary: "pure-ftpd does not require session reuse: a client without it works",
+			Server:  ServerSpec{Persona: "pure-ftpd"}, Client: noReuse, Expect: ok,
+			Diagnosis: Diagnosis{Cause: "pure-ftpd accepts full handshakes on data connections", Fix: "nothing to fix (and nothing protects the data connection from stealing but the source-address check)"},
+		},
+		{
+			Name: "pure-ftpd-auth-ssl-refused", Cases: []string{"S19"}, Labels: []string{"tls", "auth", "persona"},
+			Summary: "pure-ftpd answers AUTH SSL with 500; a client that only tries AUTH SSL gives up",
+			Server:  ServerSpec{Persona: "pure-ftpd"}, Client: ClientSpec{Auth: "SSL"}, Expect: fail("tls", 500, "tls-required"),
+			Diagnosis: Diagnosis{Cause: "pure-ftpd implements only AUTH TLS: 500 This security scheme is not implemented", Fix: "send AUTH TLS (curl falls back to it by itself)"},
+		},
+		{
+			Name: "pure-ftpd-auth-fallback", Cases: []string{"S19"}, Labels: []string{"tls", "auth", "persona"},
+			Summary: "a curl-style client falls back from AUTH SSL to AUTH TLS against pure-ftpd",
+			Server:  ServerSpec{Persona: "pure-ftpd"}, Client: ClientSpec{Auth: "fallback"}, Expect: ok,
+			Diagnosis: Diagnosis{Cause: "AUTH SSL is refused, AUTH TLS accepted", Fix: "nothing to fix"},
+		},
+		{
+			Name: "vsftpd-plain-login-refused", Cases: []string{"S21"}, Labels: []string{"tls", "policy", "persona"},
+			Summary: "vsftpd with force_local_logins_ssl refuses a cleartext login",
+			Server:  ServerSpec{Persona: "vsftpd"}, Client: ClientSpec{TLS: "plain"}, Expect: fail("login", 530, "reply"),
+			Diagnosis: Diagnosis{Cause: "530 Non-anonymous sessions must use encryption.", Fix: "use explicit FTPS (AUTH TLS) on the client"},
+		},
+		{
+			Name: "proftpd-plain-login-refused", Cases: []string{"S21"}, Labels: []string{"tls", "policy", "persona"},
+			Summary: "ProFTPD with TLSRequired on refuses a cleartext login",
+			Server:  ServerSpec{Persona: "proftpd"}, Client: ClientSpec{TLS: "plain"}, Expect: fail("login", 550, "reply"),
+			Diagnosis: Diagnosis{Cause: "550 SSL/TLS required on the control channel", Fix: "use explicit FTPS (AUTH TLS) on the client"},
+		},
+	}
+}
+
+func ticketScenarios() []Scenario {
+	twoTransfers := []Step{{Op: "login"}, {Op: "upload", Path: "a.bin", Size: 1000}, {Op: "download", Path: "a.bin"}, {Op: "quit"}}
+	return []Scenario{
+		{
+			Name: "tickets-single-use", Cases: []string{"S04"}, Labels: []string{"tls", "reuse", "tickets"},
+			Summary: "the server accepts each TLS ticket once; a client that keeps offering the control ticket fails on its second transfer",
+			Server:  ServerSpec{Reuse: "same", Tickets: &TicketSpec{SingleUse: true}}, Steps: twoTransfers,
+			Expect: fail("data-tls", 522, "reply"),
+			Diagnosis: Diagnosis{
+				Cause: "TLS 1.3 tickets are single-use on OpenSSL servers; the client resumed once with the control session's ticket and had no fresh one for the next data connection",
+				Fix:   "store the tickets received on data connections too (or ask the server for a new one before each transfer, as FileZilla Server and ProFTPD 1.3.8b do)",
+			},
+		},
+		{
+			Name: "tickets-single-use-fresh-tickets", Cases: []string{"S04"}, Labels: []string{"tls", "reuse", "tickets", "go"},
+			Summary: "the same server with a client whose shared cache stores each new ticket: every transfer resumes",
+			Server:  ServerSpec{Reuse: "same", Tickets: &TicketSpec{SingleUse: true}}, Client: ClientSpec{Reuse: "shared", ServerName: "localhost"},
+			Steps: twoTransfers, Expect: ok,
+			Diagnosis: Diagnosis{Cause: "each data connection's new ticket replaces the used one", Fix: "nothing to fix"},
+		},
+		{
+			Name: "tickets-expire-mid-session", Cases: []string{"S05"}, Labels: []string{"tls", "reuse", "tickets"},
+			Summary: "the control session's ticket expires during a long session; the next transfer cannot resume",
+			Server:  ServerSpec{Reuse: "same", Tickets: &TicketSpec{MaxAge: "1h"}},
+			Steps: []Step{{Op: "login"}, {Op: "upload", Path: "a.bin", Size: 1000}, {Op: "advance-clock", Duration: "2h"},
+				{Op: "download", Path: "a.bin"}},
+			Expect: fail("data-tls", 522, "reply"),
+			Diagnosis: Diagnosis{
+				Cause: "the ticket issued at login is older than the server's ticket lifetime, so the data connection does a full handshake and is refused (FileZilla: TLS session resumption on data connection failed)",
+				Fix:   "reconnect when resumption fails; servers can issue a fresh ticket before each transfer (ProFTPD #1932)",
+			},
+		},
+		{
+			Name: "tickets-withheld", Cases: []string{"S06"}, Labels: []string{"tls", "reuse", "tickets"},
+			Summary: "the control connection never delivers a session ticket, so no data connection can resume",
+			Server:  ServerSpec{Reuse: "any", Tickets: &TicketSpec{Withhold: true}},
+			Expect:  fail("data-tls", 522, "reply"),
+			Diagnosis: Diagnosis{
+				Cause: "without a ticket from the control connection the client can only do a full handshake on data connections (TLS 1.3 tickets arrive after the handshake and must be read before the first transfer)",
+				Fix:   "read the control connection after the handshake before opening data connections; make sure the server sends tickets",
+			},
+		},
+		{
+			Name: "zero-byte-upload", Cases: []string{"S09"}, Labels: []string{"tls", "transfer"},
+			Summary:   "an empty upload still completes the TLS handshake on the data connection",
+			Server:    ServerSpec{Reuse: "same"},
+			Steps:     []Step{{Op: "login"}, {Op: "upload", Path: "empty.bin"}, {Op: "download", Path: "empty.bin"}, {Op: "quit"}},
+			Expect:    ok,
+			Diagnosis: Diagnosis{Cause: "the client handshakes explicitly even with nothing to send", Fix: "nothing to fix; clients that skip the handshake on empty files get 425/522"},
+		},
+	}
+}
+
+func protocolScenarios() []Scenario {
+	return []Scenario{
+		{
+			Name: "implicit-client-on-explicit-port", Cases: []string{"S22"}, Labels: []string{"tls", "implicit"},
+			Summary: "the client starts TLS at connect (implicit FTPS) on the server's explicit port",
+			Client:  ClientSpec{TLS: "implicit", Port: "explicit"}, Expect: fail("tls", 0, "not-tls"),
+			Diagnosis: Diagnosis{
+				Cause: "the server greets in clear (220) and the client reads it as a TLS record (Go: first record does not look like a TLS handshake; OpenSSL: wrong version number)",
+				Fix:   "use ftp:// with AUTH TLS (explicit) on port 21, or ftps:// only on the implicit port (990)",
+			},
+		},
+		{
+			Name: "explicit-client-on-implicit-port", Cases: []string{"S22"}, Labels: []string{"tls", "implicit"},
+			Summary: "the client waits for a cleartext greeting on the server's implicit-FTPS port",
+			Server:  ServerSpec{Implicit: true}, Client: ClientSpec{Port: "implicit", Timeout: "1s"},
+			Expect: fail("connect", 0, "timeout"),
+			Diagnosis: Diagnosis{
+				Cause: "an implicit-FTPS server sends nothing until the TLS handshake; the explicit client waits for 220 until it times out",
+				Fix:   "connect to the explicit port (21) for AUTH TLS, or switch the client to implicit FTPS for port 990",
+			},
+		},
+		{
+			Name: "auth-answered-with-200", Cases: []string{"S19", "S29"}, Labels: []string{"tls", "auth"},
+			Summary: "the server answers AUTH TLS with 200 instead of 234 (seen on embedded servers)",
+			Server:  ServerSpec{Replies: map[string]ReplySpec{"auth-ok": {Code: 200, Text: "AUTH command ok; starting SSL connection..."}}},
+			Expect:  fail("tls", 200, ""),
+			Diagnosis: Diagnosis{
+				Cause: "RFC 4217 requires 234 before the handshake; a client cannot know whether TLS starts after 200, so a strict client stops (and never sends credentials)",
+				Fix:   "fix the server's AUTH reply; some clients have a lenient mode for such servers",
+			},
+		},
+		{
+			Name: "nat-wrong-public-pasv-address", Cases: []string{"S11"}, Labels: []string{"nat", "pasv"},
+			Summary: "the server advertises a routable but wrong address (stale masquerade address)",
+			Network: &NetworkSpec{ServerNAT: true}, Server: ServerSpec{PassiveAddr: "198.18.0.9"},
+			Client: ClientSpec{Passive: "pasv", PASV: "trust"}, Expect: fail("data-connect", 0, "timeout"),
+			Diagnosis: Diagnosis{
+				Cause: "the 227 address is public, so heuristics that replace private addresses do not help; nothing at that address serves the data",
+				Fix:   "correct the server's passive address (vsftpd pasv_address, ProFTPD MasqueradeAddress); clients that ignore the 227 address (curl) are not affected",
+			},
+		},
+	}
+}
