@@ -63,9 +63,10 @@ func (p *prober) checkCleartext(c *clientsim.Conn) {
 		f.Why = "Anyone on the path can use this account; nothing protects the session."
 		f.Fix = "Require TLS before login and a password. " + hint(p.rep.Server, issueCleartext)
 		f.Cases = []string{"S21"}
-	case r.Code == ftp.CodeNotLoggedIn || r.Code == ftp.CodeFileNotFound || r.Code == ftp.CodeServiceNotAvail ||
-		r.Code == ftp.CodePolicyDenied || r.Code == ftp.CodeNotImplementedParam:
-		f.Severity, f.Summary = SeverityOK, "a login in clear is refused: TLS is required before USER"
+	case ftp.Class(r.Code) == 4 || ftp.Class(r.Code) == 5:
+		// 530 vsftpd, 550 ProFTPD and pyftpdlib, 421 pure-ftpd and
+		// ftpserverlib, 503 FileZilla Server: no password is asked for.
+		f.Severity, f.Summary = SeverityOK, fmt.Sprintf("a login in clear is refused (%d): TLS is required before USER", r.Code)
 	default:
 		f.Severity, f.Summary = SeverityInfo, fmt.Sprintf("USER in clear got %d; could not tell whether TLS is required", r.Code)
 	}

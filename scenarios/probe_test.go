@@ -236,6 +236,41 @@ func TestProbeSimMisconfigured(t *testing.T) {
 	}
 }
 
+// The sim personas answer like the real servers; the probe must recognise
+// each and find nothing wrong with their default setups.
+func TestProbeSimPersonas(t *testing.T) {
+	set := testSet(t)
+	cases := []struct {
+		persona sim.Persona
+		server  string
+		reuse   Severity
+		authSSL Severity
+	}{
+		{sim.Vsftpd(), ServerVsftpd, SeverityWarning, SeverityOK},
+		{sim.ProFTPD(), ServerProFTPD, SeverityWarning, SeverityOK},
+		{sim.PureFTPd(), ServerPureFTPd, SeverityOK, SeverityInfo},
+		{sim.FileZillaServer(), ServerFileZilla, SeverityWarning, SeverityOK},
+		{sim.Pyftpdlib(), ServerPyftpdlib, SeverityOK, SeverityOK},
+	}
+	for _, tc := range cases {
+		t.Run(tc.persona.Name, func(t *testing.T) {
+			srv := sim.NewPersonaServer(tc.persona)
+			srv.PKI = set
+			srv.Start()
+			defer srv.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+			defer cancel()
+			rep := Probe(ctx, &Target{Addr: srv.Addr, User: sim.DefaultUser, Password: sim.DefaultPassword,
+				RootCAs: set.CA.Pool(), Dial: loopbackDialer(t)}, ProbeOptions{Timeout: 5 * time.Second})
+			assertFindings(t, rep, want{CheckCleartext, SeverityOK}, want{CheckReuse, tc.reuse},
+				want{CheckAuthSSL, tc.authSSL}, want{CheckTransfer, SeverityOK})
+			if rep.Server != tc.server {
+				t.Errorf("server guessed as %q, want %q", rep.Server, tc.server)
+			}
+		})
+	}
+}
+
 // With one connection per address, the further connections some checks
 // open are refused with 421: those checks say they could not tell instead
 // of blaming TLS versions, AUTH SSL or the reuse policy.
@@ -524,6 +559,11 @@ func TestProbeRealPeers(t *testing.T) {
 		{"vsftpd-nat", peers.Vsftpd{Config: cfg(), PASVAddress: "127.0.0.2"}.Start, ServerVsftpd, with(want{CheckPASVAddress, SeverityProblem})},
 		{"proftpd-noreuse", peers.ProFTPD{Config: cfg(), NoSessionReuseRequired: true}.Start, ServerProFTPD, with(want{CheckReuse, SeverityOK})},
 		{"proftpd", peers.ProFTPD{Config: cfg()}.Start, ServerProFTPD, with(want{CheckReuse, SeverityWarning})},
+		{"pure-ftpd", peers.PureFTPd{Config: cfg()}.Start, ServerPureFTPd, with(want{CheckReuse, SeverityOK}, want{CheckAuthSSL, SeverityInfo})},
+		{"pure-ftpd-tls-optional", peers.PureFTPd{Config: cfg(), TLS: 1}.Start, ServerPureFTPd, with(want{CheckCleartext, SeverityWarning})},
+		{"pyftpdlib", peers.Pyftpdlib{Config: cfg()}.Start, ServerPyftpdlib, with(want{CheckReuse, SeverityOK})},
+		{"pyftpdlib-masquerade", peers.Pyftpdlib{Config: cfg(), Masquerade: "127.0.0.2"}.Start, ServerPyftpdlib,
+			with(want{CheckPASVAddress, SeverityProblem})},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

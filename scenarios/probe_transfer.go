@@ -63,7 +63,7 @@ func (p *prober) checkReuse() {
 		f.Summary = "data connections work with and without TLS session resumption (the server does not require it)"
 	case errPer == nil && refusedForReuse(errNone):
 		f.Severity = SeverityWarning
-		f.Summary = "the server requires TLS session reuse on data connections (like vsftpd require_ssl_reuse=YES): clients without reuse (Python ftplib, some Go clients) fail"
+		f.Summary = "the server requires TLS session reuse on data connections (" + reuseLike(p.rep.Server) + "): clients without reuse (Python ftplib, some Go clients) fail"
 		f.Why = "Resumption binds data connections to the control session, which stops connection stealing (S30), but clients that do a full handshake on data connections get " + replyText(errNone) + " on every LIST, RETR and STOR."
 		f.Fix = hint(p.rep.Server, issueReuse)
 		f.Cases = []string{"S01", "S02"}
@@ -237,7 +237,8 @@ func (p *prober) checkClearData() {
 	}
 	f.Evidence = "PROT C → " + wire(*p.protC) + "\nLIST under PROT C → " + outcome(err, nil)
 	switch phase := clientsim.PhaseOf(err); {
-	case err != nil && (phase == clientsim.PhaseDataConnect || phase == clientsim.PhaseConnect):
+	case err != nil && clientsim.ReplyCode(err) == 0 && (phase == clientsim.PhaseDataConnect || phase == clientsim.PhaseConnect),
+		refusedAtConnect(err):
 		f.Severity, f.Summary = SeverityInfo, "could not tell whether clear data is allowed: "+couldNotTell(err)
 	case err != nil:
 		f.Severity, f.Summary = SeverityOK, "PROT C is accepted, but clear transfers are refused ("+replyText(err)+")"
@@ -281,3 +282,16 @@ func probeFileName() string {
 }
 
 func short(sum [32]byte) string { return strings.ToLower(hex.EncodeToString(sum[:8])) + "…" }
+
+// reuseLike names the setting behind a reuse requirement.
+func reuseLike(server string) string {
+	switch server {
+	case ServerVsftpd:
+		return "vsftpd require_ssl_reuse=YES"
+	case ServerProFTPD:
+		return "ProFTPD's default, unless TLSOptions NoSessionReuseRequired"
+	case ServerFileZilla:
+		return "always on in FileZilla Server 1.x"
+	}
+	return "like vsftpd require_ssl_reuse=YES, ProFTPD's default, FileZilla Server 1.x"
+}
