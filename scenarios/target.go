@@ -68,15 +68,16 @@ func ParseTarget(raw string) (*Target, error) {
 
 // TargetApplicable reports whether the scenario means something against a
 // server ftpsim does not control: its outcome must not depend on server
-// settings (certificates, files, users, policies) or on reading the
-// server's storage. Such scenarios vary only what the client does.
+// settings (certificates, files, users, personas, tickets, replies), on a
+// virtual network, or on reading the server's storage or moving its clock.
+// Such scenarios vary only what the client does.
 func (s *Scenario) TargetApplicable() bool {
 	sp := s.Server
 	if sp.Certificate != "" || sp.DataCertificate != "" || len(sp.Files) > 0 || len(sp.Users) > 0 ||
 		len(sp.DenyIPs) > 0 || sp.PassiveAddr != "" || sp.Anonymous || sp.TLS == "off" {
 		return false
 	}
-	if sp.Persona != "" || sp.Tickets != nil {
+	if sp.Persona != "" || sp.Tickets != nil || len(sp.Replies) > 0 || s.Network != nil {
 		return false
 	}
 	for _, st := range s.Steps {
