@@ -114,11 +114,42 @@ func (c *Conn) pasvTarget(ap netip.AddrPort) string {
 		if !c.remoteIP.IsValid() || !bogusDataIP(c.remoteIP, ap.Addr()) {
 			return given
 		}
+	case FixReservedLikeLftp:
+		if !c.remoteIP.IsValid() || !lftpFixes(c.remoteIP, ap.Addr()) {
+			return given
+		}
+	case FallbackUnroutableLikeFileZilla:
+		if !c.remoteIP.IsValid() || routable(ap.Addr()) || !routable(c.remoteIP) {
+			return given
+		}
 	}
 	if replaced != given {
 		c.note(ftp.EntryNote, "PASV address %s replaced by %s (%s)", given, replaced, c.cfg.pasvPolicy)
 	}
 	return replaced
+}
+
+// lftpFixes is lftp 4.9's test (ftpclass.cc, network.cc): its is_loopback
+// means exactly 127.0.0.1, and the rest of 127.0.0.0/8 is reserved.
+func lftpFixes(control, data netip.Addr) bool {
+	control, data = control.Unmap(), data.Unmap()
+	loopback := func(a netip.Addr) bool {
+		return a == netip.AddrFrom4([4]byte{127, 0, 0, 1}) || a == netip.IPv6Loopback()
+	}
+	reserved := false
+	if data.Is4() {
+		b := data.As4()
+		reserved = b[0] == 0 || b[0] >= 240 || (b[0] == 127 && !loopback(data))
+	}
+	return reserved || data.IsMulticast() ||
+		(data.IsPrivate() && !control.IsPrivate()) ||
+		(loopback(data) && !loopback(control))
+}
+
+// routable is FileZilla's is_routable_address, for what netip can tell.
+func routable(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsValid() && !a.IsPrivate() && !a.IsLoopback() && !a.IsLinkLocalUnicast() && !a.IsUnspecified()
 }
 
 // bogusDataIP is lftp's test of a 227 address against the control peer.

@@ -129,6 +129,21 @@ const (
 	// private while the control IP is not (or the reverse), or loopback
 	// while the control IP is not (or the reverse).
 	FixBogusLikeLftp
+	// FixReservedLikeLftp is lftp 4.9's own rule (ftp:fix-pasv-address):
+	// the control connection's remote IP replaces a 227 address that is
+	// reserved (0.0.0.0/8, 240.0.0.0/4, or in 127.0.0.0/8 but not
+	// 127.0.0.1), multicast, private while the control IP is not, or
+	// 127.0.0.1 while the control IP is not. Unlike FixBogusLikeLftp it
+	// never fixes the reverse cases, and 127.0.0.2 behind 127.0.0.1 is
+	// fixed ("Address returned by PASV seemed to be incorrect and has been
+	// fixed").
+	FixReservedLikeLftp
+	// FallbackUnroutableLikeFileZilla replaces a 227 address that is not
+	// routable (private, loopback, link-local, unspecified) with the
+	// control connection's remote IP when that one is routable, like
+	// FileZilla ("Server sent passive reply with unroutable address. Using
+	// server address instead.").
+	FallbackUnroutableLikeFileZilla
 )
 
 // String names the policy.
@@ -140,6 +155,10 @@ func (p PASVAddressPolicy) String() string {
 		return "Trust"
 	case FixBogusLikeLftp:
 		return "FixBogusLikeLftp"
+	case FixReservedLikeLftp:
+		return "FixReservedLikeLftp"
+	case FallbackUnroutableLikeFileZilla:
+		return "FallbackUnroutableLikeFileZilla"
 	}
 	return fmt.Sprintf("PASVAddressPolicy(%d)", int(p))
 }

@@ -154,6 +154,28 @@ func WithAuthMechanism(mech string) Option {
 	}
 }
 
+// WithAuthMechanisms sets the AUTH arguments to try in order: the next is
+// sent when the server answers the previous one with 4xx or 5xx, as with
+// [WithAuthFallback]. FileZilla sends TLS, then SSL.
+func WithAuthMechanisms(mechs ...string) Option {
+	return func(c *config) {
+		if len(mechs) == 0 {
+			c.fail("no auth mechanism")
+			return
+		}
+		list := make([]string, len(mechs))
+		for i, m := range mechs {
+			m = strings.ToUpper(strings.TrimSpace(m))
+			if m == "" || strings.ContainsAny(m, " \r\n") {
+				c.fail("auth mechanism %q", m)
+				return
+			}
+			list[i] = m
+		}
+		c.authMechs = list
+	}
+}
+
 // WithAuthFallback makes explicit TLS behave like old curl: send AUTH SSL
 // and, if the server answers 4xx or 5xx, AUTH TLS. Any other non-234
 // answer still fails. Default: off (AUTH TLS only).
@@ -287,7 +309,7 @@ func WithActiveAddr(addr string) Option { return func(c *config) { c.activeAddr 
 // reply. Default: [SkipLikeCurl].
 func WithPASVAddress(policy PASVAddressPolicy) Option {
 	return func(c *config) {
-		if policy < SkipLikeCurl || policy > FixBogusLikeLftp {
+		if policy < SkipLikeCurl || policy > FallbackUnroutableLikeFileZilla {
 			c.fail("PASV address policy %d", policy)
 			return
 		}
