@@ -2,7 +2,6 @@ package faults
 
 import (
 	"context"
-	"io"
 	"net"
 	"sync"
 )
@@ -17,7 +16,10 @@ type Bridge struct {
 	h   *Host
 	dst string
 	ln  net.Listener
+	via *Entry // the entry the bridge serves, or nil
 
+	ctx    context.Context // ends dials in progress on Close
+	cancel context.CancelFunc
 	mu     sync.Mutex
 	conns  map[net.Conn]bool
 	closed bool
@@ -28,9 +30,16 @@ type Bridge struct {
 // "127.0.0.1:0", or h.LoopbackIP() with a port, to keep port numbers
 // equal to virtual ones) whose connections become flows from h to dst,
 // a virtual "ip:port". It works on either transport. A dial the network
-// refuses or drops closes the real connection. [Network.Close] closes
-// the bridge too.
+// refuses or drops resets the real connection; a reset on either side
+// is passed on as a reset, an end of stream as a half-close.
+// [Network.Close] closes the bridge too. To let a real program reach a
+// server through every port it needs, with announced addresses mapped
+// to loopback ones, use an [Entry].
 func (h *Host) Expose(realAddr, dst string) (*Bridge, error) {
+	return h.expose(realAddr, dst, nil)
+}
+
+func (h *Host) expose(realAddr, dst string, via *Entry) (*Bridge, error) {
 	if _, err := parseDialAddr("tcp", dst); err != nil {
 		return nil, err
 	}
@@ -38,7 +47,8 @@ func (h *Host) Expose(realAddr, dst string) (*Bridge, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bridge{h: h, dst: dst, ln: ln, conns: map[net.Conn]bool{}}
+	b := &Bridge{h: h, dst: dst, ln: ln, via: via, conns: map[net.Conn]bool{}}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
 	h.net.mu.Lock()
 	h.net.bridges = append(h.net.bridges, b)
 	h.net.mu.Unlock()
@@ -62,6 +72,7 @@ func (b *Bridge) Close() error {
 	conns := b.conns
 	b.conns = nil
 	b.mu.Unlock()
+	b.cancel()
 	err := b.ln.Close()
 	for c := range conns {
 		c.Close()
@@ -83,6 +94,13 @@ func (b *Bridge) track(cs ...net.Conn) bool {
 	return true
 }
 
+// untrack forgets a connection that has been closed.
+func (b *Bridge) untrack(c net.Conn) {
+	b.mu.Lock()
+	delete(b.conns, c)
+	b.mu.Unlock()
+}
+
 func (b *Bridge) serve() {
 	defer b.wg.Done()
 	for {
@@ -99,38 +117,20 @@ func (b *Bridge) serve() {
 	}
 }
 
-// splice dials the virtual side and copies both ways, passing half-closes on.
+// splice dials the virtual side and pipes both ways.
 func (b *Bridge) splice(rc net.Conn) {
 	defer b.wg.Done()
-	defer rc.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), b.h.net.synTimeout())
-	vc, err := b.h.DialContext(ctx, "tcp", b.dst)
+	defer b.untrack(rc)
+	ctx, cancel := context.WithTimeout(b.ctx, b.h.net.synTimeout())
+	vc, err := b.h.dial(ctx, "tcp", b.dst, true, b.via)
 	cancel()
 	if err != nil || !b.track(vc) {
 		if vc != nil {
 			vc.Close()
 		}
+		resetConn(rc)
 		return
 	}
-	defer vc.Close()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		copyHalf(vc, rc)
-	}()
-	copyHalf(rc, vc)
-	wg.Wait()
-}
-
-// copyHalf copies src to dst, then half-closes dst (or closes both when a
-// side fails, so the other copy ends too).
-func copyHalf(dst, src net.Conn) {
-	_, err := io.Copy(dst, src)
-	if cw, ok := dst.(interface{ CloseWrite() error }); ok && err == nil {
-		cw.CloseWrite()
-		return
-	}
-	dst.Close()
-	src.Close()
+	defer b.untrack(vc)
+	pipe(rc, vc)
 }

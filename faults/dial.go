@@ -26,12 +26,13 @@ func (h *Host) Dial(network, address string) (net.Conn, error) {
 // a rejected one, or one that reaches no listener, fails at once with
 // ECONNREFUSED.
 func (h *Host) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	return h.dial(ctx, network, address, true)
+	return h.dial(ctx, network, address, true, nil)
 }
 
 // dial opens a flow; wait false makes a dropped dial fail at once (the
-// attacker's probes must not stall the flow that triggered them).
-func (h *Host) dial(ctx context.Context, network, address string, wait bool) (net.Conn, error) {
+// attacker's probes must not stall the flow that triggered them). via is
+// the [Entry] a real program's connection came through, or nil.
+func (h *Host) dial(ctx context.Context, network, address string, wait bool, via *Entry) (net.Conn, error) {
 	n := h.net
 	dst, err := parseDialAddr(network, address)
 	if err != nil {
@@ -58,6 +59,7 @@ func (h *Host) dial(ctx context.Context, network, address string, wait bool) (ne
 		ch = Control
 	}
 	d := n.routeLocked(h, pre, ch)
+	d.entry = via
 	var ln *listener
 	if d.action == Accept {
 		ln = d.dst.listenerForLocked(d.post.Dst)

@@ -100,6 +100,28 @@
 // clientsim.WithActiveListener. This package imports neither: it depends
 // on the standard library and internal/ftp only.
 //
+// # Real programs: entries and backends
+//
+// An [Entry] lets real programs on this machine (curl, lftp, FileZilla,
+// Python's ftplib) act from a host: a loopback address stands for a
+// virtual one, typically the server's public address, and every
+// connection to it on the entry's ports (the control port and the
+// passive range) becomes a flow from the host through the gateways.
+// Real programs only ever learn loopback addresses: 227 replies seen in
+// cleartext are rewritten after the last gateway, each virtual address
+// to its own loopback alias, which behaves as the address does (an
+// unroutable private address becomes a black hole or a closed address,
+// per [Network.Unroutable]); a server that must be trusted under TLS
+// advertises the alias itself ([Entry.Advertise]), which
+// [Host.Translate] turns back into the virtual address in cleartext so
+// that NAT and FTP helpers act as they would.
+//
+// A [Backend] does the converse for servers: it backs a host's virtual
+// ports with a real server on a loopback address (your product, a
+// container's published ports), so that flows run client, gateways,
+// faults, host, real server. With an entry in front it is a fault proxy
+// for real programs on both ends (ftpsim proxy); see the "Proxy" example.
+//
 // # Attacks
 //
 // An [Attacker] races clients to announced passive ports from its own

@@ -17,7 +17,7 @@ func (n *Network) newFlowLocked(h *Host, pre Endpoints, d decision, ch Channel, 
 	f := &Flow{
 		ID: len(n.flows) + 1, Channel: ch, Dialer: h, Listener: d.dst,
 		Pre: pre, Post: d.post, Gateways: gatewayNames(d.gws),
-		net: n, gws: d.gws, last: n.now(),
+		net: n, gws: d.gws, last: n.now(), entry: d.entry,
 	}
 	for _, g := range d.gws {
 		if g.IdleTimeout > 0 && (f.idle == 0 || g.IdleTimeout < f.idle) {
@@ -89,14 +89,18 @@ func (n *Network) bindSessionLocked(f *Flow, e *expectation) {
 	}
 }
 
-// installLocked puts the faults on the flow's links: the middleboxes and
-// FTP helpers of the gateways crossed (in the order a segment meets
-// them), then the toxics whose rules select the flow.
+// installLocked puts the faults on the flow's links: the hosts' address
+// translations (see [Host.Translate]), the middleboxes and FTP helpers
+// of the gateways crossed (in the order a segment meets them), the
+// entry's mapping to loopback addresses (see [Entry]), then the toxics
+// whose rules select the flow.
 func (n *Network) installLocked(f *Flow) {
+	n.installTranslations(f)
 	for i := range f.gws {
 		n.installGateway(f, f.gws[i], f.up)
 		n.installGateway(f, f.gws[len(f.gws)-1-i], f.down)
 	}
+	n.installEntry(f)
 	for _, r := range n.toxics {
 		if !n.selectsLocked(r, f) {
 			continue

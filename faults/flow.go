@@ -52,6 +52,7 @@ type Flow struct {
 	gws      []*Gateway
 	session  *Flow
 	release  []func()
+	entry    *Entry // set when a real program dialed through an Entry
 
 	onStart []func() // run once the listener end is queued (ResetPeer 0)
 

@@ -42,6 +42,11 @@ type Network struct {
 	// MaxEvents bounds the timeline; later events are counted, not kept.
 	// Zero means 10000.
 	MaxEvents int
+	// OnEvent, if set, is called with every event as it is recorded,
+	// kept or not (ftpsim serve prints them live). It runs synchronously,
+	// possibly with the network's lock held: it must be quick and must
+	// not call the network's methods.
+	OnEvent func(Event)
 
 	mu        sync.Mutex
 	started   bool
@@ -53,6 +58,7 @@ type Network struct {
 	rng       *rand.Rand
 	attackers []*Attacker
 	bridges   []*Bridge
+	closers   []func() // entries and backends, closed first by Close
 	closed    bool
 
 	tmu    sync.Mutex // guards the timeline only; never held with mu
@@ -86,7 +92,8 @@ type Host struct {
 	listeners map[uint16][]*listener
 	ephemeral map[uint16]bool
 	nextPort  uint16
-	loopIP    netip.Addr // Loopback: the real address behind its listeners
+	loopIP    netip.Addr                // Loopback: the real address behind its listeners
+	translate map[netip.Addr]netip.Addr // real -> virtual, see Translate
 }
 
 // startLocked fixes the settings the first time the network is used.
@@ -200,8 +207,8 @@ func (n *Network) Flows() []*Flow {
 	return append([]*Flow(nil), n.flows...)
 }
 
-// Close closes every flow, listener and [Bridge] and stops every
-// [Attacker], waiting for their goroutines. The network cannot be used afterwards.
+// Close closes every flow, listener, [Bridge], [Entry] and [Backend]
+// and stops every [Attacker], waiting for their goroutines. The network cannot be used afterwards.
 func (n *Network) Close() error {
 	n.mu.Lock()
 	if n.closed {
@@ -212,6 +219,7 @@ func (n *Network) Close() error {
 	flows := append([]*Flow(nil), n.flows...)
 	atts := append([]*Attacker(nil), n.attackers...)
 	bridges := append([]*Bridge(nil), n.bridges...)
+	closers := append([]func(){}, n.closers...)
 	var lns []*listener
 	for _, h := range n.hosts {
 		for _, l := range h.listeners {
@@ -219,6 +227,9 @@ func (n *Network) Close() error {
 		}
 	}
 	n.mu.Unlock()
+	for _, c := range closers {
+		c()
+	}
 	for _, b := range bridges {
 		b.Close()
 	}

@@ -16,6 +16,7 @@ type decision struct {
 	natGW   *Gateway // the gateway that reserved natPort, to release
 	natPort uint16
 	exp     *expectation
+	entry   *Entry // the entry a real program's flow came through
 }
 
 func (d *decision) refuse(a Action, why, format string, args ...any) {

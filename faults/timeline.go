@@ -100,10 +100,13 @@ func (n *Network) event(f *Flow, v Verdict, rule, format string, args ...any) {
 		max = 10000
 	}
 	n.tmu.Lock()
-	defer n.tmu.Unlock()
 	if len(n.events) >= max {
 		n.lost++
-		return
+	} else {
+		n.events = append(n.events, e)
 	}
-	n.events = append(n.events, e)
+	n.tmu.Unlock()
+	if n.OnEvent != nil {
+		n.OnEvent(e)
+	}
 }
