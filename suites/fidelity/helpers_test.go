@@ -21,6 +21,7 @@ import (
 // sides present the same certificate.
 type certs struct {
 	CertFile, KeyFile string
+	CAFile            string // the CA, for real clients
 	TLS               tls.Certificate
 	Pool              *x509.CertPool
 }
@@ -61,9 +62,13 @@ func sharedCerts(t testing.TB) certs {
 		if certsErr = leaf.WriteFiles(certsDir, "server"); certsErr != nil {
 			return
 		}
+		if certsErr = ca.WriteCertFile(filepath.Join(certsDir, "ca.crt")); certsErr != nil {
+			return
+		}
 		shared = certs{
 			CertFile: filepath.Join(certsDir, "server.crt"),
 			KeyFile:  filepath.Join(certsDir, "server.key"),
+			CAFile:   filepath.Join(certsDir, "ca.crt"),
 			TLS:      leaf.TLSCertificate(),
 			Pool:     ca.Pool(),
 		}
