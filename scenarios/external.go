@@ -1,0 +1,190 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/ftpsim/ftpsim/faults"
+	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/sim"
+)
+
+// ExternalOptions say where real programs (curl, lftp, FileZilla, your
+// client) meet a scenario network.
+type ExternalOptions struct {
+	// Entry is the loopback address and real port of the control channel
+	// (virtual 203.0.113.7:21). The server's passive range is served on
+	// the same address at the same port numbers, so that clients that use
+	// the control address for data (curl's default, EPSV) go through the
+	// network. Port zero picks a free port.
+	Entry netip.AddrPort
+	// ImplicitPort, when not zero, is the entry's real port for implicit
+	// FTPS (virtual 990).
+	ImplicitPort uint16
+	// OnEvent receives the network's timeline events as they happen.
+	OnEvent func(faults.Event)
+}
+
+// External is a scenario network that real programs on this machine use
+// through a [faults.Entry] on the client host: everything they connect
+// to crosses the client's and the server's gateways, and every address
+// they are shown is a loopback address.
+type External struct {
+	Network        *faults.Network
+	Client, Server *faults.Host
+	Entry          *faults.Entry
+	// Passive is the server's passive range, served by the entry too.
+	Passive sim.PortRange
+	// Advertised is the virtual address the server puts in 227 replies,
+	// and Shown the loopback address real programs see in its place: the
+	// entry's own address for the public address, else an alias that
+	// behaves as Advertised does from the client (see [faults.Entry.Alias]).
+	Advertised, Shown netip.Addr
+}
+
+// ControlAddr returns the real address real clients connect to.
+func (x *External) ControlAddr() netip.AddrPort {
+	ap, _ := x.Entry.Addr(21)
+	return ap
+}
+
+// ImplicitAddr returns the real address for implicit FTPS, if any.
+func (x *External) ImplicitAddr() (netip.AddrPort, bool) { return x.Entry.Addr(990) }
+
+// AdvertisedReachable reports whether a client that trusts the 227
+// address reaches the server's public side: whether Shown is the entry.
+func (x *External) AdvertisedReachable() bool { return x.Shown == x.Entry.IP() }
+
+// Close closes the network, its entry and any backend.
+func (x *External) Close() error { return x.Network.Close() }
+
+// ServeExternal puts srv, not yet started, on the network spec describes
+// (in memory) and opens an entry for real clients on the client host. The
+// server's passive range defaults to 30000-30009. srv.PassiveAddr, if
+// set, is a virtual address (203.0.113.7 for a server that advertises
+// its NAT's address); it is replaced by the loopback address real
+// programs must see, which the server host translates back in cleartext
+// so that NAT and FTP helpers act as in the scenario.
+func ServeExternal(srv *sim.Server, spec NetworkSpec, opts ExternalOptions) (*External, error) {
+	if opts.ImplicitPort != 0 {
+		srv.Implicit = true
+	}
+	bn, err := attachNetwork(srv, spec)
+	if err != nil {
+		return nil, err
+	}
+	bn.net.OnEvent = opts.OnEvent
+	x := &External{Network: bn.net, Client: bn.client, Server: bn.server, Passive: srv.PassivePorts}
+	if err := x.enter(opts, srv.Implicit); err != nil {
+		bn.net.Close()
+		return nil, err
+	}
+	x.Advertised = bn.serverAddr
+	if srv.PassiveAddr.IsValid() {
+		x.Advertised = srv.PassiveAddr
+	}
+	if x.Shown, err = x.Entry.Advertise(bn.server, x.Advertised); err != nil {
+		bn.net.Close()
+		return nil, err
+	}
+	srv.PassiveAddr = x.Shown
+	return x, nil
+}
+
+// ProxyExternal builds the network spec describes with a real server in
+// the server's place: its control port is target, its passive range is
+// passive on target's address (the ports the server listens on, which
+// must be known in advance because FTPS hides the 227 replies). Real
+// clients connect to the entry; opts.Entry must not be target's address,
+// since the entry listens on the same passive port numbers.
+//
+// Under TLS the 227 replies carry whatever the server advertises, which
+// nothing can rewrite: clients that use EPSV or the control address
+// (curl's default) go through the network, clients that trust the 227
+// address go to the server directly unless it advertises the entry's
+// address. In cleartext the server's own address becomes the server
+// host's virtual one and the rest follows the scenario.
+func ProxyExternal(spec NetworkSpec, target netip.AddrPort, passive sim.PortRange, opts ExternalOptions) (*External, error) {
+	if passive.Size() == 0 {
+		return nil, errors.New("proxy: the target's passive port range is required")
+	}
+	if opts.Entry.Addr() == target.Addr() {
+		return nil, fmt.Errorf("proxy: the entry %s and the target %s share an address, and the entry must listen on the target's passive ports %s: give the entry another loopback address (all of 127.0.0.0/8 is loopback)", opts.Entry.Addr(), target, passive)
+	}
+	bn, err := buildNetwork(spec, passive, false)
+	if err != nil {
+		return nil, err
+	}
+	bn.net.OnEvent = opts.OnEvent
+	x := &External{Network: bn.net, Client: bn.client, Server: bn.server, Passive: passive, Advertised: bn.serverAddr}
+	_, err = bn.server.Backend(target.Addr(),
+		faults.PortMap{Virtual: faults.Ports(21), Real: target.Port()},
+		faults.PortMap{Virtual: faults.Ports(passive.Low, passive.High)})
+	if err == nil {
+		err = x.enter(opts, false)
+	}
+	if err == nil {
+		bn.server.Translate(x.Entry.IP(), serverPublic)
+		x.Shown, err = x.Entry.Alias(bn.serverAddr)
+	}
+	if err != nil {
+		bn.net.Close()
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
+	return x, nil
+}
+
+// enter opens the entry on the client host.
+func (x *External) enter(opts ExternalOptions, implicit bool) error {
+	ip := opts.Entry.Addr()
+	if !ip.IsLoopback() {
+		return fmt.Errorf("entry %s: not a loopback address; real clients must only ever dial loopback", opts.Entry)
+	}
+	port := opts.Entry.Port()
+	if port == 0 {
+		var err error
+		if port, err = freePort(ip); err != nil {
+			return fmt.Errorf("entry: %w", err)
+		}
+	}
+	maps := []faults.PortMap{{Virtual: faults.Ports(21), Real: port}}
+	if implicit && opts.ImplicitPort != 0 {
+		maps = append(maps, faults.PortMap{Virtual: faults.Ports(990), Real: opts.ImplicitPort})
+	}
+	maps = append(maps, faults.PortMap{Virtual: faults.Ports(x.Passive.Low, x.Passive.High)})
+	e, err := x.Client.Enter(ip, serverPublic, maps...)
+	if err != nil {
+		return err
+	}
+	x.Entry = e
+	return nil
+}
+
+// freePort returns a port free on ip at the time of the call.
+func freePort(ip netip.Addr) (uint16, error) {
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(ip, 0).String())
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return uint16(ln.Addr().(*net.TCPAddr).Port), nil
+}
+
+// BuildServer returns the unstarted server a scenario's ServerSpec
+// describes, with its certificates taken from set and its files in
+// memory (ftpsim serve --scenario).
+func BuildServer(spec ServerSpec, set *pki.Set) (*sim.Server, error) {
+	srv, err := buildServer(spec)
+	if err != nil {
+		return nil, err
+	}
+	applyCertificates(srv, spec, set)
+	mem := sim.NewMemFS(nil)
+	for _, f := range spec.Files {
+		mem.WriteFile(f.Path, fileContent(f.Path, f.Text, f.Size))
+	}
+	srv.FS = mem
+	return srv, nil
+}
