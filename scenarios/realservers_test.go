@@ -24,7 +24,7 @@ func TestCatalogueOnRealServers(t *testing.T) {
 	if err := set.Get(pki.Good).WriteFiles(certDir, "server"); err != nil {
 		t.Fatal(err)
 	}
-	start := map[string]func(peers.Config) (func(context.Context) (*peers.Server, error)){
+	start := map[string]func(peers.Config) func(context.Context) (*peers.Server, error){
 		"vsftpd": func(c peers.Config) func(context.Context) (*peers.Server, error) {
 			return peers.Vsftpd{Config: c, RequireSSLReuse: true}.Start
 		},
@@ -52,7 +52,7 @@ func TestCatalogueOnRealServers(t *testing.T) {
 		{"reuse-go-cache-keyed-by-address", "vsftpd"}, // Go cache keyed by address: 522
 		{"tls-required-plain-client", "vsftpd"},       // 530 Non-anonymous sessions must use encryption.
 		{"wrong-password", "vsftpd"},
-		{"data-tls-required-prot-c", "pure-ftpd"}, // 521 with -Y 3
+		{"data-tls-required-prot-c", "pure-ftpd"},  // 521 with -Y 3
 		{"nat-pasv-address-trusted", "vsftpd-nat"}, // pasv_address=127.0.0.2
 		{"nat-pasv-address-skipped", "vsftpd-nat"},
 		{"nat-pasv-address-epsv", "vsftpd-nat"},
