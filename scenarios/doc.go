@@ -1,15 +1,25 @@
-// Package scenarios is ftpsim's catalogue of FTPS situations as data, and
-// the runner that reproduces them.
+// Package scenarios is ftpsim's catalogue of FTPS situations as data, the
+// runner that reproduces them, and the probe that diagnoses a real server.
 //
-// A [Scenario] says who serves (a [ServerSpec] for the in-process server),
-// who connects (a [ClientSpec]), what the client does ([Step]s), what must
-// happen ([Outcome]: success, or failure at a phase with a reply code and an
-// error class) and why ([Diagnosis]: cause and fix, as a support engineer
-// would say it). Scenarios are Go literals ([Catalogue]) or YAML files
-// ([Load]), so a customer's environment can be written down and kept as a
-// regression case.
+// A [Scenario] says who serves (a [ServerSpec] for the in-process server,
+// optionally starting from a real server's persona), who connects (a
+// [ClientSpec]), what lies between them (a [NetworkSpec]: NAT, firewalls,
+// FTP ALGs, middleboxes and Toxiproxy-style toxics on a virtual network),
+// what the client does ([Step]s), what must happen ([Outcome]: success, or
+// failure at a phase with a reply code and an error class) and why
+// ([Diagnosis]: cause and fix, as a support engineer would say it).
+// Scenarios are Go literals ([Catalogue], [Lookup]) or YAML files ([Load],
+// [Parse], [Marshal]), so a customer's environment can be written down and
+// kept as a regression case.
 //
-// [Run] runs one scenario in-process and returns a [Result] with the actual
-// outcome, whether it matched, both sides' transcripts and the TLS evidence
-// of every connection.
+// [Run] reproduces one scenario in-process and returns a [Result] with the
+// actual outcome, whether it matched, both sides' transcripts, the TLS
+// evidence of every connection and the network's fault timeline. With
+// [RunOptions.Target] the client side runs against a server ftpsim did not
+// start ([ParseTarget], [Scenario.TargetApplicable]).
+//
+// [Probe] examines a real server the way a support engineer would —
+// explicit and implicit TLS, AUTH variants, certificates, PBSZ/PROT, the
+// passive address, the session-reuse requirement, a transfer round trip —
+// and reports findings with the fix for each.
 package scenarios
