@@ -35,6 +35,7 @@ func init() {
 		{"run", "run scenarios in-process and report expected vs actual outcomes", runRun},
 		{"list", "list the scenario catalogue", runList},
 		{"serve", "run an FTPS server (explicit, implicit, plain) on loopback", runServe},
+		{"proxy", "put a virtual network's faults in front of an existing FTP/FTPS server", runProxy},
 		{"certs", "write the good and bad test certificates, with an index", runCerts},
 		{"probe", "diagnose a real FTPS server: TLS, certificate, NAT, session reuse, transfer", runProbe},
 	}

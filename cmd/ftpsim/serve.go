@@ -50,6 +50,7 @@ type serveConfig struct {
 	quiet                 bool
 	idle, dataTimeout     time.Duration
 	cert                  certFlags
+	faults                faultFlags
 }
 
 func serveFlags(stdout io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -79,6 +80,7 @@ account is ftpsim:ftpsim. Without --root files live in memory and vanish on exit
 	fs.DurationVar(&c.dataTimeout, "data-timeout", 30*time.Second, "bound on waiting for and stalling on data connections")
 	fs.BoolVar(&c.quiet, "quiet", false, "do not print session transcripts")
 	c.cert.register(fs)
+	c.faults.register(fs, true)
 	return fs, c
 }
 
@@ -92,6 +94,13 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer cleanup()
+	srv, fn, err := c.attachFaults(fs, srv, stdout)
+	if err != nil {
+		return err
+	}
+	if fn != nil {
+		defer fn.stop(stdout)
+	}
 	if err := srv.Listen(); err != nil {
 		return err
 	}
@@ -101,7 +110,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--ca-out: %w", err)
 		}
 	}
-	c.printBanner(stdout, srv)
+	if fn != nil {
+		fn.printServeBanner(stdout, c, srv)
+	} else {
+		c.printBanner(stdout, srv)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
@@ -138,7 +151,9 @@ func (c *serveConfig) server(stdout, stderr io.Writer) (*sim.Server, func(), err
 		if srv.PassiveAddr, err = netip.ParseAddr(c.pasvAddr); err != nil {
 			return nil, cleanup, fmt.Errorf("--pasv-addr %q: not an IP address", c.pasvAddr)
 		}
-		warnNonLoopback(stderr, "--pasv-addr", srv.PassiveAddr)
+		if !c.faults.active() { // with faults it is a virtual address
+			warnNonLoopback(stderr, "--pasv-addr", srv.PassiveAddr)
+		}
 	}
 	if srv.Listener, err = listenFlag("--addr", c.addr, stderr); err != nil {
 		return nil, cleanup, err
