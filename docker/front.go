@@ -46,47 +46,55 @@ type Front struct {
 // all) and starts relaying. Close it before terminating the container.
 func (c *Container) Front(ctx context.Context, listen ListenFunc, host string) (*Front, error) {
 	s := c.Settings
-	f := &Front{dialTimeout: 5 * time.Second, conns: map[net.Conn]struct{}{}}
-	open := func(port int, backend string) (net.Listener, error) {
-		ln, err := listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
-		if err != nil {
-			return nil, fmt.Errorf("front: listen %s:%d: %w", host, port, err)
-		}
-		f.serve(ln, backend)
-		return ln, nil
-	}
-	fail := func(err error) (*Front, error) {
-		f.Close()
-		return nil, err
-	}
 	ctrl, err := c.ControlAddr(ctx)
 	if err != nil {
-		return fail(fmt.Errorf("front: %w", err))
+		return nil, fmt.Errorf("front: %w", err)
 	}
-	if f.Control, err = open(s.ControlPort, ctrl); err != nil {
-		return fail(err)
-	}
+	routes := []route{{s.ControlPort, ctrl}}
 	if s.ImplicitPort != 0 {
 		impl, err := c.ImplicitAddr(ctx)
 		if err != nil {
-			return fail(fmt.Errorf("front: %w", err))
+			return nil, fmt.Errorf("front: %w", err)
 		}
-		if f.Implicit, err = open(s.ImplicitPort, impl); err != nil {
-			return fail(err)
-		}
+		routes = append(routes, route{s.ImplicitPort, impl})
 	}
 	for _, p := range s.Passive.Ports() {
 		backend := net.JoinHostPort(loopback, strconv.Itoa(p))
 		if s.RandomPassiveMapping {
 			if backend, err = c.hostAddr(ctx, p); err != nil {
-				return fail(fmt.Errorf("front: %w", err))
+				return nil, fmt.Errorf("front: %w", err)
 			}
 		}
-		ln, err := open(p, backend)
+		routes = append(routes, route{p, backend})
+	}
+	return newFront(listen, host, s.ImplicitPort != 0, routes)
+}
+
+// route is one front port and the real address it relays to.
+type route struct {
+	port    int
+	backend string
+}
+
+// newFront listens on host for each route: the first is the control port,
+// then the implicit port if implicit, then the passive ports.
+func newFront(listen ListenFunc, host string, implicit bool, routes []route) (*Front, error) {
+	f := &Front{dialTimeout: 5 * time.Second, conns: map[net.Conn]struct{}{}}
+	for i, r := range routes {
+		ln, err := listen("tcp", net.JoinHostPort(host, strconv.Itoa(r.port)))
 		if err != nil {
-			return fail(err)
+			f.Close()
+			return nil, fmt.Errorf("front: listen %s:%d: %w", host, r.port, err)
 		}
-		f.Passive = append(f.Passive, ln)
+		switch {
+		case i == 0:
+			f.Control = ln
+		case i == 1 && implicit:
+			f.Implicit = ln
+		default:
+			f.Passive = append(f.Passive, ln)
+		}
+		f.serve(ln, r.backend)
 	}
 	return f, nil
 }
