@@ -68,14 +68,17 @@ func (m PortMap) check() error {
 // may trust must advertise the loopback address itself
 // ([Entry.Advertise]).
 //
-// Limits: the kernel completes a real program's TCP handshake before the
-// entry sees it, so a flow the network rejects reaches the program as a
-// connection reset right after connect, and a dropped one as a silent
-// connection, reset after [Network.SYNTimeout]. Aliases of unroutable
-// addresses do better (see [Entry.Alias]). Ports outside the entry's
-// maps are closed (connection refused). Active mode (PORT, EPRT) is not
-// bridged: a real program announces a loopback address, which is
-// unroutable in the network.
+// Refusals: a port whose flows the network rejects or drops whatever
+// happens (routing, rules, forwards and policies decide, and no gateway
+// has an FTP helper that could open it) is left closed, so the kernel
+// refuses the connection, or is made a black hole whose SYNs the kernel
+// drops, so the program's connect times out (Linux), as with the real
+// thing; so are unroutable addresses. Elsewhere the kernel completes the TCP handshake before the
+// network decides, so a flow it rejects reaches the program as a reset
+// right after connect, and a dropped one as a silent connection, reset
+// after [Network.SYNTimeout]. Ports outside the entry's maps are closed.
+// Active mode (PORT, EPRT) is not bridged: a real program announces a
+// loopback address, which is unroutable in the network.
 type Entry struct {
 	host   *Host
 	ip     netip.Addr
@@ -124,16 +127,9 @@ func (h *Host) Enter(ip, target netip.Addr, ports ...PortMap) (*Entry, error) {
 	}
 	e := &Entry{host: h, ip: ip, target: target, ports: append([]PortMap(nil), ports...),
 		aliases: map[netip.Addr]netip.Addr{target: ip}}
-	for _, m := range ports {
-		for v := int(m.Virtual.Low); v <= int(m.Virtual.High); v++ {
-			real := netip.AddrPortFrom(ip, m.realPort(uint16(v)))
-			b, err := h.expose(real.String(), netip.AddrPortFrom(target, uint16(v)).String(), e)
-			if err != nil {
-				e.Close()
-				return nil, fmt.Errorf("faults: entry: %w", err)
-			}
-			e.bridges = append(e.bridges, b)
-		}
+	if err := e.open(ip, target, ports); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("faults: entry: %w", err)
 	}
 	h.net.mu.Lock()
 	h.net.closers = append(h.net.closers, func() { e.Close() })
@@ -162,17 +158,15 @@ func (e *Entry) Addr(virtualPort uint16) (netip.AddrPort, bool) {
 }
 
 // Alias returns the loopback address real programs are shown for the
-// virtual address v, and makes it behave as v does from the entry's host
-// on the ports of the entry's maps whose real and virtual numbers are
-// equal (the data ports; announcements carry virtual port numbers):
-//   - Target: the entry's IP;
-//   - an address the host can route to: a fresh loopback address whose
-//     connections become flows to v, like the entry's;
-//   - an unroutable address, such as a private address of another zone:
-//     a fresh loopback address where nothing listens when
-//     [Network.Unroutable] is [Reject] (connection refused at once), and
-//     whose ports are black holes under [Drop] (the kernel drops the SYNs
-//     and the program's connect times out, on Linux).
+// virtual address v: the entry's IP for Target, else a fresh loopback
+// address that behaves as v does from the entry's host on the ports of
+// the entry's maps whose real and virtual numbers are equal (the data
+// ports; announcements carry virtual port numbers). Its connections
+// become flows to v, like the entry's, with the same refusals: for an
+// unroutable address, such as a private address of another zone,
+// nothing listens when [Network.Unroutable] is [Reject] (connection
+// refused at once), and under [Drop] its ports are black holes (the
+// program's connect times out).
 //
 // The same v always gets the same address. The address is valid even
 // with an error, which reports ports that could not be set up (they are
@@ -180,46 +174,89 @@ func (e *Entry) Addr(virtualPort uint16) (netip.AddrPort, bool) {
 func (e *Entry) Alias(v netip.Addr) (netip.Addr, error) {
 	v = v.Unmap()
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if a, ok := e.aliases[v]; ok {
+		e.mu.Unlock()
 		return a, nil
 	}
 	a := nextLoopbackIP()
 	e.aliases[v] = a
-	if e.closed {
-		return a, net.ErrClosed
-	}
-	n := e.host.net
-	n.mu.Lock()
-	routable, drop := n.routableLocked(e.host, v), n.Unroutable.or(Drop) == Drop
-	n.mu.Unlock()
-	var errs []error
+	e.mu.Unlock()
+	var identity []PortMap
 	for _, m := range e.ports {
-		if !m.identity() {
-			continue
-		}
-		for p := int(m.Virtual.Low); p <= int(m.Virtual.High); p++ {
-			ap := netip.AddrPortFrom(a, uint16(p))
-			switch {
-			case routable:
-				b, err := e.host.expose(ap.String(), netip.AddrPortFrom(v, uint16(p)).String(), e)
-				if err == nil {
-					e.bridges = append(e.bridges, b)
-				}
-				errs = append(errs, err)
-			case drop:
-				h, err := newBlackHole(ap)
-				if err == nil {
-					e.holes = append(e.holes, h)
-				}
-				errs = append(errs, err)
-			}
+		if m.identity() {
+			identity = append(identity, m)
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := e.open(a, v, identity); err != nil {
 		return a, fmt.Errorf("faults: entry: alias %s for %s: %w", a, v, err)
 	}
 	return a, nil
+}
+
+// open makes ip stand for the virtual address v on the maps' ports. A
+// port whose flows the network rejects or drops whatever happens (no
+// FTP helper on the network could open it) is left closed, so the kernel
+// refuses connections, or made a black hole, so that they time out;
+// every other port is bridged.
+func (e *Entry) open(ip, v netip.Addr, maps []PortMap) error {
+	var errs []error
+	for _, m := range maps {
+		var fixed []string
+		for p := int(m.Virtual.Low); p <= int(m.Virtual.High); p++ {
+			real := netip.AddrPortFrom(ip, m.realPort(uint16(p)))
+			fate, why := e.host.net.fixedFate(e.host, netip.AddrPortFrom(v, uint16(p)))
+			var err error
+			switch fate {
+			case Reject:
+			case Drop:
+				var bh *blackHole
+				if bh, err = newBlackHole(real); err == nil {
+					err = e.keep(nil, bh)
+				}
+			default:
+				var b *Bridge
+				if b, err = e.host.expose(real.String(), netip.AddrPortFrom(v, uint16(p)).String(), e); err == nil {
+					err = e.keep(b, nil)
+				}
+			}
+			errs = append(errs, err)
+			if fate != Accept && len(fixed) == 0 {
+				fixed = []string{fate.String(), why}
+			}
+		}
+		if fixed != nil {
+			verdict := Refused
+			if fixed[0] == Drop.String() {
+				verdict = Dropped
+			}
+			e.host.net.event(nil, verdict, fixed[1], "%s %s:%s whatever happens: real programs dialing %s get that from the kernel (entry)",
+				e.host.Name, v, m.Virtual, ip)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// keep records a bridge or black hole for Close; it closes it and fails
+// if the entry is closed.
+func (e *Entry) keep(b *Bridge, bh *blackHole) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		if b != nil {
+			b.Close()
+		}
+		if bh != nil {
+			bh.close()
+		}
+		return net.ErrClosed
+	}
+	if b != nil {
+		e.bridges = append(e.bridges, b)
+	}
+	if bh != nil {
+		e.holes = append(e.holes, bh)
+	}
+	return nil
 }
 
 // Advertise returns the address a server on host srv must advertise in
@@ -280,18 +317,50 @@ func (e *Entry) String() string {
 	return s
 }
 
-// routableLocked reports whether a flow from h to v has a route: v is in
-// h's zone, is h's gateway's public address, or is public or routed on
-// the internet. Whether a firewall lets it through is another matter.
-func (n *Network) routableLocked(h *Host, v netip.Addr) bool {
-	if n.hostInZoneLocked(h.Zone, v) != nil {
-		return true
+// fixedFate returns Reject or Drop, with the rule that decides, when
+// every new flow from h to dst meets that verdict whatever happens on the
+// network: dst is unroutable, or no gateway on the path has an FTP helper
+// or DropEPSV (which act on announcements) and routing, rules, forwards
+// and policies refuse it. It returns Accept otherwise, whether or not
+// anything listens at dst.
+func (n *Network) fixedFate(h *Host, dst netip.AddrPort) (Action, string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	path := []*Gateway{h.Zone.Gateway}
+	switch t, g := n.publicOwnerLocked(dst.Addr()); {
+	case n.hostInZoneLocked(h.Zone, dst.Addr()) != nil:
+		return Accept, ""
+	case h.Zone.Gateway != nil && h.Zone.Gateway.Public == dst.Addr(), t != nil:
+	case g != nil:
+		path = append(path, g)
+	default:
+		r := n.routedOwnerLocked(dst.Addr())
+		if r == nil {
+			return n.Unroutable.or(Drop), "unroutable"
+		}
+		path = append(path, r.Zone.Gateway)
 	}
-	if g := h.Zone.Gateway; g != nil && g.Public == v {
-		return true
+	for _, g := range path {
+		if g != nil && (g.ALG != ALGOff || g.DropEPSV) {
+			return Accept, ""
+		}
 	}
-	if t, g := n.publicOwnerLocked(v); t != nil || g != nil {
-		return true
+	src, ok := h.sourceFor(dst.Addr())
+	if !ok {
+		return Reject, "no address of the family"
 	}
-	return n.routedOwnerLocked(v) != nil
+	port := h.allocEphemeralLocked()
+	defer h.releaseEphemeralLocked(port)
+	ch := Data
+	if n.isControlPort(dst.Port()) {
+		ch = Control
+	}
+	d := n.routeLocked(h, Endpoints{Src: netip.AddrPortFrom(src, port), Dst: dst}, ch)
+	if d.natGW != nil {
+		d.natGW.releaseNAT(d.natPort)
+	}
+	if d.action == Accept {
+		return Accept, ""
+	}
+	return d.action, d.why
 }

@@ -87,6 +87,9 @@ func (f *faultFlags) spec() (scenarios.NetworkSpec, *scenarios.Scenario, error) 
 			return spec, nil, err
 		}
 	}
+	// A forward is a NAT's, a client-side helper a client NAT's.
+	spec.ServerNAT = spec.ServerNAT || spec.PassiveForward != ""
+	spec.ClientNAT = spec.ClientNAT || spec.ClientALG != ""
 	return spec, sc, nil
 }
 
@@ -185,14 +188,14 @@ func yamlFields(t reflect.Type) map[string]bool {
 // in the struct's order; toxicHelp the same for ToxicSpec.
 var faultHelp = []struct{ key, help string }{
 	{"server_nat", "server at 10.0.0.5 behind NAT 203.0.113.7, which forwards 21 and the passive range; it advertises 10.0.0.5 in 227 unless --pasv-addr 203.0.113.7"},
-	{"passive_forward=LOW-HIGH|none", "public ports the server's NAT forwards (default: the passive range); needs server_nat"},
+	{"passive_forward=LOW-HIGH|none", "public ports the server's NAT forwards (default: the passive range); implies server_nat"},
 	{"open_ports=LIST", "ports the firewall in front of the server lets in, e.g. 21,30000-30009 (default: all; under server_nat: none but forwards)"},
 	{"inbound=drop|reject", "fate of inbound flows nothing allows: drop (default: the client hangs) or reject (it fails at once)"},
 	{"alg=MODE", "the server gateway's FTP helper, which reads cleartext only: off, correct, swap-port, keep-address, no-epsv"},
 	{"drop_epsv", "black-hole data connections to ports announced by 229 (EPSV) in cleartext"},
 	{"idle_timeout=DURATION", "the server gateway's conntrack forgets flows idle this long, e.g. 30s (a quiet control connection during a long transfer)"},
 	{"client_nat", "client at 192.168.1.10 behind NAT 198.51.100.2 (the server sees 198.51.100.2)"},
-	{"client_alg=MODE", "the client NAT's FTP helper, as alg; needs client_nat"},
+	{"client_alg=MODE", "the client NAT's FTP helper, as alg; implies client_nat"},
 	{"auth_filter=CODE", "a middlebox strips AUTH from FEAT and answers AUTH itself with CODE (500, 502, 504)"},
 	{"reset_on_client_hello=CHANNEL", "reset connections at the TLS ClientHello: control, data or any"},
 	{"corrupt_record=CHANNEL", "flip a byte of the first TLS record with application data: control, data or any"},
@@ -231,8 +234,8 @@ TOXICS (--fault toxic=TYPE,KEY=VALUE,...; Toxiproxy's names and units):`)
 	fmt.Fprintln(w, `
 Examples:
   --fault server_nat                                  NAT without a public passive address (S10)
-  --fault server_nat --fault passive_forward=none     only port 21 forwarded (S12)
-  --fault alg=correct --fault server_nat --fault passive_forward=none   works in plain FTP, hangs in FTPS
+  --fault passive_forward=none --fault inbound=reject only port 21 forwarded, the rest refused (S12)
+  --fault alg=correct --fault passive_forward=none    works in plain FTP, hangs in FTPS (S14)
   --fault auth_filter=502                             AUTH stripped (S20)
   --fault toxic=latency,latency=200ms,jitter=50ms     a slow link
   --fault toxic=limit_data,bytes=100000,channel=data,stream=upstream   truncated uploads (426)

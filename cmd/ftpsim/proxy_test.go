@@ -136,6 +136,7 @@ func TestProxy(t *testing.T) {
 		_, o := proxy(t, "server_nat", "passive_forward=none", "inbound=reject")
 		for _, name := range []string{"curl", "ftplib"} {
 			r := download(t, name, o)
+			t.Logf("%s: exit %d after %v", name, r.ExitCode, r.Duration)
 			if r.OK() || r.TimedOut || r.Duration > 5*time.Second {
 				t.Fatalf("%s through a NAT that rejects the passive range: want a fast failure\n%s", name, r)
 			}
