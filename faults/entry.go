@@ -225,12 +225,12 @@ func (e *Entry) open(ip, v netip.Addr, maps []PortMap) error {
 			}
 		}
 		if fixed != nil {
-			verdict := Refused
+			verdict, what := Refused, "connection refused"
 			if fixed[0] == Drop.String() {
-				verdict = Dropped
+				verdict, what = Dropped, "a connect timeout (black hole)"
 			}
-			e.host.net.event(nil, verdict, fixed[1], "%s %s:%s whatever happens: real programs dialing %s get that from the kernel (entry)",
-				e.host.Name, v, m.Virtual, ip)
+			e.host.net.event(nil, verdict, fixed[1], "%s to %s ports %s, whatever happens: real programs dialing %s there get %s from the kernel (entry)",
+				e.host.Name, v, m.Virtual, ip, what)
 		}
 	}
 	return errors.Join(errs...)

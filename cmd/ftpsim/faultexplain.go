@@ -89,9 +89,9 @@ func (fn *faultNet) experiences() [][2]string {
 	spec, x := fn.spec, fn.x
 	var out [][2]string
 	add := func(key, format string, args ...any) { out = append(out, [2]string{key, fmt.Sprintf(format, args...)}) }
-	refusal := "dropped: your client hangs until it gives up"
+	refusal := "dropped: your client's connect times out"
 	if strings.EqualFold(spec.Inbound, "reject") {
-		refusal = "rejected: your client's connection is reset at once"
+		refusal = "rejected: your client gets connection refused at once"
 	}
 	if spec.ServerNAT {
 		if x.AdvertisedReachable() {
@@ -110,7 +110,7 @@ func (fn *faultNet) experiences() [][2]string {
 		add("open_ports="+spec.OpenPorts, "only these ports pass the firewall; other data connections are %s", refusal)
 	}
 	if spec.Inbound != "" {
-		add("inbound="+spec.Inbound, "flows nothing allows are %s (the entry accepts the TCP handshake first, then resets or stays silent)", refusal)
+		add("inbound="+spec.Inbound, "flows nothing allows are %s; where an FTP helper could open a port, the connection is accepted first, then reset or left silent", refusal)
 	}
 	if spec.ALG != "" {
 		add("alg="+spec.ALG, "%s", algExperience(spec.ALG))
