@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/faults"
+	"github.com/ftpsim/ftpsim/internal/peers"
 	"github.com/ftpsim/ftpsim/sim"
 )
 
@@ -22,7 +23,7 @@ func curlRun(t *testing.T, args ...string) ([]byte, string, error) {
 	t.Helper()
 	curl, err := exec.LookPath("curl")
 	if err != nil {
-		t.Skip("curl not installed")
+		t.Skip((&peers.NotInstalledError{Program: "curl", Hint: peers.InstallHint}).Error())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -81,7 +82,7 @@ func entryEnv(t *testing.T, dmz *faults.Gateway, advertise string) (*env, *fault
 		entry, err = n.Host("client").Enter(netip.Addr{}, netip.MustParseAddr(serverPublic),
 			faults.PortMap{Virtual: faults.Ports(21), Real: 2121}, faults.PortMap{Virtual: faults.Ports(30000, 30009)})
 		if err != nil {
-			t.Skipf("cannot listen on loopback: %v", err)
+			t.Fatalf("cannot listen on loopback: %v", err)
 		}
 		if s.PassiveAddr, err = entry.Advertise(n.Host("server"), netip.MustParseAddr(advertise)); err != nil {
 			t.Fatal(err)
@@ -211,7 +212,7 @@ func TestBackendCurl(t *testing.T) {
 	product.FS = fs
 	pasv, err := freeRange(10)
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	product.PassivePorts = pasv
 	product.Start()
@@ -238,7 +239,7 @@ func TestBackendCurl(t *testing.T) {
 			entry, err := cli.Enter(netip.Addr{}, netip.MustParseAddr(serverPublic),
 				faults.PortMap{Virtual: faults.Ports(21), Real: 2121}, faults.PortMap{Virtual: faults.Ports(pasv.Low, pasv.High)})
 			if err != nil {
-				t.Skipf("cannot listen on loopback: %v", err)
+				t.Fatalf("cannot listen on loopback: %v", err)
 			}
 			out, trace, err := curlRun(t, "--disable-epsv", "--no-ftp-skip-pasv-ip", entryURL(entry, "a.bin"))
 			mustDialLoopbackOnly(t, trace)
@@ -274,7 +275,7 @@ func TestBackendCurl(t *testing.T) {
 func TestBackendRefused(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	dead := netip.MustParseAddrPort(ln.Addr().String())
 	ln.Close()

@@ -53,7 +53,7 @@ func TestServeExternal(t *testing.T) {
 	}
 	x, err := scenarios.ServeExternal(srv, scenarios.NetworkSpec{ServerNAT: true}, scenarios.ExternalOptions{Entry: netip.MustParseAddrPort("127.0.0.1:0")})
 	if err != nil {
-		t.Skipf("cannot open the entry: %v", err)
+		t.Fatalf("cannot open the entry: %v", err)
 	}
 	defer x.Close()
 	srv.Start()
@@ -83,7 +83,7 @@ func TestProxyExternal(t *testing.T) {
 	}
 	r, err := peers.FreePortRange(10)
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	pasv := sim.PortRange{Low: uint16(r.First), High: uint16(r.Last)}
 	product.PassivePorts = pasv
@@ -96,7 +96,7 @@ func TestProxyExternal(t *testing.T) {
 	x, err := scenarios.ProxyExternal(scenarios.NetworkSpec{ServerNAT: true}, target, pasv,
 		scenarios.ExternalOptions{Entry: netip.MustParseAddrPort("127.0.0.2:0")})
 	if err != nil {
-		t.Skipf("cannot open the entry: %v", err)
+		t.Fatalf("cannot open the entry: %v", err)
 	}
 	defer x.Close()
 	if err := fetchReal(t, x.ControlAddr(), set, clientsim.SkipLikeCurl); err != nil {

@@ -47,11 +47,11 @@ func startProduct(t *testing.T) *product {
 	t.Helper()
 	pasv, err := peers.FreePortRange(10)
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
-		t.Skipf("cannot listen on 127.0.0.2: %v", err)
+		t.Fatalf("cannot listen on 127.0.0.2: %v", err)
 	}
 	p := &product{srv: sim.NewUnstartedServer(), pasv: pasv, data: bytes.Repeat([]byte("ftpsim proxy "), 20000)}
 	p.srv.Listener = ln
@@ -78,7 +78,7 @@ func TestProxy(t *testing.T) {
 	proxy := func(t *testing.T, faults ...string) (*ftpsimProc, peers.ClientOptions) {
 		ctl, err := peers.FreePort()
 		if err != nil {
-			t.Skip(err)
+			t.Fatal(err)
 		}
 		args := []string{"proxy", "--target", prod.srv.Addr, "--pasv-ports", prod.pasv.String(), "--listen", fmt.Sprintf("127.0.0.1:%d", ctl)}
 		for _, f := range faults {

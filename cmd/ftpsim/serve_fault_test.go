@@ -200,11 +200,11 @@ func freeLoopbackPorts(t *testing.T) (int, peers.PortRange) {
 	t.Helper()
 	ctl, err := peers.FreePort()
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	pasv, err := peers.FreePortRange(10)
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	return ctl, pasv
 }
