@@ -75,7 +75,11 @@ func mustDialLoopbackOnly(t *testing.T, trace string) []string {
 // Entry.Advertise): its own (inside) address or the public one.
 func entryEnv(t *testing.T, dmz *faults.Gateway, advertise string) (*env, *faults.Entry) {
 	t.Helper()
-	n := &faults.Network{}
+	return entryEnvNet(t, &faults.Network{}, dmz, advertise)
+}
+
+func entryEnvNet(t *testing.T, n *faults.Network, dmz *faults.Gateway, advertise string) (*env, *faults.Entry) {
+	t.Helper()
 	var entry *faults.Entry
 	e := newEnvNet(t, n, nil, dmz, func(s *sim.Server) {
 		var err error
@@ -122,6 +126,19 @@ func TestEntryCurlNAT(t *testing.T) {
 	alias, _ := entry.Alias(netip.MustParseAddr(serverInside))
 	if addrs[len(addrs)-1] != alias.String() || !connectTimedOut(err, trace) {
 		t.Fatalf("curl did not time out dialing the alias %s of %s (%v):\n%s", alias, serverInside, time.Since(start), trace)
+	}
+}
+
+// On the Loopback transport too, curl goes through the entry and the NAT.
+func TestEntryCurlLoopbackTransport(t *testing.T) {
+	e, entry := entryEnvNet(t, &faults.Network{Transport: faults.Loopback}, natDMZ(), serverPublic)
+	out, trace, err := curlRun(t, "--ssl-reqd", "--insecure", "--disable-epsv", "--no-ftp-skip-pasv-ip", entryURL(entry, "a.bin"))
+	if err != nil || !bytes.Equal(out, payload) {
+		t.Fatalf("curl: %v (%d bytes)\n%s", err, len(out), trace)
+	}
+	mustDialLoopbackOnly(t, trace)
+	if f := e.n.Flows(); len(f) < 2 || f[1].Dialer != e.cli || len(f[1].Gateways) != 2 {
+		t.Fatalf("flows: %v", f)
 	}
 }
 
