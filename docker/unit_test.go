@@ -262,8 +262,8 @@ func TestWindowPool(t *testing.T) {
 func TestIsPortConflict(t *testing.T) {
 	for msg, want := range map[string]bool{
 		"Error response from daemon: driver failed programming external connectivity: Bind for 127.0.0.1:26000 failed: port is already allocated": true,
-		"listen tcp4 127.0.0.1:26003: bind: address already in use": true,
-		"container exited (exit code 2)":                            false,
+		"listen tcp4 127.0.0.1:26003: bind: address already in use":                                                                               true,
+		"container exited (exit code 2)": false,
 	} {
 		if got := isPortConflict(errors.New(msg)); got != want {
 			t.Errorf("%q: %v", msg, got)

@@ -16,7 +16,9 @@ echo "$FTPS_USER:$FTPS_PASSWORD" | chpasswd
 options=""
 case "$FTPS_REQUIRE_REUSE" in yes|YES|true|1) ;; *) options="NoSessionReuseRequired" ;; esac
 
-# settings shared by the explicit server and the implicit virtual server
+# settings shared by the explicit server and the implicit virtual server;
+# mod_tls sends only the leaf of TLSRSACertificateFile: the intermediates
+# come from TLSCertificateChainFile (the same chain file does)
 common() {
 	cat <<CONF
   PassivePorts $FTPS_PASV_MIN_PORT $FTPS_PASV_MAX_PORT
@@ -31,6 +33,7 @@ common() {
   TLSProtocol TLSv1.2 TLSv1.3
   TLSRSACertificateFile $FTPS_CERT_FILE
   TLSRSACertificateKeyFile $FTPS_KEY_FILE
+  TLSCertificateChainFile $FTPS_CERT_FILE
   TLSVerifyClient off
   TLSRenegotiate none
   TLSRequired on

@@ -1,0 +1,178 @@
+package dockersuite_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	gtypes "github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega/types"
+	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+
+	"github.com/ftpsim/ftpsim/docker"
+	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim"
+	dockersuite "github.com/ftpsim/ftpsim/suites/docker"
+)
+
+// Passive windows: each Ginkgo process owns 200 ports from 21000 on (so
+// ginkgo -p processes never collide, and nothing here meets Linux's
+// ephemeral range or the real-peer tests' 30000-30499), handed out 10 at
+// a time and returned when the container terminates.
+const (
+	windowBase    = 21000
+	windowsPerPro = 20
+	windowSize    = 10
+)
+
+var windows struct {
+	mu   sync.Mutex
+	used [windowsPerPro]bool
+}
+
+func takeWindow() (docker.PortRange, func()) {
+	windows.mu.Lock()
+	defer windows.mu.Unlock()
+	base := windowBase + (GinkgoParallelProcess()-1)*windowsPerPro*windowSize
+	for i := range windows.used {
+		if !windows.used[i] {
+			windows.used[i] = true
+			first := base + i*windowSize
+			return docker.PortRange{First: first, Last: first + windowSize - 1}, func() {
+				windows.mu.Lock()
+				defer windows.mu.Unlock()
+				windows.used[i] = false
+			}
+		}
+	}
+	Fail("all passive windows of this process are in use")
+	return docker.PortRange{}, nil
+}
+
+// startContainer starts a container of p with a window of this process,
+// the Good certificate of the suite's set (opts may override it) and an
+// implicit port where the product has one. It fails the spec if the start
+// fails; the returned stop terminates it and returns the window.
+func startContainer(ctx context.Context, p *docker.Product, opts ...testcontainers.ContainerCustomizer) (*docker.Container, func()) {
+	GinkgoHelper()
+	ref := requireImage(p)
+	w, release := takeWindow()
+	all := []testcontainers.ContainerCustomizer{
+		testcontainers.WithLogger(tclog.TestLogger(GinkgoTB())), // to GinkgoWriter: shown on failure and with -v
+		docker.WithPassivePorts(w.First, w.Last),
+		docker.WithCertificate(set.Get(pki.Good), set.CA),
+	}
+	if p.Implicit {
+		all = append(all, docker.WithImplicitPort(990))
+	}
+	c, err := p.Run(ctx, ref, append(all, opts...)...)
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c.Terminate(ctx)
+		release()
+	}
+	if err != nil {
+		stop()
+		Fail(fmt.Sprintf("start %s: %v", p.Name, err))
+	}
+	AddReportEntry(entryStartup, fmt.Sprintf("%s %v", p.Name, c.Startup), gtypes.ReportEntryVisibilityFailureOrVerbose)
+	return c, stop
+}
+
+// containerTarget is the container as a scenarios target on loopback.
+func containerTarget(ctx context.Context, c *docker.Container) *scenarios.Target {
+	GinkgoHelper()
+	t := &scenarios.Target{User: c.Settings.User, Password: c.Settings.Password, RootCAs: set.CA.Pool()}
+	var err error
+	if t.Addr, err = c.ControlAddr(ctx); err != nil {
+		Fail(err.Error())
+	}
+	if c.Settings.ImplicitPort != 0 {
+		if t.ImplicitAddr, err = c.ImplicitAddr(ctx); err != nil {
+			Fail(err.Error())
+		}
+	}
+	return t
+}
+
+// runPersona runs sc's client side against p's in-process persona with
+// apply's settings, started on loopback (or by attach, on a network).
+func runPersona(ctx context.Context, p *docker.Product, sc scenarios.Scenario, apply func(*sim.Server),
+	attach func(*sim.Server) (*scenarios.Target, error)) *scenarios.Result {
+	GinkgoHelper()
+	srv, err := dockersuite.Persona(p, set)
+	if err != nil {
+		Fail(err.Error())
+	}
+	apply(srv)
+	var t *scenarios.Target
+	if attach != nil {
+		if t, err = attach(srv); err != nil {
+			Fail("attach persona: " + err.Error())
+		}
+	}
+	if err := srv.Listen(); err != nil {
+		Fail("persona: " + err.Error())
+	}
+	defer srv.Close()
+	if t == nil {
+		t = &scenarios.Target{Addr: srv.Addr, ImplicitAddr: srv.ImplicitAddr, User: sim.DefaultUser,
+			Password: sim.DefaultPassword, RootCAs: set.CA.Pool()}
+	}
+	return scenarios.Run(ctx, sc, scenarios.RunOptions{Target: t, PKI: set, Timeout: runTimeout})
+}
+
+// runTarget runs sc's client side against t.
+func runTarget(ctx context.Context, sc scenarios.Scenario, t *scenarios.Target) *scenarios.Result {
+	return scenarios.Run(ctx, sc, scenarios.RunOptions{Target: t, PKI: set, Timeout: runTimeout})
+}
+
+// outcome is an outcome with every field significant.
+func outcome(o scenarios.Outcome) string {
+	return fmt.Sprintf("%s (phase %q, code %d, class %q)", o.Result, o.Phase, o.Code, o.Class)
+}
+
+// EndLikePersona succeeds when the container's run ended exactly as the
+// persona's: result, phase, reply code and error class all equal.
+func EndLikePersona(persona *scenarios.Result) types.GomegaMatcher {
+	return &likePersona{persona: persona}
+}
+
+type likePersona struct{ persona *scenarios.Result }
+
+func (m *likePersona) Match(actual any) (bool, error) {
+	ctr, ok := actual.(*scenarios.Result)
+	if !ok || ctr == nil {
+		return false, fmt.Errorf("EndLikePersona expects a *scenarios.Result, got %T", actual)
+	}
+	if ctr.Setup != nil || m.persona.Setup != nil {
+		return false, fmt.Errorf("setup failed: container %v; persona %v", ctr.Setup, m.persona.Setup)
+	}
+	return outcome(ctr.Got) == outcome(m.persona.Got), nil
+}
+
+func (m *likePersona) FailureMessage(actual any) string {
+	ctr, _ := actual.(*scenarios.Result)
+	return fmt.Sprintf("Expected the container's run\n%s\nto end like the persona's\n%s", describe(ctr), describe(m.persona))
+}
+
+func (m *likePersona) NegatedFailureMessage(actual any) string {
+	ctr, _ := actual.(*scenarios.Result)
+	return fmt.Sprintf("Expected the container's run\n%s\nnot to end like the persona's\n%s", describe(ctr), describe(m.persona))
+}
+
+func describe(r *scenarios.Result) string {
+	if r == nil {
+		return "    <nil>"
+	}
+	s := "    " + outcome(r.Got)
+	if r.Err != nil {
+		s += "\n    error: " + r.Err.Error()
+	}
+	return s
+}

@@ -1,0 +1,74 @@
+package dockersuite
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/ftpsim/ftpsim/docker"
+	"github.com/ftpsim/ftpsim/faults"
+	"github.com/ftpsim/ftpsim/sim"
+)
+
+// PublicAddr is the Docker host's address on the virtual internet.
+var PublicAddr = netip.MustParseAddr("203.0.113.7")
+
+// DockerHost is a Docker host as faults values: a client on the internet
+// (198.51.100.10) and a gateway at PublicAddr that forwards port 21 and
+// the passive range to a server behind it at Bridge, the way Docker
+// publishes a container's ports. The server is either a container (its
+// ports served on the server host by docker.Front) or an in-process
+// persona (on the host's seams); both meet the same network.
+type DockerHost struct {
+	// Bridge is the server's address behind the gateway: for a container,
+	// its real bridge address, so that what it advertises by itself is
+	// exactly that.
+	Bridge netip.Addr
+	// Passive is the passive range, forwarded 1:1 unless NoPassiveForward.
+	Passive docker.PortRange
+	// NoPassiveForward publishes the control port only.
+	NoPassiveForward bool
+	// Toxics are added to the network as they are.
+	Toxics []faults.ToxicRule
+}
+
+// Build makes the network. Dials nobody routes and inbound flows nothing
+// admits are rejected (ECONNREFUSED at once), so failures are quick and
+// classified "refused" rather than timing out.
+func (d DockerHost) Build() (n *faults.Network, client, server *faults.Host, err error) {
+	if !d.Bridge.IsValid() || d.Passive.Len() == 0 {
+		return nil, nil, nil, fmt.Errorf("docker host network: bridge %v, passive %v", d.Bridge, d.Passive)
+	}
+	fwd := []faults.Forward{{Ports: faults.Ports(21), To: netip.AddrPortFrom(d.Bridge, 21)}}
+	if !d.NoPassiveForward {
+		fwd = append(fwd, faults.Forward{
+			Ports: faults.Ports(uint16(d.Passive.First), uint16(d.Passive.Last)),
+			To:    netip.AddrPortFrom(d.Bridge, uint16(d.Passive.First)),
+		})
+	}
+	n = &faults.Network{Unroutable: faults.Reject}
+	n.AddZone("internet", nil)
+	n.AddZone("docker", &faults.Gateway{Public: PublicAddr, Forwards: fwd, Inbound: faults.Reject})
+	client = n.AddHost("client", "internet", "198.51.100.10")
+	server = n.AddHost("docker-host", "docker", d.Bridge.String())
+	for _, t := range d.Toxics {
+		n.AddToxic(t)
+	}
+	return n, client, server, nil
+}
+
+// AttachPersona puts an unstarted persona on the server host: control on
+// Bridge:21, passive listeners and active dials through the network, the
+// passive range of d.
+func (d DockerHost) AttachPersona(srv *sim.Server, server *faults.Host) error {
+	seams, err := server.ServerSeams(netip.AddrPortFrom(d.Bridge, 21).String())
+	if err != nil {
+		return err
+	}
+	srv.Listener, srv.ListenPassive, srv.DialActive = seams.Listener, seams.ListenPassive, seams.DialActive
+	srv.PassivePorts = sim.PortRange{Low: uint16(d.Passive.First), High: uint16(d.Passive.Last)}
+	srv.Implicit = false
+	return nil
+}
+
+// ControlAddr is where the client dials: the Docker host's port 21.
+func (DockerHost) ControlAddr() string { return netip.AddrPortFrom(PublicAddr, 21).String() }

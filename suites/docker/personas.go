@@ -1,0 +1,129 @@
+package dockersuite
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/ftpsim/ftpsim/docker"
+	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim"
+)
+
+// Persona returns an unstarted in-process server that answers like the
+// product's container as this package configures it: sim.Vsftpd,
+// sim.ProFTPD and sim.PureFTPd, and for ftpsim the settings its image
+// passes to ftpsim serve (TLS required on control and data, reuse
+// "same", lenient TLS EOF).
+func Persona(p *docker.Product, set *pki.Set) (*sim.Server, error) {
+	var srv *sim.Server
+	switch p.Name {
+	case "ftpsim":
+		srv = sim.NewUnstartedServer()
+		srv.ControlTLS, srv.DataTLS, srv.Reuse, srv.LenientTLSEOF = sim.TLSRequired, sim.TLSRequired, sim.ReuseSame, true
+	default:
+		persona, ok := sim.PersonaByName(p.Name)
+		if !ok {
+			return nil, fmt.Errorf("no sim persona for %s", p.Name)
+		}
+		srv = sim.NewPersonaServer(persona)
+	}
+	srv.PKI = set
+	srv.Implicit = p.Implicit
+	srv.IdleTimeout = time.Minute
+	srv.DataTimeout = 5 * time.Second
+	return srv, nil
+}
+
+// Realization is a catalogue scenario made ready for a product: its
+// server side as container options and persona settings, its client side
+// as a scenario that runs against a target.
+type Realization struct {
+	// Scenario is the scenario with the server settings the container and
+	// the persona realize removed (a target ignores them, and
+	// scenarios.Run refuses a target scenario that has them).
+	Scenario scenarios.Scenario
+	// Key names the container the scenario needs: "" is the product's
+	// default one; scenarios with the same key share a container.
+	Key string
+	// Container are the options of that container.
+	Container []testcontainers.ContainerCustomizer
+	// Apply sets the same on the persona.
+	Apply func(*sim.Server)
+	// Skip, if set, says why the scenario cannot run against the product.
+	Skip string
+}
+
+// Realize maps sc's server side onto the product: a certificate kind is
+// served by the container and the persona, a passive address advertised
+// by both. Settings a product has by configuration (TLS policies, reuse)
+// are the product's: the persona stands for them. What cannot be put in a
+// container from outside (files, extra users, deny lists, a data-only
+// certificate, a server without TLS, a virtual network) is skipped with
+// the reason. A nil set only decides whether sc can run.
+func Realize(sc scenarios.Scenario, p *docker.Product, set *pki.Set) Realization {
+	r := Realization{Scenario: sc, Apply: func(*sim.Server) {}}
+	sp := sc.Server
+	switch {
+	case sc.Network != nil:
+		r.Skip = "a virtual network from the catalogue: its builder is internal to scenarios (this suite puts faults networks in front of containers itself)"
+	case len(sp.Files) > 0:
+		r.Skip = "needs files on the server before the run"
+	case len(sp.Users) > 0 || sp.Anonymous:
+		r.Skip = "needs other accounts on the server"
+	case len(sp.DenyIPs) > 0:
+		r.Skip = "needs a deny list on the server"
+	case sp.DataCertificate != "":
+		r.Skip = "needs another certificate on data connections than on control"
+	case strings.EqualFold(sp.TLS, "off"):
+		r.Skip = "needs a server without TLS; every product here requires it"
+	case strings.EqualFold(sc.Client.TLS, "implicit") && !p.Implicit:
+		r.Skip = p.Name + " has no implicit FTPS (not built into Debian's package)"
+	}
+	for _, st := range sc.Steps {
+		if st.Op == "check-server-file" {
+			r.Skip = "reads the server's storage"
+		}
+	}
+	if r.Skip != "" {
+		return r
+	}
+	var keys []string
+	if sp.Certificate != "" && set == nil {
+		r.Scenario.Server.Certificate = ""
+	}
+	if sp.Certificate != "" && set != nil {
+		kind, err := pki.ParseKind(sp.Certificate)
+		if err != nil {
+			r.Skip = err.Error()
+			return r
+		}
+		cert := set.Get(kind)
+		tc := cert.TLSCertificate()
+		r.Container = append(r.Container, docker.WithCertificate(cert, set.CA))
+		prev := r.Apply
+		r.Apply = func(s *sim.Server) { prev(s); s.Certificate = &tc }
+		keys = append(keys, "cert="+kind.String())
+	}
+	if sp.PassiveAddr != "" {
+		addr, err := netip.ParseAddr(sp.PassiveAddr)
+		if err != nil {
+			r.Skip = err.Error()
+			return r
+		}
+		r.Container = append(r.Container, docker.WithAdvertisedAddr(addr))
+		prev := r.Apply
+		r.Apply = func(s *sim.Server) { prev(s); s.PassiveAddr = addr }
+		keys = append(keys, "pasv="+addr.String())
+	}
+	r.Key = strings.Join(keys, ",")
+	r.Scenario.Server.Certificate, r.Scenario.Server.PassiveAddr = "", ""
+	if !r.Scenario.TargetApplicable() {
+		r.Skip = "depends on server settings that cannot be given to a product from outside"
+	}
+	return r
+}
