@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -58,9 +59,11 @@ var _ = Describe("FTPS products in containers", func() {
 				AddReportEntry("startup", ctr.Startup.String())
 			}, NodeTimeout(2*time.Minute))
 			AfterAll(func(_ SpecContext) {
+				var wg sync.WaitGroup // each stop is bounded (30 s)
 				for _, stop := range stops {
-					stop()
+					wg.Go(stop)
 				}
+				wg.Wait()
 			}, NodeTimeout(time.Minute))
 
 			// shared returns the container for key, started with opts the
