@@ -67,6 +67,8 @@ const (
 
 var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	if err := docker.Available(ctx); err != nil {
+		// One line, on stdout so go test -v shows it without -ginkgo.v.
+		fmt.Println("\nSKIP docker suite: " + err.Error())
 		Skip("docker: " + err.Error())
 	}
 	if rep, err := docker.SweepStale(ctx, time.Hour); err != nil || len(rep.Containers) > 0 {
@@ -196,7 +198,10 @@ func sortedNames[V any](m map[string]V) []string {
 	return keys
 }
 
-// product returns the image of p, or skips the specs of p with one line.
+// skipSaid remembers the products whose skip line was printed.
+var skipSaid sync.Map
+
+// requireImage returns the image of p, or skips the specs of p with one line.
 func requireImage(p *docker.Product) string {
 	GinkgoHelper()
 	im, ok := images[p.Name]
@@ -204,6 +209,9 @@ func requireImage(p *docker.Product) string {
 		Skip("docker: no image information for " + p.Name)
 	}
 	if im.Err != "" {
+		if _, said := skipSaid.LoadOrStore(p.Name, true); !said {
+			fmt.Println("\nSKIP docker " + p.Name + ": " + im.Err) // one line per product
+		}
 		Skip("docker: " + im.Err)
 	}
 	return im.Ref
