@@ -17,7 +17,7 @@ all: lint test
 help:
 	@echo "make run     run the scenario catalogue in-process and print the results"
 	@echo "make test    install the real FTP peers (as root) and run every test with -race"
-	@echo "make bench   benchmarks (throughput vs raw crypto/tls, with ratios)"
+	@echo "make bench   benchmarks: 256 MiB transfers vs raw crypto/tls, faults vs loopback TCP, the whole catalogue (ratios printed)"
 	@echo "make lint    gofmt and go vet"
 	@echo "make build   build $(BIN)"
 	@echo "make fuzz    run each fuzz target for FUZZTIME (default 20s)"
@@ -42,8 +42,7 @@ test-short:
 	$(GO) test -short -count=1 $(PKGS)
 
 bench:
-	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 20m ./sim/ ./clientsim/ ./faults/ 2>/dev/null || \
-	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 20m $(PKGS)
+	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 20m ./clientsim/ ./faults/ ./scenarios/ ./internal/pki/
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
