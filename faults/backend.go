@@ -45,10 +45,8 @@ type Backend struct {
 	ports []PortMap
 	lns   []net.Listener
 
-	mu     sync.Mutex
-	conns  map[net.Conn]bool
-	closed bool
-	wg     sync.WaitGroup
+	conns connSet
+	wg    sync.WaitGroup
 }
 
 // Backend backs h's virtual ports with the real server at address real
@@ -73,7 +71,7 @@ func (h *Host) Backend(real netip.Addr, ports ...PortMap) (*Backend, error) {
 			return nil, fmt.Errorf("faults: backend: %w", err)
 		}
 	}
-	b := &Backend{host: h, real: real, ports: append([]PortMap(nil), ports...), conns: map[net.Conn]bool{}}
+	b := &Backend{host: h, real: real, ports: append([]PortMap(nil), ports...)}
 	for _, m := range ports {
 		for v := int(m.Virtual.Low); v <= int(m.Virtual.High); v++ {
 			ln, err := h.Listen("tcp", fmt.Sprintf(":%d", v))
@@ -102,44 +100,14 @@ func (b *Backend) Host() *Host { return b.host }
 // Close stops listening, closes every connection and waits for the
 // backend's goroutines.
 func (b *Backend) Close() error {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
+	if !b.conns.close() {
 		return nil
 	}
-	b.closed = true
-	conns := b.conns
-	b.conns = nil
-	b.mu.Unlock()
 	for _, ln := range b.lns {
 		ln.Close()
 	}
-	for c := range conns {
-		c.Close()
-	}
 	b.wg.Wait()
 	return nil
-}
-
-// track registers conns for Close; false if the backend is closing.
-func (b *Backend) track(cs ...net.Conn) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return false
-	}
-	for _, c := range cs {
-		b.conns[c] = true
-	}
-	return true
-}
-
-func (b *Backend) untrack(cs ...net.Conn) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, c := range cs {
-		delete(b.conns, c)
-	}
 }
 
 func (b *Backend) serve(ln net.Listener, to netip.AddrPort) {
@@ -149,7 +117,7 @@ func (b *Backend) serve(ln net.Listener, to netip.AddrPort) {
 		if err != nil {
 			return
 		}
-		if !b.track(vc) {
+		if !b.conns.track(vc) {
 			vc.Close()
 			return
 		}
@@ -161,9 +129,9 @@ func (b *Backend) serve(ln net.Listener, to netip.AddrPort) {
 // splice dials the real server for one accepted flow and pipes both ways.
 func (b *Backend) splice(vc net.Conn, to netip.AddrPort) {
 	defer b.wg.Done()
-	defer b.untrack(vc)
+	defer b.conns.untrack(vc)
 	rc, err := net.DialTimeout("tcp", to.String(), backendDialTimeout)
-	if err != nil || !b.track(rc) {
+	if err != nil || !b.conns.track(rc) {
 		if f := FlowOf(vc); f != nil && err != nil {
 			f.net.event(f, Cut, "backend "+to.String(), "real server: %v; flow reset", err)
 		}
@@ -173,6 +141,6 @@ func (b *Backend) splice(vc net.Conn, to netip.AddrPort) {
 		resetConn(vc)
 		return
 	}
-	defer b.untrack(rc)
+	defer b.conns.untrack(rc)
 	pipe(rc, vc)
 }

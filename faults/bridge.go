@@ -20,9 +20,7 @@ type Bridge struct {
 
 	ctx    context.Context // ends dials in progress on Close
 	cancel context.CancelFunc
-	mu     sync.Mutex
-	conns  map[net.Conn]bool
-	closed bool
+	conns  connSet
 	wg     sync.WaitGroup
 }
 
@@ -47,7 +45,7 @@ func (h *Host) expose(realAddr, dst string, via *Entry) (*Bridge, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bridge{h: h, dst: dst, ln: ln, via: via, conns: map[net.Conn]bool{}}
+	b := &Bridge{h: h, dst: dst, ln: ln, via: via}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	h.net.mu.Lock()
 	h.net.bridges = append(h.net.bridges, b)
@@ -63,42 +61,13 @@ func (b *Bridge) Addr() net.Addr { return b.ln.Addr() }
 // Close stops accepting, closes every bridged connection and waits for
 // the bridge's goroutines.
 func (b *Bridge) Close() error {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		return nil
-	}
-	b.closed = true
-	conns := b.conns
-	b.conns = nil
-	b.mu.Unlock()
 	b.cancel()
 	err := b.ln.Close()
-	for c := range conns {
-		c.Close()
+	if !b.conns.close() {
+		return nil
 	}
 	b.wg.Wait()
 	return err
-}
-
-// track registers conns for Close; false if the bridge is closing.
-func (b *Bridge) track(cs ...net.Conn) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return false
-	}
-	for _, c := range cs {
-		b.conns[c] = true
-	}
-	return true
-}
-
-// untrack forgets a connection that has been closed.
-func (b *Bridge) untrack(c net.Conn) {
-	b.mu.Lock()
-	delete(b.conns, c)
-	b.mu.Unlock()
 }
 
 func (b *Bridge) serve() {
@@ -108,7 +77,7 @@ func (b *Bridge) serve() {
 		if err != nil {
 			return
 		}
-		if !b.track(rc) {
+		if !b.conns.track(rc) {
 			rc.Close()
 			return
 		}
@@ -120,17 +89,17 @@ func (b *Bridge) serve() {
 // splice dials the virtual side and pipes both ways.
 func (b *Bridge) splice(rc net.Conn) {
 	defer b.wg.Done()
-	defer b.untrack(rc)
+	defer b.conns.untrack(rc)
 	ctx, cancel := context.WithTimeout(b.ctx, b.h.net.synTimeout())
 	vc, err := b.h.dial(ctx, "tcp", b.dst, true, b.via)
 	cancel()
-	if err != nil || !b.track(vc) {
+	if err != nil || !b.conns.track(vc) {
 		if vc != nil {
 			vc.Close()
 		}
 		resetConn(rc)
 		return
 	}
-	defer b.untrack(vc)
+	defer b.conns.untrack(vc)
 	pipe(rc, vc)
 }
