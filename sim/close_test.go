@@ -52,12 +52,7 @@ func TestCloseNoLeak(t *testing.T) {
 	{
 		c := dialCtl(t, srv)
 		c.login()
-		ap := c.epsv()
-		dc, err := net.Dial("tcp", ap.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer dc.Close()
+		c.epsvConn() // connected, never read
 		c.must("RETR /endless", 150)
 		waitFor(t, "bytes", func() bool { n, _ := c.session().transferBytes(); return n > 1<<20 })
 	}
@@ -65,12 +60,7 @@ func TestCloseNoLeak(t *testing.T) {
 	{
 		c := dialCtl(t, srv)
 		c.login()
-		ap := c.epsv()
-		dc, err := net.Dial("tcp", ap.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer dc.Close()
+		dc := c.epsvConn()
 		c.must("STOR /up", 150)
 		dc.Write([]byte("some"))
 	}
@@ -87,12 +77,7 @@ func TestCloseNoLeak(t *testing.T) {
 	{
 		c := dialCtl(t, srv)
 		c.secure(cfg)
-		ap := c.epsv()
-		dc, err := net.Dial("tcp", ap.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer dc.Close()
+		c.epsvConn() // connected, never handshaken
 		c.must("RETR /f", 150)
 	}
 	// Active mode, the server dialing a listener that never accepts.

@@ -362,12 +362,7 @@ func TestDataStall(t *testing.T) {
 	srv := startSim(t, func(s *Server) { s.DataTimeout = 200 * time.Millisecond })
 	c := dialCtl(t, srv)
 	c.login()
-	ap := c.epsv()
-	dc, err := net.Dial("tcp", ap.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dc.Close()
+	dc := c.epsvConn()
 	c.must("STOR /g", 150)
 	dc.Write([]byte("partial"))
 	c.expect(426)

@@ -231,12 +231,7 @@ func TestDirFSAbortedUpload(t *testing.T) {
 	c.login()
 
 	// In progress: the temporary exists on disk but not in listings.
-	ap := c.epsv()
-	dc, err := net.Dial("tcp", ap.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dc.Close()
+	dc := c.epsvConn()
 	c.must("STOR keep", 150)
 	chunk := make([]byte, 64<<10)
 	rand.Read(chunk)
@@ -290,12 +285,7 @@ func TestDirFSAbortedUpload(t *testing.T) {
 	}
 
 	// Server closed mid-upload.
-	ap = c.epsv()
-	dc2, err := net.Dial("tcp", ap.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dc2.Close()
+	dc2 := c.epsvConn()
 	c.must("PROT C", 200)
 	c.send("STOR midclose")
 	waitFor(t, "transfer", func() bool { _, ok := c.session().transferBytes(); return ok })

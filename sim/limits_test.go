@@ -121,12 +121,7 @@ func TestIdleTimeout(t *testing.T) {
 		memFS(t, srv).WriteFile("/f", []byte("x"))
 		c := dialCtl(t, srv)
 		c.login()
-		ap := c.epsv()
-		dc, err := net.Dial("tcp", ap.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer dc.Close()
+		dc := c.epsvConn()
 		c.must("STOR /slow", 150)
 		for i := 0; i < 4; i++ { // 3 idle periods of silence on control
 			time.Sleep(idle * 3 / 4)
@@ -141,12 +136,7 @@ func TestIdleTimeout(t *testing.T) {
 		srv := startSim(t, func(s *Server) { s.IdleTimeout = idle })
 		c := dialCtl(t, srv)
 		c.login()
-		ap := c.epsv()
-		dc, err := net.Dial("tcp", ap.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer dc.Close()
+		dc := c.epsvConn()
 		c.must("STOR /slow", 150)
 		c.write("NO") // the rest comes after more than an idle period
 		time.Sleep(idle * 3 / 2)

@@ -272,6 +272,18 @@ func (c *rawClient) epsv() netip.AddrPort {
 	return netip.AddrPortFrom(addrOf(c.raw.RemoteAddr()).Addr(), port)
 }
 
+// epsvConn sends EPSV and dials the announced port in clear; the
+// connection is closed when the test ends.
+func (c *rawClient) epsvConn() net.Conn {
+	c.t.Helper()
+	dc, err := net.Dial("tcp", c.epsv().String())
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { dc.Close() })
+	return dc
+}
+
 // pasv asks for a passive port with PASV and returns the advertised address.
 func (c *rawClient) pasv() netip.AddrPort {
 	c.t.Helper()

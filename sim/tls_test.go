@@ -3,7 +3,6 @@ package sim
 import (
 	"crypto/tls"
 	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -165,12 +164,7 @@ func TestDataTLSHandshakeFails(t *testing.T) {
 	cfg := clientTLS(srv, 0, nil)
 	c := dialCtl(t, srv)
 	c.secure(cfg)
-	ap := c.epsv()
-	dc, err := net.Dial("tcp", ap.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dc.Close()
+	dc := c.epsvConn()
 	c.must("STOR /f", 150)
 	dc.Write([]byte("this is not TLS\r\n"))
 	c.expect(522)

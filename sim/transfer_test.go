@@ -355,12 +355,7 @@ func TestAbortRetr(t *testing.T) {
 					ctl, data = clientTLS(srv, tls.VersionTLS13, cache), clientTLS(srv, tls.VersionTLS13, cache)
 				}
 				c := connectMode(t, srv, ctl, data != nil)
-				ap := c.epsv()
-				dc, err := net.Dial("tcp", ap.String())
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer dc.Close()
+				dc := c.epsvConn()
 				c.must("RETR /endless", 150)
 				var conn net.Conn = dc
 				if data != nil {
@@ -404,12 +399,7 @@ func TestAbortStor(t *testing.T) {
 	m := memFS(t, srv)
 	c := dialCtl(t, srv)
 	c.login()
-	ap := c.epsv()
-	dc, err := net.Dial("tcp", ap.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dc.Close()
+	dc := c.epsvConn()
 	c.must("STOR /partial", 150)
 	if _, err := dc.Write(make([]byte, 256<<10)); err != nil {
 		t.Fatal(err)
