@@ -3,32 +3,28 @@ package peers
 import (
 	"context"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ftpsim/ftpsim/internal/pki"
 )
 
-// testPKI is a self-signed server certificate: CN=localhost, SANs
-// localhost, 127.0.0.1 and ::1. The certificate is its own CA.
+// testPKI is a server certificate from the project's certificate factory
+// (localhost, 127.0.0.1, ::1) and the CA that clients trust.
 type testPKI struct {
-	CertFile, KeyFile string
+	CertFile, KeyFile, CAFile string
 }
 
 var (
 	pkiOnce sync.Once
 	pkiDir  string
-	pki     testPKI
+	shared  testPKI
 	pkiErr  error
 )
 
@@ -41,57 +37,32 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// certs returns one RSA-2048 certificate shared by the package's tests
-// (RSA because vsftpd and pure-ftpd are configured with RSA files).
+// certs returns one certificate shared by the package's tests.
 func certs(t testing.TB) testPKI {
 	t.Helper()
 	pkiOnce.Do(func() {
 		pkiDir, pkiErr = os.MkdirTemp("", "peers-pki-")
 		if pkiErr == nil {
-			pki, pkiErr = writeSelfSigned(pkiDir, time.Now())
+			shared, pkiErr = writeCertificates(pkiDir)
 		}
 	})
 	if pkiErr != nil {
 		t.Fatalf("test certificate: %v", pkiErr)
 	}
-	return pki
+	return shared
 }
 
-// writeSelfSigned writes server.crt and server.key (PKCS#8) into dir, valid
-// from an hour before now for a day.
-func writeSelfSigned(dir string, now time.Time) (testPKI, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+// writeCertificates writes server.crt, server.key and ca.crt into dir.
+func writeCertificates(dir string) (testPKI, error) {
+	set, err := pki.NewSet(pki.SetOptions{})
 	if err != nil {
 		return testPKI{}, err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(now.UnixNano()),
-		Subject:               pkix.Name{CommonName: "localhost", Organization: []string{"ftpsim peers test"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
+	if err := set.Get(pki.Good).WriteFiles(dir, "server"); err != nil {
 		return testPKI{}, err
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return testPKI{}, err
-	}
-	p := testPKI{CertFile: filepath.Join(dir, "server.crt"), KeyFile: filepath.Join(dir, "server.key")}
-	if err := os.WriteFile(p.CertFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		return testPKI{}, err
-	}
-	if err := os.WriteFile(p.KeyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		return testPKI{}, err
-	}
-	return p, nil
+	p := testPKI{CertFile: filepath.Join(dir, "server.crt"), KeyFile: filepath.Join(dir, "server.key"), CAFile: filepath.Join(dir, "ca.crt")}
+	return p, set.CA.WriteCertFile(p.CAFile)
 }
 
 // skipIfMissing skips the test when err is a *NotInstalledError.

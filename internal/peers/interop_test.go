@@ -216,7 +216,7 @@ func runServerCase(t *testing.T, sc serverCase, p testPKI, local string, sum [32
 	}
 	for i, cc := range sc.clientCases() {
 		f := transfer{local: local, sum: sum, remote: fmt.Sprintf("f%02d.bin", i), seedSum: seedSum}
-		runClient(t, srv, cc, p.CertFile, f)
+		runClient(t, srv, cc, p.CAFile, f)
 	}
 }
 

@@ -145,7 +145,7 @@ func FuzzParseStat(f *testing.F) {
 }
 
 func TestClientOptionsChecked(t *testing.T) {
-	ca := certs(t).CertFile
+	ca := certs(t).CAFile
 	dir := t.TempDir()
 	for _, addr := range []string{"example.com:21", "[2001:db8::1]:21", "0.0.0.0:21", "127.0.0.1"} {
 		_, err := ClientOptions{Addr: addr, CAFile: ca, Dir: dir}.checked()
@@ -172,7 +172,7 @@ func TestClientOptionsChecked(t *testing.T) {
 }
 
 func TestLftpRefusesActiveMode(t *testing.T) {
-	_, err := NewLftp(ClientOptions{Addr: "127.0.0.1:21", CAFile: certs(t).CertFile, Dir: t.TempDir(), Active: true})
+	_, err := NewLftp(ClientOptions{Addr: "127.0.0.1:21", CAFile: certs(t).CAFile, Dir: t.TempDir(), Active: true})
 	skipIfMissing(t, err)
 	if !errors.Is(err, ErrNotLoopback) {
 		t.Errorf("NewLftp(Active) = %v, want ErrNotLoopback", err)
