@@ -87,11 +87,10 @@ func prelimPhase(code int) Phase {
 // stream is one open data connection: the transport (observed for its
 // EOF), and the TLS connection over it when PROT is P.
 type stream struct {
-	w           *watch
-	data        net.Conn // tc, or obs when clear
-	tc          *tls.Conn
-	obs         *eofConn
-	closeNotify bool // the server's close_notify arrived
+	w    *watch
+	data net.Conn // tc, or obs when clear
+	tc   *tls.Conn
+	obs  *eofConn
 }
 
 // runData connects (or accepts), secures and streams one data connection.
@@ -127,7 +126,6 @@ func (c *Conn) runData(ctx context.Context, x *activeTransfer, d *dataPath, s xf
 	} else {
 		o.n, o.stream = c.download(st, s.dst)
 	}
-	o.closeNotify = st.closeNotify
 	return o
 }
 
@@ -176,7 +174,6 @@ func (c *Conn) download(st *stream, dst io.Writer) (int64, error) {
 		return n, fmt.Errorf("%w after %d bytes", ErrTruncated, n)
 	}
 	c.note(ftp.EntryData, "data stream ended after %d bytes with close_notify", n)
-	st.closeNotify = true
 	return n, nil
 }
 
@@ -233,7 +230,6 @@ func (c *Conn) closeUpload(st *stream, n int64) error {
 	extra, err := io.Copy(io.Discard, tc)
 	switch {
 	case err == nil && !obs.transportEOF():
-		st.closeNotify = true
 		c.note(ftp.EntryData, "uploaded %d bytes; close_notify sent, server's close_notify seen", n)
 	case err == nil:
 		c.note(ftp.EntryData, "uploaded %d bytes; close_notify sent, server closed without close_notify", n)
@@ -253,12 +249,11 @@ func (c *Conn) closeUpload(st *stream, n int64) error {
 
 // outcome is what happened to a transfer after its 1xx.
 type outcome struct {
-	phase       Phase // PhaseTransfer, or where the data connection failed
-	n           int64
-	stream      error // data connection failure, nil if it ended cleanly
-	closeNotify bool  // the server ended the protected data connection with close_notify
-	final       ftp.Reply
-	readErr     error // failure to read the final reply
+	phase   Phase // PhaseTransfer, or where the data connection failed
+	n       int64
+	stream  error // data connection failure, nil if it ended cleanly
+	final   ftp.Reply
+	readErr error // failure to read the final reply
 }
 
 // verdict turns an outcome into the transfer's error. A transfer is
