@@ -173,8 +173,12 @@ func (u *memUpload) Commit() error {
 		return nil
 	}
 	u.done = true
-	data := make([]byte, 0, len(u.base)+u.buf.Len())
-	data = append(append(data, u.base...), u.buf.Bytes()...)
+	// A fresh upload keeps the buffer it was written into; only appends
+	// and resumes copy, since committed data is never modified in place.
+	data := u.buf.Bytes()
+	if len(u.base) > 0 {
+		data = append(append(make([]byte, 0, len(u.base)+len(data)), u.base...), data...)
+	}
 	u.fs.mu.Lock()
 	defer u.fs.mu.Unlock()
 	if p, ok := u.fs.nodes[path.Dir(u.name)]; !ok || !p.dir {
