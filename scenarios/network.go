@@ -3,11 +3,11 @@ package scenarios
 import (
 	"fmt"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ftpsim/ftpsim/faults"
+	"github.com/ftpsim/ftpsim/sim"
 )
 
 // NetworkSpec puts the scenario's client and server on a virtual network
@@ -174,21 +174,14 @@ func parseDuration(field, s string) (time.Duration, error) {
 func parsePortList(s string) ([]faults.PortRange, error) {
 	var out []faults.PortRange
 	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
+		if part = strings.TrimSpace(part); part == "" {
 			continue
 		}
-		lo, hi, _ := strings.Cut(part, "-")
-		l, err1 := strconv.ParseUint(lo, 10, 16)
-		h := l
-		var err2 error
-		if hi != "" {
-			h, err2 = strconv.ParseUint(hi, 10, 16)
+		r, err := sim.ParsePortRange(part)
+		if err != nil {
+			return nil, fmt.Errorf("port list %q: %w", s, err)
 		}
-		if err1 != nil || err2 != nil || h < l || l == 0 {
-			return nil, fmt.Errorf("port list %q: bad range %q", s, part)
-		}
-		out = append(out, faults.Ports(uint16(l), uint16(h)))
+		out = append(out, faults.Ports(r.Low, r.High))
 	}
 	return out, nil
 }
