@@ -59,7 +59,7 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 	}
 	fixed := !cfg.Passive.IsZero()
 	if fixed {
-		if err := cfg.Passive.validate(); err != nil {
+		if err := checkPassive(cfg.Passive); err != nil {
 			return nil, fmt.Errorf("run %s: %w", img, err)
 		}
 	}
@@ -117,7 +117,7 @@ func (cfg *config) requestOptions(s Settings) []testcontainers.ContainerCustomiz
 	if s.ImplicitPort != 0 {
 		ports = append(ports, portSpec(s.ImplicitPort))
 	}
-	ports = append(ports, fmt.Sprintf("%d-%d/tcp", s.Passive.First, s.Passive.Last))
+	ports = append(ports, fmt.Sprintf("%d-%d/tcp", s.Passive.Low, s.Passive.High))
 	env := s.Env()
 	for _, f := range cfg.envFunc {
 		for k, v := range f(s) {
@@ -161,12 +161,12 @@ func (cfg *config) finalOptions(s Settings) testcontainers.ContainerCustomizer {
 		if s.ImplicitPort != 0 {
 			bind(s.ImplicitPort, "0")
 		}
-		for _, p := range s.Passive.Ports() {
-			host := strconv.Itoa(p)
+		for p := range s.Passive.All() {
+			host := strconv.Itoa(int(p))
 			if s.RandomPassiveMapping {
 				host = "0"
 			}
-			bind(p, host)
+			bind(int(p), host)
 		}
 		hc.CapAdd = append(hc.CapAdd, cfg.capAdd...)
 	})

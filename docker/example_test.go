@@ -50,8 +50,8 @@ func ExampleRun() {
 		docker.WithEnvFunc(func(s docker.Settings) map[string]string {
 			return map[string]string{
 				"PASV_ADDRESS":  s.AdvertisedAddr.String(),
-				"PASV_MIN_PORT": strconv.Itoa(s.Passive.First),
-				"PASV_MAX_PORT": strconv.Itoa(s.Passive.Last),
+				"PASV_MIN_PORT": strconv.Itoa(int(s.Passive.Low)),
+				"PASV_MAX_PORT": strconv.Itoa(int(s.Passive.High)),
 			}
 		}),
 		testcontainers.WithEnv(map[string]string{"FTP_USER": "ftpsim", "FTP_PASS": "ftpsim"}))
@@ -84,7 +84,7 @@ func ExampleContainer_Front() {
 		Public: netip.MustParseAddr("203.0.113.7"),
 		Forwards: []faults.Forward{
 			{Ports: faults.Ports(21), To: netip.AddrPortFrom(bridge, 21)},
-			{Ports: faults.Ports(uint16(pasv.First), uint16(pasv.Last)), To: netip.AddrPortFrom(bridge, uint16(pasv.First))},
+			{Ports: pasv, To: netip.AddrPortFrom(bridge, pasv.Low)},
 		},
 	})
 	client := n.AddHost("client", "internet", "198.51.100.10")

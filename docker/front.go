@@ -58,14 +58,14 @@ func (c *Container) Front(ctx context.Context, listen ListenFunc, host string) (
 		}
 		routes = append(routes, route{s.ImplicitPort, impl})
 	}
-	for _, p := range s.Passive.Ports() {
-		backend := net.JoinHostPort(loopback, strconv.Itoa(p))
+	for p := range s.Passive.All() {
+		backend := net.JoinHostPort(loopback, strconv.Itoa(int(p)))
 		if s.RandomPassiveMapping {
-			if backend, err = c.hostAddr(ctx, p); err != nil {
+			if backend, err = c.hostAddr(ctx, int(p)); err != nil {
 				return nil, fmt.Errorf("front: %w", err)
 			}
 		}
-		routes = append(routes, route{p, backend})
+		routes = append(routes, route{int(p), backend})
 	}
 	return newFront(listen, host, s.ImplicitPort != 0, routes)
 }

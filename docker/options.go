@@ -38,8 +38,8 @@ func WithImplicitPort(port int) Option { return func(c *config) { c.ImplicitPort
 
 // WithPassivePorts sets the passive range, published 1:1 on 127.0.0.1.
 // Default: a free window of DefaultPassiveSize ports.
-func WithPassivePorts(first, last int) Option {
-	return func(c *config) { c.Passive = PortRange{First: first, Last: last} }
+func WithPassivePorts(first, last uint16) Option {
+	return func(c *config) { c.Passive = PortRange{Low: first, High: last} }
 }
 
 // WithAdvertisedAddr sets the address the server advertises in 227

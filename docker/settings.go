@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/internal/pki"
 )
 
@@ -21,40 +22,15 @@ const (
 	DefaultStartupTimeout = 60 * time.Second
 )
 
-// PortRange is an inclusive range of TCP ports. The zero value is empty.
-type PortRange struct {
-	First, Last int
-}
+// PortRange is an inclusive range of TCP ports: [ftp.PortRange], the one
+// port range type of ftpsim, under this package's name. The zero value is
+// empty.
+type PortRange = ftp.PortRange
 
-// IsZero reports whether r is the empty range.
-func (r PortRange) IsZero() bool { return r.First == 0 && r.Last == 0 }
-
-// Len is the number of ports in r.
-func (r PortRange) Len() int {
-	if r.IsZero() || r.Last < r.First {
-		return 0
-	}
-	return r.Last - r.First + 1
-}
-
-// Ports lists the ports of r in order.
-func (r PortRange) Ports() []int {
-	ps := make([]int, 0, r.Len())
-	for p := r.First; p <= r.Last && r.Len() > 0; p++ {
-		ps = append(ps, p)
-	}
-	return ps
-}
-
-// Contains reports whether p is in r.
-func (r PortRange) Contains(p int) bool { return r.Len() > 0 && p >= r.First && p <= r.Last }
-
-// String renders "30000-30009".
-func (r PortRange) String() string { return fmt.Sprintf("%d-%d", r.First, r.Last) }
-
-func (r PortRange) validate() error {
-	if r.First < 1 || r.Last > 65535 || r.Last < r.First {
-		return fmt.Errorf("passive ports %s: want 1 <= first <= last <= 65535", r)
+// checkPassive checks a passive range given by the caller.
+func checkPassive(r PortRange) error {
+	if r.Size() == 0 {
+		return fmt.Errorf("passive ports %d-%d: want 1 <= first <= last <= 65535", r.Low, r.High)
 	}
 	return nil
 }
@@ -207,8 +183,8 @@ func (s Settings) Env() map[string]string {
 		"FTPS_USER":          s.User,
 		"FTPS_PASSWORD":      s.Password,
 		"FTPS_CONTROL_PORT":  strconv.Itoa(s.ControlPort),
-		"FTPS_PASV_MIN_PORT": strconv.Itoa(s.Passive.First),
-		"FTPS_PASV_MAX_PORT": strconv.Itoa(s.Passive.Last),
+		"FTPS_PASV_MIN_PORT": strconv.Itoa(int(s.Passive.Low)),
+		"FTPS_PASV_MAX_PORT": strconv.Itoa(int(s.Passive.High)),
 		"FTPS_CERT_FILE":     s.CertFile(),
 		"FTPS_KEY_FILE":      s.KeyFile(),
 		"FTPS_PEM_FILE":      s.PEMFile(),

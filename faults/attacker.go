@@ -127,15 +127,15 @@ func (n *Network) announced(f *Flow, ann announcement) {
 // control segment.
 func (n *Network) scan(f *Flow) {
 	for _, a := range n.attackerList() {
-		if a.Ports == (PortRange{}) || a.Host == f.Dialer || a.Host == f.Listener {
+		if a.Ports.IsZero() || a.Host == f.Dialer || a.Host == f.Listener {
 			continue
 		}
 		target := a.Target
 		if !target.IsValid() {
 			target = f.Pre.Dst.Addr()
 		}
-		for p := int(a.Ports.Low); p <= int(a.Ports.High); p++ {
-			a.steal(netip.AddrPortFrom(target, uint16(p)))
+		for p := range a.Ports.All() {
+			a.steal(netip.AddrPortFrom(target, p))
 		}
 	}
 }

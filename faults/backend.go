@@ -73,7 +73,7 @@ func (h *Host) Backend(real netip.Addr, ports ...PortMap) (*Backend, error) {
 	}
 	b := &Backend{host: h, real: real, ports: append([]PortMap(nil), ports...)}
 	for _, m := range ports {
-		for v := int(m.Virtual.Low); v <= int(m.Virtual.High); v++ {
+		for v := range m.Virtual.All() {
 			ln, err := h.Listen("tcp", fmt.Sprintf(":%d", v))
 			if err != nil {
 				b.Close()

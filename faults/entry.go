@@ -20,7 +20,7 @@ func (m PortMap) String() string {
 	if m.identity() {
 		return m.Virtual.String()
 	}
-	return fmt.Sprintf("%s (real %s)", m.Virtual, PortRange{m.realLow(), m.realPort(m.Virtual.High)})
+	return fmt.Sprintf("%s (real %s)", m.Virtual, PortRange{Low: m.realLow(), High: m.realPort(m.Virtual.High)})
 }
 
 func (m PortMap) realLow() uint16 {
@@ -202,9 +202,9 @@ func (e *Entry) open(ip, v netip.Addr, maps []PortMap) error {
 	var errs []error
 	for _, m := range maps {
 		var fixed []string
-		for p := int(m.Virtual.Low); p <= int(m.Virtual.High); p++ {
-			real := netip.AddrPortFrom(ip, m.realPort(uint16(p)))
-			fate, why := e.host.net.fixedFate(e.host, netip.AddrPortFrom(v, uint16(p)))
+		for p := range m.Virtual.All() {
+			real := netip.AddrPortFrom(ip, m.realPort(p))
+			fate, why := e.host.net.fixedFate(e.host, netip.AddrPortFrom(v, p))
 			var err error
 			switch fate {
 			case Reject:
@@ -215,7 +215,7 @@ func (e *Entry) open(ip, v netip.Addr, maps []PortMap) error {
 				}
 			default:
 				var b *Bridge
-				if b, err = e.host.expose(real.String(), netip.AddrPortFrom(v, uint16(p)).String(), e); err == nil {
+				if b, err = e.host.expose(real.String(), netip.AddrPortFrom(v, p).String(), e); err == nil {
 					err = e.keep(b, nil)
 				}
 			}

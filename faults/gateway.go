@@ -115,7 +115,7 @@ func (r Rule) match(dir Direction, src netip.Addr, dst netip.AddrPort, ch Channe
 	return (r.Direction == BothDirections || r.Direction == dir) &&
 		(!r.Src.IsValid() || r.Src.Contains(src)) &&
 		(!r.Dst.IsValid() || r.Dst.Contains(dst.Addr())) &&
-		r.Ports.Contains(dst.Port()) && r.Channel.matches(ch)
+		matchesPort(r.Ports, dst.Port()) && r.Channel.matches(ch)
 }
 
 // expectation is a related flow an FTP helper expects after seeing an
@@ -169,7 +169,7 @@ func (g *Gateway) rule(dir Direction, src netip.Addr, dst netip.AddrPort, ch Cha
 // forward returns where a public port is forwarded.
 func (g *Gateway) forward(port uint16) (netip.AddrPort, Forward, bool) {
 	for _, f := range g.Forwards {
-		if f.Ports != (PortRange{}) && f.Ports.Contains(port) {
+		if f.Ports.Contains(port) {
 			return netip.AddrPortFrom(f.To.Addr(), f.To.Port()+(port-f.Ports.Low)), f, true
 		}
 	}

@@ -1,9 +1,10 @@
 package faults
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/ftpsim/ftpsim/internal/ftp"
 )
 
 // Stream is a direction of a flow, in Toxiproxy's words: upstream runs
@@ -128,39 +129,24 @@ func (d Direction) String() string {
 	return "Direction(" + strconv.Itoa(int(d)) + ")"
 }
 
-// PortRange is an inclusive range of TCP ports. The zero value matches
-// every port where a range filters, and is invalid where it names ports
-// (a [Forward]).
-type PortRange struct {
-	Low  uint16 // first port
-	High uint16 // last port, inclusive
-}
+// PortRange is an inclusive range of TCP ports: [ftp.PortRange], the one
+// port range type of ftpsim, under this package's name. The zero value
+// matches every port where a range filters (a [Rule]), and
+// is invalid where it names ports (a [Forward]).
+type PortRange = ftp.PortRange
 
 // Ports returns the range low-high; with one argument, that single port.
 func Ports(low uint16, high ...uint16) PortRange {
-	r := PortRange{low, low}
+	r := PortRange{Low: low, High: low}
 	if len(high) > 0 {
 		r.High = high[0]
 	}
 	return r
 }
 
-// Contains reports whether p is in the range; the zero range contains
-// every port.
-func (r PortRange) Contains(p uint16) bool {
-	return r == PortRange{} || p >= r.Low && p <= r.High
-}
-
-// String renders "low-high", "port" or "any".
-func (r PortRange) String() string {
-	switch {
-	case r == PortRange{}:
-		return "any"
-	case r.Low == r.High:
-		return strconv.Itoa(int(r.Low))
-	}
-	return fmt.Sprintf("%d-%d", r.Low, r.High)
-}
+// matchesPort reports whether a filter's range selects p: the zero range
+// selects every port.
+func matchesPort(r PortRange, p uint16) bool { return r.IsZero() || r.Contains(p) }
 
 // Verdict is what the network did, as recorded in the [Timeline].
 type Verdict int

@@ -121,7 +121,7 @@ func ProxyExternal(spec NetworkSpec, target netip.AddrPort, passive sim.PortRang
 	x := &External{Network: bn.net, Client: bn.client, Server: bn.server, Passive: passive, Advertised: bn.serverAddr}
 	_, err = bn.server.Backend(target.Addr(),
 		faults.PortMap{Virtual: faults.Ports(21), Real: target.Port()},
-		faults.PortMap{Virtual: faults.Ports(passive.Low, passive.High)})
+		faults.PortMap{Virtual: passive})
 	if err == nil {
 		err = x.enter(opts, false)
 	}
@@ -153,7 +153,7 @@ func (x *External) enter(opts ExternalOptions, implicit bool) error {
 	if implicit && opts.ImplicitPort != 0 {
 		maps = append(maps, faults.PortMap{Virtual: faults.Ports(990), Real: opts.ImplicitPort})
 	}
-	maps = append(maps, faults.PortMap{Virtual: faults.Ports(x.Passive.Low, x.Passive.High)})
+	maps = append(maps, faults.PortMap{Virtual: x.Passive})
 	e, err := x.Client.Enter(ip, serverPublic, maps...)
 	if err != nil {
 		return err

@@ -85,7 +85,7 @@ func TestProxyExternal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pasv := sim.PortRange{Low: uint16(r.First), High: uint16(r.Last)}
+	pasv := r
 	product.PassivePorts = pasv
 	product.Start()
 	defer product.Close()

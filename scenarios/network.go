@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/faults"
-	"github.com/ftpsim/ftpsim/sim"
 )
 
 // NetworkSpec puts the scenario's client and server on a virtual network
@@ -95,7 +94,7 @@ var (
 	clientPublic   = netip.MustParseAddr("198.51.100.10")
 	clientPrivate  = netip.MustParseAddr("192.168.1.10")
 	clientNATAddr  = netip.MustParseAddr("198.51.100.2")
-	defaultPassive = "30000-30009"
+	defaultPassive = faults.Ports(30000, 30009)
 )
 
 // builtNetwork is a scenario's network with its two hosts.
@@ -168,20 +167,4 @@ func parseDuration(field, s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%s %q: %w", field, s, err)
 	}
 	return d, nil
-}
-
-// parsePortList parses "21,30000-30009" into port ranges.
-func parsePortList(s string) ([]faults.PortRange, error) {
-	var out []faults.PortRange
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part == "" {
-			continue
-		}
-		r, err := sim.ParsePortRange(part)
-		if err != nil {
-			return nil, fmt.Errorf("port list %q: %w", s, err)
-		}
-		out = append(out, faults.Ports(r.Low, r.High))
-	}
-	return out, nil
 }

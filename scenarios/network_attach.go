@@ -12,7 +12,7 @@ import (
 // attachNetwork builds the spec's network and puts srv on its server host.
 func attachNetwork(srv *sim.Server, spec NetworkSpec) (*builtNetwork, error) {
 	if srv.PassivePorts.Size() == 0 {
-		srv.PassivePorts, _ = sim.ParsePortRange(defaultPassive)
+		srv.PassivePorts = defaultPassive
 	}
 	bn, err := buildNetwork(spec, srv.PassivePorts, srv.Implicit)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/faults"
+	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/sim"
 )
 
@@ -83,7 +84,7 @@ func serverGateway(spec NetworkSpec, passive sim.PortRange, implicit bool) (*fau
 	if open == "" && !spec.ServerNAT {
 		open = "1-65535"
 	}
-	ranges, err := parsePortList(open)
+	ranges, err := ftp.ParsePortList(open)
 	if err != nil {
 		return nil, netip.Addr{}, fmt.Errorf("network.open_ports: %w", err)
 	}
@@ -96,15 +97,15 @@ func serverGateway(spec NetworkSpec, passive sim.PortRange, implicit bool) (*fau
 func passiveForward(s string, passive sim.PortRange) (faults.PortRange, error) {
 	switch strings.ToLower(s) {
 	case "":
-		return faults.Ports(passive.Low, passive.High), nil
+		return passive, nil
 	case "none":
 		return faults.PortRange{}, nil
 	}
-	r, err := sim.ParsePortRange(s)
+	r, err := ftp.ParsePortRange(s)
 	if err != nil {
 		return faults.PortRange{}, fmt.Errorf("network.passive_forward: %w", err)
 	}
-	return faults.Ports(r.Low, r.High), nil
+	return r, nil
 }
 
 func addMiddleboxes(gw *faults.Gateway, spec NetworkSpec) error {

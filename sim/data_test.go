@@ -242,7 +242,7 @@ func freePorts(t *testing.T, n int) PortRange {
 			}
 		}
 		if ok {
-			return PortRange{low, low + uint16(n) - 1}
+			return PortRange{Low: low, High: low + uint16(n) - 1}
 		}
 	}
 	t.Skip("no run of free ports")

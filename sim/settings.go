@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/ftpsim/ftpsim/internal/ftp"
 )
 
 // TLSPolicy says whether TLS is optional, required or unavailable on a
@@ -91,40 +93,13 @@ func ParseReusePolicy(s string) (ReusePolicy, error) {
 }
 
 // PortRange is an inclusive range of TCP ports for passive listeners.
-// The zero value means "any free port".
-type PortRange struct {
-	Low, High uint16
-}
+// The zero value means "any free port". It is [ftp.PortRange], the one
+// port range type of ftpsim, under this package's name.
+type PortRange = ftp.PortRange
 
-// ParsePortRange parses "LOW-HIGH" (or a single port).
-func ParsePortRange(s string) (PortRange, error) {
-	lo, hi, found := strings.Cut(s, "-")
-	if !found {
-		hi = lo
-	}
-	l, err1 := strconv.ParseUint(strings.TrimSpace(lo), 10, 16)
-	h, err2 := strconv.ParseUint(strings.TrimSpace(hi), 10, 16)
-	if err1 != nil || err2 != nil || l == 0 || h < l {
-		return PortRange{}, fmt.Errorf("sim: bad port range %q (want LOW-HIGH, 1-65535)", s)
-	}
-	return PortRange{uint16(l), uint16(h)}, nil
-}
-
-// String renders "LOW-HIGH", or "any" for the zero value.
-func (r PortRange) String() string {
-	if r.Low == 0 {
-		return "any"
-	}
-	return fmt.Sprintf("%d-%d", r.Low, r.High)
-}
-
-// Size is the number of ports in the range (0 for the zero value).
-func (r PortRange) Size() int {
-	if r.Low == 0 {
-		return 0
-	}
-	return int(r.High) - int(r.Low) + 1
-}
+// ParsePortRange parses "LOW-HIGH" (or a single port) with the one
+// port range parser, [ftp.ParsePortRange].
+func ParsePortRange(s string) (PortRange, error) { return ftp.ParsePortRange(s) }
 
 // Perm is what a user may do.
 type Perm int

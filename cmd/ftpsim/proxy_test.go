@@ -55,7 +55,7 @@ func startProduct(t *testing.T) *product {
 	}
 	p := &product{srv: sim.NewUnstartedServer(), pasv: pasv, data: bytes.Repeat([]byte("ftpsim proxy "), 20000)}
 	p.srv.Listener = ln
-	p.srv.PassivePorts = sim.PortRange{Low: uint16(pasv.First), High: uint16(pasv.Last)}
+	p.srv.PassivePorts = pasv
 	p.srv.DataTimeout = 5 * time.Second
 	fs := sim.NewMemFS(nil)
 	fs.WriteFile("/a.bin", p.data)

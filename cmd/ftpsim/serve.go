@@ -144,7 +144,7 @@ func (c *serveConfig) server(stdout, stderr io.Writer) (*sim.Server, func(), err
 	}
 	if c.pasvPorts != "" {
 		if srv.PassivePorts, err = sim.ParsePortRange(c.pasvPorts); err != nil {
-			return nil, cleanup, err
+			return nil, cleanup, fmt.Errorf("--pasv-ports: %w", err)
 		}
 	}
 	if c.pasvAddr != "" {

@@ -9,31 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/ftpsim/ftpsim/internal/ftp"
 )
 
-// PortRange is an inclusive range of TCP ports on 127.0.0.1. The zero value
-// is the empty range.
-type PortRange struct {
-	First, Last int
-}
-
-// Len returns the number of ports in r.
-func (r PortRange) Len() int {
-	if r.First <= 0 || r.Last < r.First {
-		return 0
-	}
-	return r.Last - r.First + 1
-}
-
-// Contains reports whether port is in r.
-func (r PortRange) Contains(port int) bool {
-	return r.Len() > 0 && port >= r.First && port <= r.Last
-}
-
-// String returns "first-last".
-func (r PortRange) String() string {
-	return fmt.Sprintf("%d-%d", r.First, r.Last)
-}
+// PortRange is an inclusive range of TCP ports on 127.0.0.1:
+// [ftp.PortRange], the one port range type of ftpsim. The zero value is
+// the empty range.
+type PortRange = ftp.PortRange
 
 // lowestPort is the bottom of the window FreePort and FreePortRange pick
 // from; the top is the start of the kernel's ephemeral range, so a client's
@@ -42,14 +25,14 @@ const lowestPort = 20000
 
 var (
 	portsMu  sync.Mutex
-	reserved = map[int]bool{} // ports already handed out by this process
+	reserved = map[uint16]bool{} // ports already handed out by this process
 )
 
 // FreePort returns a TCP port that is free on 127.0.0.1 and that no earlier
 // call of FreePort or FreePortRange in this process returned.
 func FreePort() (int, error) {
 	r, err := FreePortRange(1)
-	return r.First, err
+	return int(r.Low), err
 }
 
 // FreePortRange returns n consecutive TCP ports that are free on 127.0.0.1,
@@ -67,11 +50,11 @@ func FreePortRange(n int) (PortRange, error) {
 	defer portsMu.Unlock()
 	for range 500 {
 		first := lowestPort + rand.IntN(top-lowestPort-n+1)
-		r := PortRange{First: first, Last: first + n - 1}
+		r := PortRange{Low: uint16(first), High: uint16(first + n - 1)}
 		if !rangeFree(r) {
 			continue
 		}
-		for p := r.First; p <= r.Last; p++ {
+		for p := range r.All() {
 			reserved[p] = true
 		}
 		return r, nil
@@ -81,13 +64,13 @@ func FreePortRange(n int) (PortRange, error) {
 
 // rangeFree reports whether every port of r is unreserved and bindable.
 func rangeFree(r PortRange) bool {
-	for p := r.First; p <= r.Last; p++ {
+	for p := range r.All() {
 		if reserved[p] {
 			return false
 		}
 	}
-	for p := r.First; p <= r.Last; p++ {
-		ln, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+	for p := range r.All() {
+		ln, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(int(p))))
 		if err != nil {
 			return false
 		}
@@ -119,7 +102,7 @@ func reservePorts(port *int, pasv *PortRange, pasvLen int) error {
 		}
 		*port = p
 	}
-	if pasv.Len() == 0 {
+	if pasv.Size() == 0 {
 		r, err := FreePortRange(pasvLen)
 		if err != nil {
 			return err

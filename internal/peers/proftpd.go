@@ -153,7 +153,7 @@ func (p ProFTPD) render(cfg Config, f proftpdFiles) string {
 		"SocketBindTight on",
 		"UseIPv6 off",
 		fmt.Sprintf("Port %d", cfg.Port),
-		fmt.Sprintf("PassivePorts %d %d", cfg.PassivePorts.First, cfg.PassivePorts.Last),
+		fmt.Sprintf("PassivePorts %d %d", cfg.PassivePorts.Low, cfg.PassivePorts.High),
 		"User nobody",
 		"Group nogroup",
 		"Umask 022",

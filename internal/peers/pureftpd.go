@@ -82,7 +82,7 @@ func (p PureFTPd) Start(ctx context.Context) (*Server, error) {
 		"--ipv4only", "--dontresolve", "--noanonymous",
 		"--login", "puredb:" + pdb,
 		"--chrooteveryone",
-		"--passiveportrange", fmt.Sprintf("%d:%d", cfg.PassivePorts.First, cfg.PassivePorts.Last),
+		"--passiveportrange", fmt.Sprintf("%d:%d", cfg.PassivePorts.Low, cfg.PassivePorts.High),
 		"--tls", strconv.Itoa(policy),
 		"--certfile", pem,
 		"--tlsciphersuite", "HIGH",

@@ -153,8 +153,8 @@ func (v Vsftpd) render(cfg Config, cert, key, empty, logFile string) string {
 	set("allow_writeable_chroot", "YES")
 
 	set("pasv_enable", "YES")
-	set("pasv_min_port", cfg.PassivePorts.First)
-	set("pasv_max_port", cfg.PassivePorts.Last)
+	set("pasv_min_port", cfg.PassivePorts.Low)
+	set("pasv_max_port", cfg.PassivePorts.High)
 	if v.PASVAddress != "" {
 		set("pasv_address", v.PASVAddress)
 		set("pasv_addr_resolve", "NO")

@@ -42,7 +42,7 @@ func takeWindow() (docker.PortRange, func()) {
 		if !windows.used[i] {
 			windows.used[i] = true
 			first := base + i*windowSize
-			return docker.PortRange{First: first, Last: first + windowSize - 1}, func() {
+			return docker.PortRange{Low: uint16(first), High: uint16(first + windowSize - 1)}, func() {
 				windows.mu.Lock()
 				defer windows.mu.Unlock()
 				windows.used[i] = false
@@ -63,7 +63,7 @@ func startContainer(ctx context.Context, p *docker.Product, opts ...testcontaine
 	w, release := takeWindow()
 	all := []testcontainers.ContainerCustomizer{
 		testcontainers.WithLogger(tclog.TestLogger(GinkgoTB())), // to GinkgoWriter: shown on failure and with -v
-		docker.WithPassivePorts(w.First, w.Last),
+		docker.WithPassivePorts(w.Low, w.High),
 		docker.WithCertificate(set.Get(pki.Good), set.CA),
 	}
 	if p.Implicit {

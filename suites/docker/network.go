@@ -35,14 +35,14 @@ type DockerHost struct {
 // admits are rejected (ECONNREFUSED at once), so failures are quick and
 // classified "refused" rather than timing out.
 func (d DockerHost) Build() (n *faults.Network, client, server *faults.Host, err error) {
-	if !d.Bridge.IsValid() || d.Passive.Len() == 0 {
+	if !d.Bridge.IsValid() || d.Passive.Size() == 0 {
 		return nil, nil, nil, fmt.Errorf("docker host network: bridge %v, passive %v", d.Bridge, d.Passive)
 	}
 	fwd := []faults.Forward{{Ports: faults.Ports(21), To: netip.AddrPortFrom(d.Bridge, 21)}}
 	if !d.NoPassiveForward {
 		fwd = append(fwd, faults.Forward{
-			Ports: faults.Ports(uint16(d.Passive.First), uint16(d.Passive.Last)),
-			To:    netip.AddrPortFrom(d.Bridge, uint16(d.Passive.First)),
+			Ports: d.Passive,
+			To:    netip.AddrPortFrom(d.Bridge, d.Passive.Low),
 		})
 	}
 	n = &faults.Network{Unroutable: faults.Reject}
@@ -65,7 +65,7 @@ func (d DockerHost) AttachPersona(srv *sim.Server, server *faults.Host) error {
 		return err
 	}
 	srv.Listener, srv.ListenPassive, srv.DialActive = seams.Listener, seams.ListenPassive, seams.DialActive
-	srv.PassivePorts = sim.PortRange{Low: uint16(d.Passive.First), High: uint16(d.Passive.Last)}
+	srv.PassivePorts = d.Passive
 	srv.Implicit = false
 	return nil
 }
