@@ -8,6 +8,7 @@ var natFix = "advertise the public address (vsftpd pasv_address, ProFTPD Masquer
 
 func natScenarios() []Scenario {
 	nat := func() *NetworkSpec { return &NetworkSpec{ServerNAT: true} }
+	publicPASV := ServerPublicAddr.String() // a server that advertises its NAT's address
 	return []Scenario{
 		{
 			Name: "nat-private-pasv-trusted", Cases: []string{"S10"}, Labels: []string{"nat", "pasv"},
@@ -37,27 +38,27 @@ func natScenarios() []Scenario {
 		{
 			Name: "nat-public-pasv-address", Cases: []string{"S10"}, Labels: []string{"nat", "pasv"},
 			Summary: "the NAT'd server advertises its public address: every client works",
-			Network: nat(), Server: ServerSpec{PassiveAddr: "203.0.113.7"}, Client: ClientSpec{Passive: "pasv", PASV: "trust"}, Expect: ok,
+			Network: nat(), Server: ServerSpec{PassiveAddr: publicPASV}, Client: ClientSpec{Passive: "pasv", PASV: "trust"}, Expect: ok,
 			Diagnosis: Diagnosis{Cause: "the 227 reply carries the NAT's public address and the passive range is forwarded", Fix: "nothing to fix"},
 		},
 		{
 			Name: "nat-passive-range-not-forwarded", Cases: []string{"S12"}, Labels: []string{"nat", "firewall"},
 			Summary: "only port 21 is forwarded; the firewall drops data connections silently",
-			Network: &NetworkSpec{ServerNAT: true, PassiveForward: "none"}, Server: ServerSpec{PassiveAddr: "203.0.113.7"},
+			Network: &NetworkSpec{ServerNAT: true, PassiveForward: "none"}, Server: ServerSpec{PassiveAddr: publicPASV},
 			Expect:    fail("data-connect", 0, "timeout"),
 			Diagnosis: Diagnosis{Cause: "the NAT forwards the control port but not the passive range: login works, every LIST/RETR/STOR hangs", Fix: "forward the server's passive port range (and only it) to the server; keep the range small and fixed"},
 		},
 		{
 			Name: "nat-passive-range-rejected", Cases: []string{"S12"}, Labels: []string{"nat", "firewall"},
 			Summary: "only port 21 is forwarded; the firewall rejects data connections (REJECT instead of DROP)",
-			Network: &NetworkSpec{ServerNAT: true, PassiveForward: "none", Inbound: "reject"}, Server: ServerSpec{PassiveAddr: "203.0.113.7"},
+			Network: &NetworkSpec{ServerNAT: true, PassiveForward: "none", Inbound: "reject"}, Server: ServerSpec{PassiveAddr: publicPASV},
 			Expect:    fail("data-connect", 0, "refused"),
 			Diagnosis: Diagnosis{Cause: "the passive range is not forwarded and the firewall answers with a reset: the client fails at once with connection refused", Fix: "forward the server's passive port range to the server"},
 		},
 		{
 			Name: "nat-passive-range-mismatch", Cases: []string{"S12"}, Labels: []string{"nat", "firewall"},
 			Summary: "the NAT forwards 31000-31009 but the server uses 30000-30009",
-			Network: &NetworkSpec{ServerNAT: true, PassiveForward: "31000-31009"}, Server: ServerSpec{PassiveAddr: "203.0.113.7"},
+			Network: &NetworkSpec{ServerNAT: true, PassiveForward: "31000-31009"}, Server: ServerSpec{PassiveAddr: publicPASV},
 			Expect:    fail("data-connect", 0, "timeout"),
 			Diagnosis: Diagnosis{Cause: "the forwarded range and the server's passive range differ", Fix: "make the server's passive range (vsftpd pasv_min_port/pasv_max_port) equal the forwarded range"},
 		},

@@ -46,12 +46,12 @@ type External struct {
 
 // ControlAddr returns the real address real clients connect to.
 func (x *External) ControlAddr() netip.AddrPort {
-	ap, _ := x.Entry.Addr(21)
+	ap, _ := x.Entry.Addr(ControlPort)
 	return ap
 }
 
 // ImplicitAddr returns the real address for implicit FTPS, if any.
-func (x *External) ImplicitAddr() (netip.AddrPort, bool) { return x.Entry.Addr(990) }
+func (x *External) ImplicitAddr() (netip.AddrPort, bool) { return x.Entry.Addr(ImplicitPort) }
 
 // AdvertisedReachable reports whether a client that trusts the 227
 // address reaches the server's public side: whether Shown is the entry.
@@ -120,13 +120,13 @@ func ProxyExternal(spec NetworkSpec, target netip.AddrPort, passive sim.PortRang
 	bn.net.OnEvent = opts.OnEvent
 	x := &External{Network: bn.net, Client: bn.client, Server: bn.server, Passive: passive, Advertised: bn.serverAddr}
 	_, err = bn.server.Backend(target.Addr(),
-		faults.PortMap{Virtual: faults.Ports(21), Real: target.Port()},
+		faults.PortMap{Virtual: faults.Ports(ControlPort), Real: target.Port()},
 		faults.PortMap{Virtual: passive})
 	if err == nil {
 		err = x.enter(opts, false)
 	}
 	if err == nil {
-		bn.server.Translate(x.Entry.IP(), serverPublic)
+		bn.server.Translate(x.Entry.IP(), ServerPublicAddr)
 		x.Shown, err = x.Entry.Alias(bn.serverAddr)
 	}
 	if err != nil {
@@ -149,12 +149,12 @@ func (x *External) enter(opts ExternalOptions, implicit bool) error {
 			return fmt.Errorf("entry: %w", err)
 		}
 	}
-	maps := []faults.PortMap{{Virtual: faults.Ports(21), Real: port}}
+	maps := []faults.PortMap{{Virtual: faults.Ports(ControlPort), Real: port}}
 	if implicit && opts.ImplicitPort != 0 {
-		maps = append(maps, faults.PortMap{Virtual: faults.Ports(990), Real: opts.ImplicitPort})
+		maps = append(maps, faults.PortMap{Virtual: faults.Ports(ImplicitPort), Real: opts.ImplicitPort})
 	}
 	maps = append(maps, faults.PortMap{Virtual: x.Passive})
-	e, err := x.Client.Enter(ip, serverPublic, maps...)
+	e, err := x.Client.Enter(ip, ServerPublicAddr, maps...)
 	if err != nil {
 		return err
 	}

@@ -87,16 +87,6 @@ type ToxicSpec struct {
 	Bytes         int64  `yaml:"bytes"`          // limit_data
 }
 
-// Virtual addresses of the scenario network.
-var (
-	serverPublic   = netip.MustParseAddr("203.0.113.7")
-	serverPrivate  = netip.MustParseAddr("10.0.0.5")
-	clientPublic   = netip.MustParseAddr("198.51.100.10")
-	clientPrivate  = netip.MustParseAddr("192.168.1.10")
-	clientNATAddr  = netip.MustParseAddr("198.51.100.2")
-	defaultPassive = faults.Ports(30000, 30009)
-)
-
 // builtNetwork is a scenario's network with its two hosts.
 type builtNetwork struct {
 	net            *faults.Network

@@ -12,20 +12,20 @@ import (
 // attachNetwork builds the spec's network and puts srv on its server host.
 func attachNetwork(srv *sim.Server, spec NetworkSpec) (*builtNetwork, error) {
 	if srv.PassivePorts.Size() == 0 {
-		srv.PassivePorts = defaultPassive
+		srv.PassivePorts = DefaultPassive
 	}
 	bn, err := buildNetwork(spec, srv.PassivePorts, srv.Implicit)
 	if err != nil {
 		return nil, err
 	}
-	seams, err := bn.server.ServerSeams(netip.AddrPortFrom(bn.serverAddr, 21).String())
+	seams, err := bn.server.ServerSeams(netip.AddrPortFrom(bn.serverAddr, ControlPort).String())
 	if err != nil {
 		bn.net.Close()
 		return nil, err
 	}
 	srv.Listener, srv.ListenPassive, srv.DialActive = seams.Listener, seams.ListenPassive, seams.DialActive
 	if srv.Implicit {
-		ln, err := bn.server.Listen("tcp", netip.AddrPortFrom(bn.serverAddr, 990).String())
+		ln, err := bn.server.Listen("tcp", netip.AddrPortFrom(bn.serverAddr, ImplicitPort).String())
 		if err != nil {
 			bn.net.Close()
 			return nil, err
@@ -39,9 +39,9 @@ func attachNetwork(srv *sim.Server, spec NetworkSpec) (*builtNetwork, error) {
 // clientTargets are the addresses the client dials: always the server
 // site's public address.
 func (b *builtNetwork) clientTargets(implicit bool) (explicitAddr, implicitAddr string) {
-	explicitAddr = netip.AddrPortFrom(serverPublic, 21).String()
+	explicitAddr = netip.AddrPortFrom(ServerPublicAddr, ControlPort).String()
 	if implicit {
-		implicitAddr = netip.AddrPortFrom(serverPublic, 990).String()
+		implicitAddr = netip.AddrPortFrom(ServerPublicAddr, ImplicitPort).String()
 	}
 	return explicitAddr, implicitAddr
 }

@@ -14,7 +14,7 @@ import (
 // buildNetwork makes the virtual network a spec describes. passive is the
 // server's passive range, forwarded by default under ServerNAT.
 func buildNetwork(spec NetworkSpec, passive sim.PortRange, implicit bool) (*builtNetwork, error) {
-	n := &faults.Network{ControlPorts: []uint16{21, 990}}
+	n := &faults.Network{ControlPorts: []uint16{ControlPort, ImplicitPort}}
 	var err error
 	if n.Unroutable, err = parseAction(spec.Unroutable, faults.Drop); err != nil {
 		return nil, fmt.Errorf("network.unroutable %w", err)
@@ -31,13 +31,13 @@ func buildNetwork(spec NetworkSpec, passive sim.PortRange, implicit bool) (*buil
 		if err != nil {
 			return nil, fmt.Errorf("network.client_alg: %w", err)
 		}
-		n.AddZone("client-lan", &faults.Gateway{Name: "client-nat", Public: clientNATAddr, ALG: alg})
-		b.client = n.AddHost("client", "client-lan", clientPrivate.String())
+		n.AddZone("client-lan", &faults.Gateway{Name: "client-nat", Public: ClientNATAddr, ALG: alg})
+		b.client = n.AddHost("client", "client-lan", ClientPrivateAddr.String())
 	} else {
 		if spec.ClientALG != "" {
 			return nil, fmt.Errorf("network.client_alg needs client_nat")
 		}
-		b.client = n.AddHost("client", "internet", clientPublic.String())
+		b.client = n.AddHost("client", "internet", ClientPublicAddr.String())
 	}
 	b.server = n.AddHost("server", "server-site", serverAddr.String())
 	if err := addToxics(n, spec.Toxics); err != nil {
@@ -62,20 +62,20 @@ func serverGateway(spec NetworkSpec, passive sim.PortRange, implicit bool) (*fau
 	if err := addMiddleboxes(gw, spec); err != nil {
 		return nil, netip.Addr{}, err
 	}
-	serverAddr := serverPublic
+	serverAddr := ServerPublicAddr
 	if spec.ServerNAT {
-		serverAddr = serverPrivate
-		gw.Public = serverPublic
-		gw.Forwards = []faults.Forward{{Ports: faults.Ports(21), To: netip.AddrPortFrom(serverPrivate, 21)}}
+		serverAddr = ServerPrivateAddr
+		gw.Public = ServerPublicAddr
+		gw.Forwards = []faults.Forward{{Ports: faults.Ports(ControlPort), To: netip.AddrPortFrom(ServerPrivateAddr, ControlPort)}}
 		if implicit {
-			gw.Forwards = append(gw.Forwards, faults.Forward{Ports: faults.Ports(990), To: netip.AddrPortFrom(serverPrivate, 990)})
+			gw.Forwards = append(gw.Forwards, faults.Forward{Ports: faults.Ports(ImplicitPort), To: netip.AddrPortFrom(ServerPrivateAddr, ImplicitPort)})
 		}
 		fwd, err := passiveForward(spec.PassiveForward, passive)
 		if err != nil {
 			return nil, netip.Addr{}, err
 		}
 		if fwd.Low != 0 {
-			gw.Forwards = append(gw.Forwards, faults.Forward{Ports: fwd, To: netip.AddrPortFrom(serverPrivate, fwd.Low)})
+			gw.Forwards = append(gw.Forwards, faults.Forward{Ports: fwd, To: netip.AddrPortFrom(ServerPrivateAddr, fwd.Low)})
 		}
 	} else if spec.PassiveForward != "" {
 		return nil, netip.Addr{}, fmt.Errorf("network.passive_forward needs server_nat")

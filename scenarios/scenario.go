@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/ftpsim/ftpsim/sim"
 )
 
 // Scenario is one reproducible FTPS situation: who serves, who connects,
@@ -208,7 +206,7 @@ func (s *Scenario) Validate() error {
 		errs = append(errs, err)
 	}
 	if s.Network != nil {
-		if b, err := buildNetwork(*s.Network, sim.PortRange{Low: 30000, High: 30009}, s.Server.Implicit); err != nil {
+		if b, err := buildNetwork(*s.Network, DefaultPassive, s.Server.Implicit); err != nil {
 			errs = append(errs, err)
 		} else {
 			b.net.Close()

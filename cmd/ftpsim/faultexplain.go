@@ -39,17 +39,9 @@ func eventPrinter(w io.Writer, quiet bool) func(faults.Event) {
 // client should experience, fault by fault.
 func (fn *faultNet) printNetwork(w io.Writer) {
 	x, spec := fn.x, fn.spec
-	client := "198.51.100.10 on the internet"
-	if spec.ClientNAT {
-		client = "192.168.1.10 behind NAT 198.51.100.2"
-	}
-	server := "203.0.113.7 behind a firewall"
-	if spec.ServerNAT {
-		server = "10.0.0.5 behind NAT 203.0.113.7"
-	}
 	fmt.Fprintln(w, "network (virtual; every address you are shown is loopback):")
-	fmt.Fprintf(w, "  your client                %s\n", client)
-	fmt.Fprintf(w, "  server                     %s; %s stands for 203.0.113.7\n", server, x.Entry.IP())
+	fmt.Fprintf(w, "  your client                %s\n", spec.ClientPlacement())
+	fmt.Fprintf(w, "  server                     %s; %s stands for %s\n", spec.ServerPlacement(), x.Entry.IP(), scenarios.ServerPublicAddr)
 	if fn.proxy {
 		fmt.Fprintf(w, "  227 address                in cleartext the target's own address becomes %s, shown to you as %s (%s); under TLS your client sees what the target advertises\n",
 			x.Advertised, x.Shown, fn.reach())
@@ -122,7 +114,7 @@ func (fn *faultNet) experiences() [][2]string {
 		add("idle_timeout="+spec.IdleTimeout, "flows idle this long are forgotten by the gateway: a control connection quiet during a long transfer loses the final 226, and its next command goes nowhere")
 	}
 	if spec.ClientNAT {
-		add("client_nat", "your client leaves through NAT 198.51.100.2; the server sees that address (its data-connection address check still matches)")
+		add("client_nat", "your client leaves through NAT %s; the server sees that address (its data-connection address check still matches)", scenarios.ClientNATAddr)
 	}
 	if spec.ClientALG != "" {
 		add("client_alg="+spec.ClientALG, "the client NAT's FTP helper (%s); it matters for active mode, which real clients cannot use through the entry", spec.ClientALG)

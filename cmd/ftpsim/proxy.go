@@ -23,9 +23,9 @@ type proxyConfig struct {
 	faults                    faultFlags
 }
 
-const proxyDescription = `Puts the faults of a virtual network in front of an existing FTP/FTPS server
+var proxyDescription = fmt.Sprintf(`Puts the faults of a virtual network in front of an existing FTP/FTPS server
 (your product, or a container's published ports): clients connect to the proxy's
-loopback address, which stands for the server's public address 203.0.113.7, and
+loopback address, which stands for the server's public address %s, and
 every control and data connection crosses the network (NAT, firewall, FTP
 helper, middleboxes, toxics) to the target. Flows and verdicts print as they
 happen; stop with SIGINT or SIGTERM.
@@ -42,7 +42,7 @@ the target advertises, bypassing them, unless the target advertises the
 proxy's address. Plain FTP: the target's own address in 227 is rewritten as
 the scenario says (private address behind NAT, ALG, ...).
 Active mode (PORT/EPRT) is not proxied. Your certificate must name the
-address clients connect to.`
+address clients connect to.`, scenarios.ServerPublicAddr)
 
 func runProxy(args []string, stdout, stderr io.Writer) error {
 	c := &proxyConfig{}

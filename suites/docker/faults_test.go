@@ -58,7 +58,7 @@ func describeFaults(p *docker.Product, shared sharedContainer) {
 			if fc.advertise == "bridge" {
 				c = shared(ctx, "bridge", docker.WithBridgeAdvertised())
 			} else {
-				c = shared(ctx, "public", docker.WithAdvertisedAddr(dockersuite.PublicAddr))
+				c = shared(ctx, "public", docker.WithAdvertisedAddr(scenarios.ServerPublicAddr))
 			}
 			bridge, err := c.BridgeAddr(ctx)
 			Expect(err).NotTo(HaveOccurred())
@@ -81,7 +81,7 @@ func describeFaults(p *docker.Product, shared sharedContainer) {
 					return nil, err
 				}
 				if fc.advertise == "public" {
-					srv.PassiveAddr = dockersuite.PublicAddr
+					srv.PassiveAddr = scenarios.ServerPublicAddr
 				}
 				if err := dh.AttachPersona(srv, server); err != nil {
 					return nil, err
@@ -130,7 +130,7 @@ func runOnNetwork(ctx context.Context, dh dockersuite.DockerHost, sc scenarios.S
 }
 
 func describeHost(dh dockersuite.DockerHost) string {
-	s := "client 198.51.100.10 -> " + dh.ControlAddr() + " -> server " + netip.AddrPortFrom(dh.Bridge, 21).String() +
+	s := "client " + scenarios.ClientPublicAddr.String() + " -> " + dh.ControlAddr() + " -> server " + netip.AddrPortFrom(dh.Bridge, 21).String() +
 		", passive " + dh.Passive.String()
 	if dh.NoPassiveForward {
 		s += " (not forwarded)"

@@ -6,14 +6,13 @@ import (
 
 	"github.com/ftpsim/ftpsim/docker"
 	"github.com/ftpsim/ftpsim/faults"
+	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
 )
 
-// PublicAddr is the Docker host's address on the virtual internet.
-var PublicAddr = netip.MustParseAddr("203.0.113.7")
-
-// DockerHost is a Docker host as faults values: a client on the internet
-// (198.51.100.10) and a gateway at PublicAddr that forwards port 21 and
+// DockerHost is a Docker host as faults values, on the scenario network's
+// addresses: a client on the internet ([scenarios.ClientPublicAddr]) and a
+// gateway at [scenarios.ServerPublicAddr] that forwards port 21 and
 // the passive range to a server behind it at Bridge, the way Docker
 // publishes a container's ports. The server is either a container (its
 // ports served on the server host by docker.Front) or an in-process
@@ -38,7 +37,7 @@ func (d DockerHost) Build() (n *faults.Network, client, server *faults.Host, err
 	if !d.Bridge.IsValid() || d.Passive.Size() == 0 {
 		return nil, nil, nil, fmt.Errorf("docker host network: bridge %v, passive %v", d.Bridge, d.Passive)
 	}
-	fwd := []faults.Forward{{Ports: faults.Ports(21), To: netip.AddrPortFrom(d.Bridge, 21)}}
+	fwd := []faults.Forward{{Ports: faults.Ports(scenarios.ControlPort), To: netip.AddrPortFrom(d.Bridge, scenarios.ControlPort)}}
 	if !d.NoPassiveForward {
 		fwd = append(fwd, faults.Forward{
 			Ports: d.Passive,
@@ -47,8 +46,8 @@ func (d DockerHost) Build() (n *faults.Network, client, server *faults.Host, err
 	}
 	n = &faults.Network{Unroutable: faults.Reject}
 	n.AddZone("internet", nil)
-	n.AddZone("docker", &faults.Gateway{Public: PublicAddr, Forwards: fwd, Inbound: faults.Reject})
-	client = n.AddHost("client", "internet", "198.51.100.10")
+	n.AddZone("docker", &faults.Gateway{Public: scenarios.ServerPublicAddr, Forwards: fwd, Inbound: faults.Reject})
+	client = n.AddHost("client", "internet", scenarios.ClientPublicAddr.String())
 	server = n.AddHost("docker-host", "docker", d.Bridge.String())
 	for _, t := range d.Toxics {
 		n.AddToxic(t)
@@ -60,7 +59,7 @@ func (d DockerHost) Build() (n *faults.Network, client, server *faults.Host, err
 // Bridge:21, passive listeners and active dials through the network, the
 // passive range of d.
 func (d DockerHost) AttachPersona(srv *sim.Server, server *faults.Host) error {
-	seams, err := server.ServerSeams(netip.AddrPortFrom(d.Bridge, 21).String())
+	seams, err := server.ServerSeams(netip.AddrPortFrom(d.Bridge, scenarios.ControlPort).String())
 	if err != nil {
 		return err
 	}
@@ -71,4 +70,6 @@ func (d DockerHost) AttachPersona(srv *sim.Server, server *faults.Host) error {
 }
 
 // ControlAddr is where the client dials: the Docker host's port 21.
-func (DockerHost) ControlAddr() string { return netip.AddrPortFrom(PublicAddr, 21).String() }
+func (DockerHost) ControlAddr() string {
+	return netip.AddrPortFrom(scenarios.ServerPublicAddr, scenarios.ControlPort).String()
+}
