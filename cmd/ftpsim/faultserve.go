@@ -28,7 +28,7 @@ func (c *serveConfig) attachFaults(fs *flag.FlagSet, srv *sim.Server, stdout io.
 	}
 	spec, sc, err := f.spec()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, usagef("%v", err)
 	}
 	entry := addrOf(srv.Listener.Addr())
 	srv.Listener.Close()
@@ -39,7 +39,7 @@ func (c *serveConfig) attachFaults(fs *flag.FlagSet, srv *sim.Server, stdout io.
 		srv.ImplicitListener.Close()
 		srv.ImplicitListener = nil
 		if ia.Addr() != entry.Addr() {
-			return nil, nil, fmt.Errorf("--implicit-addr %s: with faults it must be on the --addr address %s (the entry)", ia, entry.Addr())
+			return nil, nil, usagef("--implicit-addr %s: with faults it must be on the --addr address %s (the entry)", ia, entry.Addr())
 		}
 		implicitPort = ia.Port()
 	}
@@ -71,7 +71,7 @@ func scenarioServer(fs *flag.FlagSet, sc *scenarios.Scenario, srv *sim.Server) (
 	})
 	if len(fixed) > 0 {
 		sort.Strings(fixed)
-		return nil, fmt.Errorf("--scenario %s sets the server; drop %s", sc.Name, strings.Join(fixed, ", "))
+		return nil, usagef("--scenario %s sets the server; drop %s", sc.Name, strings.Join(fixed, ", "))
 	}
 	set, err := pki.NewSet(pki.SetOptions{})
 	if err != nil {
