@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/ftpsim/ftpsim/internal/ftp"
@@ -23,19 +22,6 @@ const (
 	BothStreams
 )
 
-// String returns "downstream", "upstream" or "both".
-func (s Stream) String() string {
-	switch s {
-	case Downstream:
-		return "downstream"
-	case Upstream:
-		return "upstream"
-	case BothStreams:
-		return "both"
-	}
-	return "Stream(" + strconv.Itoa(int(s)) + ")"
-}
-
 func (s Stream) matches(dir Stream) bool { return s == BothStreams || s == dir }
 
 // Channel says whether a flow is an FTP control connection or a data
@@ -52,19 +38,6 @@ const (
 	Data
 )
 
-// String returns "any", "control" or "data".
-func (c Channel) String() string {
-	switch c {
-	case AnyChannel:
-		return "any"
-	case Control:
-		return "control"
-	case Data:
-		return "data"
-	}
-	return "Channel(" + strconv.Itoa(int(c)) + ")"
-}
-
 func (c Channel) matches(ch Channel) bool { return c == AnyChannel || c == ch }
 
 // Action is what a firewall does with a new flow. The zero value means
@@ -80,21 +53,6 @@ const (
 	// Reject answers with a reset: the dialer gets ECONNREFUSED at once.
 	Reject
 )
-
-// String returns "accept", "drop", "reject", or "default" for zero.
-func (a Action) String() string {
-	switch a {
-	case 0:
-		return "default"
-	case Accept:
-		return "accept"
-	case Drop:
-		return "drop"
-	case Reject:
-		return "reject"
-	}
-	return "Action(" + strconv.Itoa(int(a)) + ")"
-}
 
 func (a Action) or(def Action) Action {
 	if a == 0 {
@@ -115,19 +73,6 @@ const (
 	// BothDirections matches inbound and outbound flows.
 	BothDirections
 )
-
-// String returns "inbound", "outbound" or "both".
-func (d Direction) String() string {
-	switch d {
-	case Inbound:
-		return "inbound"
-	case Outbound:
-		return "outbound"
-	case BothDirections:
-		return "both"
-	}
-	return "Direction(" + strconv.Itoa(int(d)) + ")"
-}
 
 // PortRange is an inclusive range of TCP ports: [ftp.PortRange], the one
 // port range type of ftpsim, under this package's name. The zero value
@@ -168,15 +113,6 @@ const (
 	Seen
 )
 
-// String returns the verdict in lower case.
-func (v Verdict) String() string {
-	names := [...]string{"", "allowed", "dropped", "refused", "rewritten", "cut", "delayed", "seen"}
-	if v > 0 && int(v) < len(names) {
-		return names[v]
-	}
-	return "Verdict(" + strconv.Itoa(int(v)) + ")"
-}
-
 // ALGMode is the behaviour of a gateway's FTP helper. The zero value,
 // [ALGOff], is no helper: announced data ports stay closed unless
 // forwarded, and addresses are never rewritten.
@@ -199,15 +135,6 @@ const (
 	// 229: EPSV data ports stay closed.
 	ALGNoEPSV
 )
-
-// String names the mode.
-func (m ALGMode) String() string {
-	names := [...]string{"off", "correct", "swap-port", "keep-address", "no-epsv"}
-	if m >= 0 && int(m) < len(names) {
-		return names[m]
-	}
-	return "ALGMode(" + strconv.Itoa(int(m)) + ")"
-}
 
 // upper returns s upper-cased in ASCII, for verb matching.
 func upper(s string) string { return strings.ToUpper(s) }

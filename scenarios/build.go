@@ -227,3 +227,14 @@ func applyTickets(srv *sim.Server, t *TicketSpec) error {
 	srv.Tickets = sim.TicketPolicy{Withhold: t.Withhold, MaxAge: age, SingleUse: t.SingleUse}
 	return nil
 }
+
+func parseDuration(field, s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%s %q: %w", field, s, err)
+	}
+	return d, nil
+}

@@ -1,5 +1,11 @@
 package scenarios
 
+import (
+	"time"
+
+	"github.com/ftpsim/ftpsim/faults"
+)
+
 func middleboxScenarios() []Scenario {
 	return []Scenario{
 		{
@@ -14,13 +20,13 @@ func middleboxScenarios() []Scenario {
 		{
 			Name: "tls-reset-at-client-hello", Cases: []string{"S19"}, Labels: []string{"tls", "middlebox"},
 			Summary: "a middlebox resets the connection when the TLS ClientHello goes out after 234",
-			Network: &NetworkSpec{ResetOnClientHello: "control"}, Expect: fail("tls", 0, "reset"),
+			Network: &NetworkSpec{ResetOnClientHello: new(faults.Control)}, Expect: fail("tls", 0, "reset"),
 			Diagnosis: Diagnosis{Cause: "a firewall or IPS kills connections that start TLS on port 21", Fix: "allow TLS on the FTP control port, or use implicit FTPS on 990 if it is allowed"},
 		},
 		{
 			Name: "tls-record-corrupted", Cases: []string{"S19"}, Labels: []string{"tls", "middlebox"},
 			Summary: "a middlebox rewrites a byte inside a TLS record on the control channel",
-			Network: &NetworkSpec{CorruptRecord: "control"}, Expect: fail("tls", 0, ""),
+			Network: &NetworkSpec{CorruptRecord: new(faults.Control)}, Expect: fail("tls", 0, ""),
 			Diagnosis: Diagnosis{Cause: "something in the path modifies TLS records (bad record MAC): an ALG rewriting what it believes is cleartext FTP", Fix: "disable the FTP ALG/inspection on the path"},
 		},
 	}
@@ -31,7 +37,7 @@ func toxicScenarios() []Scenario {
 		{
 			Name: "control-idle-timeout-during-transfer", Cases: []string{"S27"}, Labels: []string{"firewall", "timeout"},
 			Summary: "the firewall forgets the idle control connection during a slow upload; the 226 never arrives",
-			Network: &NetworkSpec{IdleTimeout: "300ms", Toxics: []ToxicSpec{{Type: "bandwidth", Rate: 400, Stream: "upstream", Channel: "data"}}},
+			Network: &NetworkSpec{IdleTimeout: 300 * time.Millisecond, Toxics: []faults.ToxicRule{{Toxic: faults.Bandwidth{Rate: 400}, Stream: faults.Upstream, Channel: faults.Data}}},
 			Steps:   []Step{{Op: "login"}, {Op: "upload", Path: "slow.bin", Size: 512 << 10}},
 			Expect:  fail("transfer", 0, "timeout"),
 			Diagnosis: Diagnosis{
@@ -42,7 +48,7 @@ func toxicScenarios() []Scenario {
 		{
 			Name: "upload-cut-midway", Cases: []string{"S08"}, Labels: []string{"transfer", "truncation"},
 			Summary: "the network cuts a protected upload after 100 kB; the server must not store it as complete",
-			Network: &NetworkSpec{Toxics: []ToxicSpec{{Type: "limit_data", Bytes: 100000, Stream: "upstream", Channel: "data"}}},
+			Network: &NetworkSpec{Toxics: []faults.ToxicRule{{Toxic: faults.LimitData{Bytes: 100000}, Stream: faults.Upstream, Channel: faults.Data}}},
 			Steps:   []Step{{Op: "login"}, {Op: "upload", Path: "cut.bin", Size: 1 << 20}},
 			Expect:  fail("transfer", 426, "reply"),
 			Diagnosis: Diagnosis{
@@ -53,7 +59,7 @@ func toxicScenarios() []Scenario {
 		{
 			Name: "download-cut-midway", Cases: []string{"S08"}, Labels: []string{"transfer", "truncation"},
 			Summary:   "the network cuts a protected download after 100 kB; the client must report truncation",
-			Network:   &NetworkSpec{Toxics: []ToxicSpec{{Type: "limit_data", Bytes: 100000, Channel: "data"}}},
+			Network:   &NetworkSpec{Toxics: []faults.ToxicRule{{Toxic: faults.LimitData{Bytes: 100000}, Channel: faults.Data}}},
 			Server:    ServerSpec{Files: []File{{Path: "/big.bin", Size: 1 << 20}}},
 			Steps:     []Step{{Op: "login"}, {Op: "download", Path: "big.bin"}},
 			Expect:    fail("transfer", 0, "truncated"),
@@ -62,13 +68,13 @@ func toxicScenarios() []Scenario {
 		{
 			Name: "high-latency-link", Labels: []string{"toxics"},
 			Summary: "80 ms each way on every connection: slower, but everything works",
-			Network: &NetworkSpec{Toxics: []ToxicSpec{{Type: "latency", Latency: "80ms", Stream: "both"}}}, Expect: ok,
+			Network: &NetworkSpec{Toxics: []faults.ToxicRule{{Toxic: faults.Latency{Latency: 80 * time.Millisecond}, Stream: faults.BothStreams}}}, Expect: ok,
 			Diagnosis: Diagnosis{Cause: "latency only slows the exchanges down", Fix: "nothing to fix"},
 		},
 		{
 			Name: "replies-split-mid-line", Labels: []string{"toxics"},
 			Summary: "the control channel delivers replies a few bytes at a time (slicer)",
-			Network: &NetworkSpec{Toxics: []ToxicSpec{{Type: "slicer", AverageSize: 3, SizeVariation: 2, Channel: "control"}}},
+			Network: &NetworkSpec{Toxics: []faults.ToxicRule{{Toxic: faults.Slicer{AverageSize: 3, SizeVariation: 2}, Channel: faults.Control}}},
 			Client:  ClientSpec{TLS: "plain"}, Expect: ok,
 			Diagnosis: Diagnosis{Cause: "TCP may split replies anywhere; a correct client reassembles lines", Fix: "nothing to fix"},
 		},

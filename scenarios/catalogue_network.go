@@ -1,5 +1,7 @@
 package scenarios
 
+import "github.com/ftpsim/ftpsim/faults"
+
 // The network families run on a virtual network (see NetworkSpec): the
 // server at 10.0.0.5 behind NAT 203.0.113.7, or at 203.0.113.7 behind a
 // firewall; the client at 198.51.100.10, or 192.168.1.10 behind NAT.
@@ -44,49 +46,49 @@ func natScenarios() []Scenario {
 		{
 			Name: "nat-passive-range-not-forwarded", Cases: []string{"S12"}, Labels: []string{"nat", "firewall"},
 			Summary: "only port 21 is forwarded; the firewall drops data connections silently",
-			Network: &NetworkSpec{ServerNAT: true, PassiveForward: "none"}, Server: ServerSpec{PassiveAddr: publicPASV},
+			Network: &NetworkSpec{ServerNAT: true, PassiveForward: Forwarding{None: true}}, Server: ServerSpec{PassiveAddr: publicPASV},
 			Expect:    fail("data-connect", 0, "timeout"),
 			Diagnosis: Diagnosis{Cause: "the NAT forwards the control port but not the passive range: login works, every LIST/RETR/STOR hangs", Fix: "forward the server's passive port range (and only it) to the server; keep the range small and fixed"},
 		},
 		{
 			Name: "nat-passive-range-rejected", Cases: []string{"S12"}, Labels: []string{"nat", "firewall"},
 			Summary: "only port 21 is forwarded; the firewall rejects data connections (REJECT instead of DROP)",
-			Network: &NetworkSpec{ServerNAT: true, PassiveForward: "none", Inbound: "reject"}, Server: ServerSpec{PassiveAddr: publicPASV},
+			Network: &NetworkSpec{ServerNAT: true, PassiveForward: Forwarding{None: true}, Inbound: faults.Reject}, Server: ServerSpec{PassiveAddr: publicPASV},
 			Expect:    fail("data-connect", 0, "refused"),
 			Diagnosis: Diagnosis{Cause: "the passive range is not forwarded and the firewall answers with a reset: the client fails at once with connection refused", Fix: "forward the server's passive port range to the server"},
 		},
 		{
 			Name: "nat-passive-range-mismatch", Cases: []string{"S12"}, Labels: []string{"nat", "firewall"},
 			Summary: "the NAT forwards 31000-31009 but the server uses 30000-30009",
-			Network: &NetworkSpec{ServerNAT: true, PassiveForward: "31000-31009"}, Server: ServerSpec{PassiveAddr: publicPASV},
+			Network: &NetworkSpec{ServerNAT: true, PassiveForward: Forwarding{Ports: faults.Ports(31000, 31009)}}, Server: ServerSpec{PassiveAddr: publicPASV},
 			Expect:    fail("data-connect", 0, "timeout"),
 			Diagnosis: Diagnosis{Cause: "the forwarded range and the server's passive range differ", Fix: "make the server's passive range (vsftpd pasv_min_port/pasv_max_port) equal the forwarded range"},
 		},
 		{
 			Name: "firewall-only-control-open", Cases: []string{"S12"}, Labels: []string{"firewall"},
 			Summary: "a firewall in front of a public server opens port 21 only",
-			Network: &NetworkSpec{OpenPorts: "21"}, Expect: fail("data-connect", 0, "timeout"),
+			Network: &NetworkSpec{OpenPorts: []faults.PortRange{faults.Ports(21)}}, Expect: fail("data-connect", 0, "timeout"),
 			Diagnosis: Diagnosis{Cause: "the firewall drops connections to the passive ports", Fix: "open the server's passive port range in the firewall"},
 		},
 	}
 }
 
 func algScenarios() []Scenario {
-	algNet := func(mode string) *NetworkSpec {
-		return &NetworkSpec{ServerNAT: true, PassiveForward: "none", ALG: mode}
+	algNet := func(mode faults.ALGMode) *NetworkSpec {
+		return &NetworkSpec{ServerNAT: true, PassiveForward: Forwarding{None: true}, ALG: mode}
 	}
 	plain := ClientSpec{TLS: "plain", Passive: "pasv", PASV: "trust"}
 	return []Scenario{
 		{
 			Name: "alg-plain-ftp", Cases: []string{"S14"}, Labels: []string{"alg", "nat", "plain"},
 			Summary: "an FTP-aware NAT (conntrack helper) rewrites 227 and opens the data port for plain FTP",
-			Network: algNet("correct"), Client: plain, Expect: ok,
+			Network: algNet(faults.ALGCorrect), Client: plain, Expect: ok,
 			Diagnosis: Diagnosis{Cause: "in cleartext the ALG reads the 227 reply, rewrites the private address and opens the announced port", Fix: "nothing to fix, but the credentials travel in clear"},
 		},
 		{
 			Name: "alg-ftps-blind", Cases: []string{"S14"}, Labels: []string{"alg", "nat", "tls"},
 			Summary: "the same ALG cannot read an encrypted control channel: FTPS logs in, then every transfer hangs",
-			Network: algNet("correct"), Client: ClientSpec{Passive: "pasv", PASV: "trust"},
+			Network: algNet(faults.ALGCorrect), Client: ClientSpec{Passive: "pasv", PASV: "trust"},
 			Expect: fail("data-connect", 0, "timeout"),
 			Diagnosis: Diagnosis{
 				Cause: "after AUTH TLS the ALG sees only ciphertext: it cannot rewrite the 227 address or open the data port",
@@ -96,19 +98,19 @@ func algScenarios() []Scenario {
 		{
 			Name: "alg-ftps-ccc", Cases: []string{"S14", "S15"}, Labels: []string{"alg", "nat", "tls", "ccc"},
 			Summary: "with CCC after login the ALG sees the 227 reply again and FTPS transfers work",
-			Network: algNet("correct"), Client: ClientSpec{Passive: "pasv", PASV: "trust", CCC: true}, Expect: ok,
+			Network: algNet(faults.ALGCorrect), Client: ClientSpec{Passive: "pasv", PASV: "trust", CCC: true}, Expect: ok,
 			Diagnosis: Diagnosis{Cause: "CCC returns the control channel to cleartext after the credentials were sent under TLS", Fix: "nothing to fix; data stays protected, commands do not"},
 		},
 		{
 			Name: "alg-swap-port", Cases: []string{"S16"}, Labels: []string{"alg", "nat", "plain"},
 			Summary: "a buggy ALG writes the 227 port bytes in the wrong order",
-			Network: algNet("swap-port"), Client: plain, Expect: fail("data-connect", 0, "timeout"),
+			Network: algNet(faults.ALGSwapPort), Client: plain, Expect: fail("data-connect", 0, "timeout"),
 			Diagnosis: Diagnosis{Cause: "the ALG's rewrite of the 227 reply corrupts the port", Fix: "disable the router's FTP ALG and forward the passive range instead"},
 		},
 		{
 			Name: "alg-keeps-private-address", Cases: []string{"S16", "S10"}, Labels: []string{"alg", "nat", "plain"},
 			Summary: "a half-working ALG opens the port but leaves the private address in 227",
-			Network: algNet("keep-address"), Client: plain, Expect: fail("data-connect", 0, "timeout"),
+			Network: algNet(faults.ALGKeepAddress), Client: plain, Expect: fail("data-connect", 0, "timeout"),
 			Diagnosis: Diagnosis{Cause: "the 227 reply still carries 10.0.0.5", Fix: "set the server's public passive address, or use a client that ignores the 227 address"},
 		},
 		{
@@ -134,7 +136,7 @@ func algScenarios() []Scenario {
 		{
 			Name: "active-behind-client-nat-alg", Cases: []string{"S18"}, Labels: []string{"active", "nat", "alg", "plain"},
 			Summary: "the client's router has an FTP ALG that rewrites PORT and opens the way back, for plain FTP",
-			Network: &NetworkSpec{ClientNAT: true, ClientALG: "correct"}, Client: ClientSpec{TLS: "plain", Active: "port"}, Expect: ok,
+			Network: &NetworkSpec{ClientNAT: true, ClientALG: faults.ALGCorrect}, Client: ClientSpec{TLS: "plain", Active: "port"}, Expect: ok,
 			Diagnosis: Diagnosis{Cause: "the ALG rewrites PORT to the public address and opens the announced port", Fix: "nothing to fix in cleartext; with FTPS the ALG is blind, so use passive mode"},
 		},
 	}

@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +82,9 @@ func TestYAMLRoundTrip(t *testing.T) {
 	for i := range list {
 		if back[i].Name != list[i].Name || back[i].Expect != list[i].Expect {
 			t.Errorf("%s: round trip changed name or expectation", list[i].Name)
+		}
+		if !reflect.DeepEqual(back[i].Network, list[i].Network) {
+			t.Errorf("%s: network %+v came back as %+v", list[i].Name, list[i].Network, back[i].Network)
 		}
 	}
 }

@@ -18,6 +18,14 @@
 // [RunOptions.Target] the client side runs against a server ftpsim did not
 // start ([ParseTarget], [Scenario.TargetApplicable]).
 //
+// A [NetworkSpec] also stands on its own: [NetworkSpec.Build] makes its
+// virtual network on the fixed topology ([ServerPublicAddr] and the other
+// addresses) with no server, so that a caller can put an in-process
+// server on it ([Network.Attach]) or a real one, such as a container's
+// published ports ([Network.Backend]). Its fields have one text form,
+// read by YAML, by ftpsim's --fault ([NetworkSpec.Apply]) and by the help
+// ([NetworkHelp]); toxics use the registry of [faults.ToxicKinds].
+//
 // [Probe] examines a real server the way a support engineer would —
 // explicit and implicit TLS, AUTH variants, certificates, PBSZ/PROT, the
 // passive address, the session-reuse requirement, a transfer round trip —

@@ -32,6 +32,8 @@ type ExternalOptions struct {
 // to crosses the client's and the server's gateways, and every address
 // they are shown is a loopback address.
 type External struct {
+	// Spec is the network's description.
+	Spec           NetworkSpec
 	Network        *faults.Network
 	Client, Server *faults.Host
 	Entry          *faults.Entry
@@ -57,6 +59,13 @@ func (x *External) ImplicitAddr() (netip.AddrPort, bool) { return x.Entry.Addr(I
 // address reaches the server's public side: whether Shown is the entry.
 func (x *External) AdvertisedReachable() bool { return x.Shown == x.Entry.IP() }
 
+// Experiences says, fault by fault in the order of [NetworkHelp], what
+// a real client meets on the network: the text of ftpsim's banners.
+func (x *External) Experiences() []Experience {
+	c := &explainContext{spec: x.Spec, reachable: x.AdvertisedReachable(), advertised: x.Advertised, passive: x.Passive}
+	return c.experiences()
+}
+
 // Close closes the network, its entry and any backend.
 func (x *External) Close() error { return x.Network.Close() }
 
@@ -71,22 +80,22 @@ func ServeExternal(srv *sim.Server, spec NetworkSpec, opts ExternalOptions) (*Ex
 	if opts.ImplicitPort != 0 {
 		srv.Implicit = true
 	}
-	bn, err := attachNetwork(srv, spec)
+	n, err := attachNetwork(srv, spec)
 	if err != nil {
 		return nil, err
 	}
-	bn.net.OnEvent = opts.OnEvent
-	x := &External{Network: bn.net, Client: bn.client, Server: bn.server, Passive: srv.PassivePorts}
+	n.Net.OnEvent = opts.OnEvent
+	x := &External{Spec: spec, Network: n.Net, Client: n.Client, Server: n.Server, Passive: srv.PassivePorts}
 	if err := x.enter(opts, srv.Implicit); err != nil {
-		bn.net.Close()
+		n.Net.Close()
 		return nil, err
 	}
-	x.Advertised = bn.serverAddr
+	x.Advertised = n.ServerAddr
 	if srv.PassiveAddr.IsValid() {
 		x.Advertised = srv.PassiveAddr
 	}
-	if x.Shown, err = x.Entry.Advertise(bn.server, x.Advertised); err != nil {
-		bn.net.Close()
+	if x.Shown, err = x.Entry.Advertise(n.Server, x.Advertised); err != nil {
+		n.Net.Close()
 		return nil, err
 	}
 	srv.PassiveAddr = x.Shown
@@ -113,24 +122,22 @@ func ProxyExternal(spec NetworkSpec, target netip.AddrPort, passive sim.PortRang
 	if opts.Entry.Addr() == target.Addr() {
 		return nil, fmt.Errorf("proxy: the entry %s and the target %s share an address, and the entry must listen on the target's passive ports %s: give the entry another loopback address (all of 127.0.0.0/8 is loopback)", opts.Entry.Addr(), target, passive)
 	}
-	bn, err := buildNetwork(spec, passive, false)
+	n, err := spec.Build(passive, false)
 	if err != nil {
 		return nil, err
 	}
-	bn.net.OnEvent = opts.OnEvent
-	x := &External{Network: bn.net, Client: bn.client, Server: bn.server, Passive: passive, Advertised: bn.serverAddr}
-	_, err = bn.server.Backend(target.Addr(),
-		faults.PortMap{Virtual: faults.Ports(ControlPort), Real: target.Port()},
-		faults.PortMap{Virtual: passive})
+	n.Net.OnEvent = opts.OnEvent
+	x := &External{Spec: spec, Network: n.Net, Client: n.Client, Server: n.Server, Passive: passive, Advertised: n.ServerAddr}
+	_, err = n.Backend(target)
 	if err == nil {
 		err = x.enter(opts, false)
 	}
 	if err == nil {
-		bn.server.Translate(x.Entry.IP(), ServerPublicAddr)
-		x.Shown, err = x.Entry.Alias(bn.serverAddr)
+		n.Server.Translate(x.Entry.IP(), ServerPublicAddr)
+		x.Shown, err = x.Entry.Alias(n.ServerAddr)
 	}
 	if err != nil {
-		bn.net.Close()
+		n.Net.Close()
 		return nil, fmt.Errorf("proxy: %w", err)
 	}
 	return x, nil

@@ -2,16 +2,17 @@ package scenarios
 
 import (
 	"fmt"
-	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/ftpsim/ftpsim/faults"
+	"github.com/ftpsim/ftpsim/internal/ftp"
 )
 
 // NetworkSpec puts the scenario's client and server on a virtual network
 // ([faults.Network], in memory) instead of loopback. Addresses are
-// virtual and never reach the operating system:
+// virtual and never reach the operating system (see [ServerPublicAddr]
+// and the other addresses of the topology):
 //
 //	client 198.51.100.10 on the internet, or 192.168.1.10 behind a NAT router
 //	        whose public address is 198.51.100.2 (ClientNAT)
@@ -19,142 +20,154 @@ import (
 //	        whose public address is 203.0.113.7 (ServerNAT)
 //
 // The client always dials 203.0.113.7:21 (990 for implicit FTPS). With a
-// network, the server's passive range defaults to 30000-30009.
+// network, the server's passive range defaults to [DefaultPassive].
+//
+// The fields are typed; their text form (YAML keys and values, ftpsim's
+// --fault KEY=VALUE, the help that lists them) is one table, which
+// [NetworkSpec.Apply], [NetworkHelp] and the YAML methods read. Every zero
+// value is the documented default.
 type NetworkSpec struct {
 	// ServerNAT puts the server at 10.0.0.5 behind a NAT that forwards port
 	// 21 (and 990) and PassiveForward; the server sees its private address
 	// and advertises it unless server.passive_addr says otherwise.
-	ServerNAT bool `yaml:"server_nat"`
-	// PassiveForward is the public port range the server's NAT forwards to
-	// the same ports inside: "LOW-HIGH", "none", or empty for the server's
-	// passive range.
-	PassiveForward string `yaml:"passive_forward"`
+	ServerNAT bool
+	// PassiveForward is what the server's NAT forwards of the passive
+	// range, to the same ports inside; the zero value forwards the
+	// server's passive range.
+	PassiveForward Forwarding
 	// OpenPorts are the ports the server's firewall lets in without NAT
-	// ("21,30000-30009"); empty means every port. Inbound decides the rest.
-	OpenPorts string `yaml:"open_ports"`
+	// (YAML "21,30000-30009"); empty means every port without ServerNAT and
+	// none but the forwards with it. Inbound decides the rest.
+	OpenPorts []faults.PortRange
 	// Inbound is what the server's gateway does with inbound flows no rule,
-	// forward or ALG expectation allows: drop (default) or reject.
-	Inbound string `yaml:"inbound"`
-	// ALG is the server gateway's FTP helper: off (default), correct,
-	// swap-port, keep-address, no-epsv.
-	ALG string `yaml:"alg"`
+	// forward or ALG expectation allows; zero: [faults.Drop].
+	Inbound faults.Action
+	// ALG is the server gateway's FTP helper.
+	ALG faults.ALGMode
 	// DropEPSV black-holes data connections to ports announced by 229.
-	DropEPSV bool `yaml:"drop_epsv"`
-	// IdleTimeout is the server gateway's conntrack idle timeout ("300ms").
-	IdleTimeout string `yaml:"idle_timeout"`
+	DropEPSV bool
+	// IdleTimeout is the server gateway's conntrack idle timeout; zero:
+	// flows are never forgotten.
+	IdleTimeout time.Duration
 	// ClientNAT puts the client at 192.168.1.10 behind a masquerading NAT
 	// (198.51.100.2) that lets nothing in unless its ALG opens it.
-	ClientNAT bool `yaml:"client_nat"`
-	// ClientALG is the client gateway's FTP helper (as ALG).
-	ClientALG string `yaml:"client_alg"`
+	ClientNAT bool
+	// ClientALG is the client NAT's FTP helper (needs ClientNAT).
+	ClientALG faults.ALGMode
 	// AuthFilter, when non-zero, is a middlebox on the server's gateway
 	// that strips AUTH from FEAT and answers AUTH with this code (S20).
-	AuthFilter int `yaml:"auth_filter"`
-	// ResetOnClientHello resets the flow at the TLS ClientHello on the
-	// control or data channel ("control", "data", "any").
-	ResetOnClientHello string `yaml:"reset_on_client_hello"`
-	// CorruptRecord flips a byte of the first TLS record with application
-	// data on the control or data channel, both directions.
-	CorruptRecord string `yaml:"corrupt_record"`
+	AuthFilter int
+	// ResetOnClientHello, when set, resets the flow at the TLS ClientHello
+	// on that channel ([faults.AnyChannel]: control or data).
+	ResetOnClientHello *faults.Channel
+	// CorruptRecord, when set, flips a byte of the first TLS record with
+	// application data on that channel, both directions.
+	CorruptRecord *faults.Channel
 	// Unroutable is what a dial to a private address of another zone
-	// meets: drop (default: the client times out) or reject.
-	Unroutable string `yaml:"unroutable"`
-	// Toxics are Toxiproxy-style byte faults on the flows.
-	Toxics []ToxicSpec `yaml:"toxics"`
+	// meets; zero: [faults.Drop] (the client times out).
+	Unroutable faults.Action
+	// Toxics are Toxiproxy-style byte faults on the flows. In YAML each is
+	// a mapping of [faults.ParseToxicRule]'s settings.
+	Toxics []faults.ToxicRule
 }
 
-// ToxicSpec is one toxic in Toxiproxy's vocabulary and units.
-type ToxicSpec struct {
-	// Type is latency, bandwidth, slicer, reset_peer, timeout, limit_data
-	// or slow_close.
-	Type string `yaml:"type"`
-	// Stream is downstream (server to client, the default), upstream or both.
-	Stream string `yaml:"stream"`
-	// Channel is any (default), control or data.
-	Channel string `yaml:"channel"`
-	// Nth selects only the nth selected flow (1-based); zero means all.
-	Nth int `yaml:"nth"`
-	// Toxicity is the probability a flow gets the toxic (zero: always).
-	Toxicity float64 `yaml:"toxicity"`
-
-	Latency       string `yaml:"latency"`        // latency: delay per chunk
-	Jitter        string `yaml:"jitter"`         // latency: +/- jitter
-	Rate          int    `yaml:"rate"`           // bandwidth: KB/s
-	AverageSize   int    `yaml:"average_size"`   // slicer: bytes
-	SizeVariation int    `yaml:"size_variation"` // slicer: bytes
-	Delay         string `yaml:"delay"`          // slicer, slow_close
-	Timeout       string `yaml:"timeout"`        // reset_peer, timeout
-	Bytes         int64  `yaml:"bytes"`          // limit_data
+// Forwarding is the part of the passive range a server's NAT forwards.
+// The zero value forwards the server's passive range.
+type Forwarding struct {
+	None  bool             // forward no passive port ("none")
+	Ports faults.PortRange // forward these ports instead ("LOW-HIGH")
 }
 
-// builtNetwork is a scenario's network with its two hosts.
-type builtNetwork struct {
-	net            *faults.Network
-	client, server *faults.Host
-	serverAddr     netip.Addr // where the server listens
-}
-
-func parseALG(s string) (faults.ALGMode, error) {
-	switch strings.ToLower(s) {
-	case "", "off", "none":
-		return faults.ALGOff, nil
-	case "correct":
-		return faults.ALGCorrect, nil
-	case "swap-port":
-		return faults.ALGSwapPort, nil
-	case "keep-address":
-		return faults.ALGKeepAddress, nil
-	case "no-epsv":
-		return faults.ALGNoEPSV, nil
-	}
-	return 0, fmt.Errorf("alg %q: want off, correct, swap-port, keep-address or no-epsv", s)
-}
-
-func parseAction(s string, def faults.Action) (faults.Action, error) {
-	switch strings.ToLower(s) {
+// ParseForwarding parses "none", "LOW-HIGH", or "" for the zero value.
+func ParseForwarding(s string) (Forwarding, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "":
-		return def, nil
-	case "drop":
-		return faults.Drop, nil
-	case "reject":
-		return faults.Reject, nil
-	case "accept":
-		return faults.Accept, nil
+		return Forwarding{}, nil
+	case "none":
+		return Forwarding{None: true}, nil
 	}
-	return 0, fmt.Errorf("%q: want drop, reject or accept", s)
-}
-
-func parseChannel(s string) (faults.Channel, error) {
-	switch strings.ToLower(s) {
-	case "", "any":
-		return faults.AnyChannel, nil
-	case "control":
-		return faults.Control, nil
-	case "data":
-		return faults.Data, nil
-	}
-	return 0, fmt.Errorf("channel %q: want any, control or data", s)
-}
-
-func parseStream(s string) (faults.Stream, error) {
-	switch strings.ToLower(s) {
-	case "", "downstream":
-		return faults.Downstream, nil
-	case "upstream":
-		return faults.Upstream, nil
-	case "both":
-		return faults.BothStreams, nil
-	}
-	return 0, fmt.Errorf("stream %q: want downstream, upstream or both", s)
-}
-
-func parseDuration(field, s string) (time.Duration, error) {
-	if s == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(s)
+	r, err := ftp.ParsePortRange(s)
 	if err != nil {
-		return 0, fmt.Errorf("%s %q: %w", field, s, err)
+		return Forwarding{}, fmt.Errorf("%w, or none", err)
 	}
-	return d, nil
+	return Forwarding{Ports: r}, nil
+}
+
+// String renders "none", "LOW-HIGH", or "" for the zero value.
+func (f Forwarding) String() string {
+	switch {
+	case f.None:
+		return "none"
+	case f.Ports.IsZero():
+		return ""
+	}
+	return f.Ports.String()
+}
+
+// MarshalText renders f as String does.
+func (f Forwarding) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText parses f as [ParseForwarding] does.
+func (f *Forwarding) UnmarshalText(b []byte) error {
+	v, err := ParseForwarding(string(b))
+	if err != nil {
+		return err
+	}
+	*f = v
+	return nil
+}
+
+// Apply adds one fault in ftpsim's --fault syntax to s: "KEY=VALUE" with
+// a key of [NetworkHelp], "KEY" alone for a true boolean, or
+// "toxic=TYPE,KEY=VALUE,..." for one toxic (the first item may omit
+// "type="; see [faults.ParseToxicRule]). Values read as in YAML network
+// documents, through the same table.
+func (s *NetworkSpec) Apply(fault string) error {
+	key, value, hasValue := strings.Cut(fault, "=")
+	key = strings.TrimSpace(key)
+	if key == "toxic" || key == "toxics" {
+		r, err := parseToxicFlag(value)
+		if err != nil {
+			return err
+		}
+		s.Toxics = append(s.Toxics, r)
+		return nil
+	}
+	f, ok := networkFields.lookup(key)
+	if !ok {
+		return fmt.Errorf("unknown fault %q (want %s or toxic)", key, networkFields.keys())
+	}
+	if !hasValue {
+		if f.Arg != "" {
+			return fmt.Errorf("fault %s needs a value: %s", key, f.Usage())
+		}
+		value = "true"
+	}
+	return f.Parse(s, value)
+}
+
+// parseToxicFlag parses "TYPE,KEY=VALUE,..." (or "type=TYPE,...").
+func parseToxicFlag(s string) (faults.ToxicRule, error) {
+	var settings [][2]string
+	for i, item := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok && i == 0 {
+			k, v = "type", k
+		} else if !ok {
+			return faults.ToxicRule{}, fmt.Errorf("toxic setting %q: want KEY=VALUE", item)
+		}
+		settings = append(settings, [2]string{k, v})
+	}
+	return faults.ParseToxicRule(settings)
+}
+
+// NetworkHelp returns one help line per fault of the network vocabulary,
+// in [NetworkSpec]'s order, the toxic last; [faults.ToxicRuleHelp] and
+// [faults.ToxicKinds] describe a toxic's settings.
+func NetworkHelp() []faults.SettingHelp {
+	var out []faults.SettingHelp
+	for _, f := range networkFields {
+		out = append(out, faults.SettingHelp{Usage: f.Usage(), Help: f.Help})
+	}
+	return append(out, faults.SettingHelp{Usage: "toxic=TYPE,KEY=VALUE,...", Help: "a Toxiproxy-style toxic (repeatable; YAML: a list under toxics); see TOXICS"})
 }

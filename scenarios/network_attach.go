@@ -10,46 +10,57 @@ import (
 )
 
 // attachNetwork builds the spec's network and puts srv on its server host.
-func attachNetwork(srv *sim.Server, spec NetworkSpec) (*builtNetwork, error) {
+func attachNetwork(srv *sim.Server, spec NetworkSpec) (*Network, error) {
 	if srv.PassivePorts.Size() == 0 {
 		srv.PassivePorts = DefaultPassive
 	}
-	bn, err := buildNetwork(spec, srv.PassivePorts, srv.Implicit)
+	n, err := spec.Build(srv.PassivePorts, srv.Implicit)
 	if err != nil {
 		return nil, err
 	}
-	seams, err := bn.server.ServerSeams(netip.AddrPortFrom(bn.serverAddr, ControlPort).String())
-	if err != nil {
-		bn.net.Close()
+	if err := n.Attach(srv); err != nil {
+		n.Net.Close()
 		return nil, err
+	}
+	return n, nil
+}
+
+// Attach puts srv, an unstarted in-process server, on the server host:
+// its control listener on ServerAddr:21 (and 990 if srv.Implicit), its
+// passive listeners and active dials through the network, its passive
+// range n.Passive.
+func (n *Network) Attach(srv *sim.Server) error {
+	seams, err := n.Server.ServerSeams(netip.AddrPortFrom(n.ServerAddr, ControlPort).String())
+	if err != nil {
+		return err
 	}
 	srv.Listener, srv.ListenPassive, srv.DialActive = seams.Listener, seams.ListenPassive, seams.DialActive
+	srv.PassivePorts = n.Passive
 	if srv.Implicit {
-		ln, err := bn.server.Listen("tcp", netip.AddrPortFrom(bn.serverAddr, ImplicitPort).String())
+		ln, err := n.Server.Listen("tcp", netip.AddrPortFrom(n.ServerAddr, ImplicitPort).String())
 		if err != nil {
-			bn.net.Close()
-			return nil, err
+			return err
 		}
 		faults.MarkControl(ln)
 		srv.ImplicitListener = ln
 	}
-	return bn, nil
+	return nil
 }
 
 // clientTargets are the addresses the client dials: always the server
 // site's public address.
-func (b *builtNetwork) clientTargets(implicit bool) (explicitAddr, implicitAddr string) {
-	explicitAddr = netip.AddrPortFrom(ServerPublicAddr, ControlPort).String()
+func (n *Network) clientTargets(implicit bool) (explicitAddr, implicitAddr string) {
+	explicitAddr = n.ControlAddr()
 	if implicit {
-		implicitAddr = netip.AddrPortFrom(ServerPublicAddr, ImplicitPort).String()
+		implicitAddr = n.ImplicitAddr()
 	}
 	return explicitAddr, implicitAddr
 }
 
 // clientOptions put the client on its host. The server certificate names
 // localhost, so that is the name verified unless the scenario says otherwise.
-func (b *builtNetwork) clientOptions(spec ClientSpec) []clientsim.Option {
-	opts := []clientsim.Option{clientsim.WithDialer(b.client.DialContext), clientsim.WithActiveListener(b.client.ListenContext)}
+func (n *Network) clientOptions(spec ClientSpec) []clientsim.Option {
+	opts := []clientsim.Option{clientsim.WithDialer(n.Client.DialContext), clientsim.WithActiveListener(n.Client.ListenContext)}
 	if spec.ServerName == "" {
 		opts = append(opts, clientsim.WithServerName("localhost"))
 	}
@@ -58,14 +69,14 @@ func (b *builtNetwork) clientOptions(spec ClientSpec) []clientsim.Option {
 
 // report adds the network's evidence to res and closes the network. It
 // runs after the server has closed (defers run last in, first out).
-func (b *builtNetwork) report(res *Result) {
-	res.Timeline = b.net.Timeline().String()
-	for _, f := range b.net.Flows() {
+func (n *Network) report(res *Result) {
+	res.Timeline = n.Net.Timeline().String()
+	for _, f := range n.Net.Flows() {
 		if f.Channel == faults.Control && hasCleartextPass(f.Captured(faults.Upstream)) {
 			res.CleartextCredentials = true
 		}
 	}
-	b.net.Close()
+	n.Net.Close()
 }
 
 // hasCleartextPass reports whether a PASS command appears at the start of a

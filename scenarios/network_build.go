@@ -1,191 +1,108 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
-	"strings"
-	"time"
 
 	"github.com/ftpsim/ftpsim/faults"
-	"github.com/ftpsim/ftpsim/internal/ftp"
-	"github.com/ftpsim/ftpsim/sim"
 )
 
-// buildNetwork makes the virtual network a spec describes. passive is the
-// server's passive range, forwarded by default under ServerNAT.
-func buildNetwork(spec NetworkSpec, passive sim.PortRange, implicit bool) (*builtNetwork, error) {
-	n := &faults.Network{ControlPorts: []uint16{ControlPort, ImplicitPort}}
-	var err error
-	if n.Unroutable, err = parseAction(spec.Unroutable, faults.Drop); err != nil {
-		return nil, fmt.Errorf("network.unroutable %w", err)
+// Network is the virtual network a [NetworkSpec] describes, made by
+// [NetworkSpec.Build]: a [faults.Network] with the client's host and the
+// server's host on the scenario topology. Put a server on Server (an
+// in-process one with [Network.Attach], a real one with
+// [Network.Backend]) and dial [Network.ControlAddr] from Client.
+type Network struct {
+	Net            *faults.Network
+	Client, Server *faults.Host
+	// ServerAddr is where the server listens: [ServerPrivateAddr] under
+	// ServerNAT, else [ServerPublicAddr].
+	ServerAddr netip.Addr
+	// Passive is the server's passive range, which ServerNAT forwards.
+	Passive faults.PortRange
+	// Implicit says whether port 990 is forwarded and served too.
+	Implicit bool
+}
+
+// plan is a network under construction: each field of the spec adds its
+// part to the gateways, then assemble makes the zones and hosts.
+type plan struct {
+	spec       NetworkSpec
+	passive    faults.PortRange
+	implicit   bool
+	net        *faults.Network
+	server     *faults.Gateway // the server site's gateway
+	client     *faults.Gateway // the client's NAT, or nil
+	serverAddr netip.Addr
+}
+
+// forward makes the server's NAT forward ports to the same ports inside.
+func (p *plan) forward(ports faults.PortRange) {
+	p.server.Forwards = append(p.server.Forwards, faults.Forward{Ports: ports, To: netip.AddrPortFrom(ServerPrivateAddr, ports.Low)})
+}
+
+// Build makes the virtual network s describes, with no server yet.
+// passive is the server's passive range (zero: [DefaultPassive]), which
+// ServerNAT forwards unless PassiveForward says otherwise; implicit adds
+// implicit FTPS on port 990. Close the network with n.Net.Close.
+func (s NetworkSpec) Build(passive faults.PortRange, implicit bool) (*Network, error) {
+	if passive.Size() == 0 {
+		passive = DefaultPassive
 	}
-	n.AddZone("internet", nil)
-	srvGW, serverAddr, err := serverGateway(spec, passive, implicit)
-	if err != nil {
-		return nil, err
+	p := &plan{
+		spec: s, passive: passive, implicit: implicit,
+		net:        &faults.Network{ControlPorts: []uint16{ControlPort, ImplicitPort}},
+		server:     &faults.Gateway{Name: "server-gateway"},
+		serverAddr: ServerPublicAddr,
 	}
-	n.AddZone("server-site", srvGW)
-	b := &builtNetwork{net: n, serverAddr: serverAddr}
-	if spec.ClientNAT {
-		alg, err := parseALG(spec.ClientALG)
-		if err != nil {
-			return nil, fmt.Errorf("network.client_alg: %w", err)
+	for _, f := range networkFields {
+		if err := f.build(p); err != nil {
+			return nil, err
 		}
-		n.AddZone("client-lan", &faults.Gateway{Name: "client-nat", Public: ClientNATAddr, ALG: alg})
-		b.client = n.AddHost("client", "client-lan", ClientPrivateAddr.String())
+	}
+	for i, t := range s.Toxics {
+		if t.Toxic == nil {
+			return nil, fmt.Errorf("network.toxics[%d]: no toxic", i)
+		}
+	}
+	n := &Network{Net: p.net, ServerAddr: p.serverAddr, Passive: passive, Implicit: implicit}
+	p.net.AddZone("internet", nil)
+	p.net.AddZone("server-site", p.server)
+	if p.client != nil {
+		p.net.AddZone("client-lan", p.client)
+		n.Client = p.net.AddHost("client", "client-lan", ClientPrivateAddr.String())
 	} else {
-		if spec.ClientALG != "" {
-			return nil, fmt.Errorf("network.client_alg needs client_nat")
-		}
-		b.client = n.AddHost("client", "internet", ClientPublicAddr.String())
+		n.Client = p.net.AddHost("client", "internet", ClientPublicAddr.String())
 	}
-	b.server = n.AddHost("server", "server-site", serverAddr.String())
-	if err := addToxics(n, spec.Toxics); err != nil {
-		return nil, err
+	n.Server = p.net.AddHost("server", "server-site", p.serverAddr.String())
+	for _, t := range s.Toxics {
+		p.net.AddToxic(t)
 	}
-	return b, nil
+	return n, nil
 }
 
-func serverGateway(spec NetworkSpec, passive sim.PortRange, implicit bool) (*faults.Gateway, netip.Addr, error) {
-	gw := &faults.Gateway{Name: "server-gateway"}
-	var err error
-	if gw.ALG, err = parseALG(spec.ALG); err != nil {
-		return nil, netip.Addr{}, fmt.Errorf("network.alg: %w", err)
-	}
-	if gw.Inbound, err = parseAction(spec.Inbound, faults.Drop); err != nil {
-		return nil, netip.Addr{}, fmt.Errorf("network.inbound %w", err)
-	}
-	if gw.IdleTimeout, err = parseDuration("network.idle_timeout", spec.IdleTimeout); err != nil {
-		return nil, netip.Addr{}, err
-	}
-	gw.DropEPSV = spec.DropEPSV
-	if err := addMiddleboxes(gw, spec); err != nil {
-		return nil, netip.Addr{}, err
-	}
-	serverAddr := ServerPublicAddr
-	if spec.ServerNAT {
-		serverAddr = ServerPrivateAddr
-		gw.Public = ServerPublicAddr
-		gw.Forwards = []faults.Forward{{Ports: faults.Ports(ControlPort), To: netip.AddrPortFrom(ServerPrivateAddr, ControlPort)}}
-		if implicit {
-			gw.Forwards = append(gw.Forwards, faults.Forward{Ports: faults.Ports(ImplicitPort), To: netip.AddrPortFrom(ServerPrivateAddr, ImplicitPort)})
-		}
-		fwd, err := passiveForward(spec.PassiveForward, passive)
-		if err != nil {
-			return nil, netip.Addr{}, err
-		}
-		if fwd.Low != 0 {
-			gw.Forwards = append(gw.Forwards, faults.Forward{Ports: fwd, To: netip.AddrPortFrom(ServerPrivateAddr, fwd.Low)})
-		}
-	} else if spec.PassiveForward != "" {
-		return nil, netip.Addr{}, fmt.Errorf("network.passive_forward needs server_nat")
-	}
-	open := spec.OpenPorts
-	if open == "" && !spec.ServerNAT {
-		open = "1-65535"
-	}
-	ranges, err := ftp.ParsePortList(open)
-	if err != nil {
-		return nil, netip.Addr{}, fmt.Errorf("network.open_ports: %w", err)
-	}
-	for _, r := range ranges {
-		gw.Rules = append(gw.Rules, faults.Rule{Name: "allow " + r.String(), Action: faults.Accept, Ports: r})
-	}
-	return gw, serverAddr, nil
+// ControlAddr is the virtual address the client dials for explicit FTPS
+// and plain FTP: the server site's public address, port 21.
+func (n *Network) ControlAddr() string {
+	return netip.AddrPortFrom(ServerPublicAddr, ControlPort).String()
 }
 
-func passiveForward(s string, passive sim.PortRange) (faults.PortRange, error) {
-	switch strings.ToLower(s) {
-	case "":
-		return passive, nil
-	case "none":
-		return faults.PortRange{}, nil
-	}
-	r, err := ftp.ParsePortRange(s)
-	if err != nil {
-		return faults.PortRange{}, fmt.Errorf("network.passive_forward: %w", err)
-	}
-	return r, nil
+// ImplicitAddr is the virtual address for implicit FTPS, port 990.
+func (n *Network) ImplicitAddr() string {
+	return netip.AddrPortFrom(ServerPublicAddr, ImplicitPort).String()
 }
 
-func addMiddleboxes(gw *faults.Gateway, spec NetworkSpec) error {
-	if spec.AuthFilter != 0 {
-		gw.Middleboxes = append(gw.Middleboxes, faults.AUTHFilter{Code: spec.AuthFilter})
+// Backend puts a real server behind the server host: its control port
+// is target, its passive range n.Passive at the same numbers on target's
+// address (a loopback address, or a container's published ports). See
+// [faults.Backend] for what crosses the network in cleartext and under
+// TLS.
+func (n *Network) Backend(target netip.AddrPort) (*faults.Backend, error) {
+	if !target.IsValid() {
+		return nil, errors.New("network backend: no target address")
 	}
-	if spec.ResetOnClientHello != "" {
-		ch, err := parseChannel(spec.ResetOnClientHello)
-		if err != nil {
-			return fmt.Errorf("network.reset_on_client_hello: %w", err)
-		}
-		gw.Middleboxes = append(gw.Middleboxes, faults.ResetOnClientHello{Channel: ch})
-	}
-	if spec.CorruptRecord != "" {
-		ch, err := parseChannel(spec.CorruptRecord)
-		if err != nil {
-			return fmt.Errorf("network.corrupt_record: %w", err)
-		}
-		gw.Middleboxes = append(gw.Middleboxes, faults.CorruptRecord{Stream: faults.BothStreams, Channel: ch})
-	}
-	return nil
-}
-
-func addToxics(n *faults.Network, specs []ToxicSpec) error {
-	for i, t := range specs {
-		toxic, err := buildToxic(t)
-		if err != nil {
-			return fmt.Errorf("network.toxics[%d]: %w", i, err)
-		}
-		rule := faults.ToxicRule{Toxic: toxic, Nth: t.Nth, Toxicity: t.Toxicity}
-		if rule.Stream, err = parseStream(t.Stream); err != nil {
-			return fmt.Errorf("network.toxics[%d]: %w", i, err)
-		}
-		if rule.Channel, err = parseChannel(t.Channel); err != nil {
-			return fmt.Errorf("network.toxics[%d]: %w", i, err)
-		}
-		n.AddToxic(rule)
-	}
-	return nil
-}
-
-func buildToxic(t ToxicSpec) (faults.Toxic, error) {
-	d := func(field, v string) (dur durationOrErr) {
-		dur.d, dur.err = parseDuration(field, v)
-		return dur
-	}
-	switch strings.ToLower(t.Type) {
-	case "latency":
-		l, j := d("latency", t.Latency), d("jitter", t.Jitter)
-		return faults.Latency{Latency: l.d, Jitter: j.d}, firstErr(l.err, j.err)
-	case "bandwidth":
-		return faults.Bandwidth{Rate: t.Rate}, nil
-	case "slicer":
-		x := d("delay", t.Delay)
-		return faults.Slicer{AverageSize: t.AverageSize, SizeVariation: t.SizeVariation, Delay: x.d}, x.err
-	case "reset_peer":
-		x := d("timeout", t.Timeout)
-		return faults.ResetPeer{Timeout: x.d}, x.err
-	case "timeout":
-		x := d("timeout", t.Timeout)
-		return faults.Timeout{Timeout: x.d}, x.err
-	case "limit_data":
-		return faults.LimitData{Bytes: t.Bytes}, nil
-	case "slow_close":
-		x := d("delay", t.Delay)
-		return faults.SlowClose{Delay: x.d}, x.err
-	}
-	return nil, fmt.Errorf("toxic type %q: want latency, bandwidth, slicer, reset_peer, timeout, limit_data or slow_close", t.Type)
-}
-
-type durationOrErr struct {
-	d   time.Duration
-	err error
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
+	return n.Server.Backend(target.Addr(),
+		faults.PortMap{Virtual: faults.Ports(ControlPort), Real: target.Port()},
+		faults.PortMap{Virtual: n.Passive})
 }

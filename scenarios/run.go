@@ -102,7 +102,7 @@ func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
 		mem.WriteFile(f.Path, data)
 		known[cleanRemote(f.Path)] = sha256.Sum256(data)
 	}
-	var bn *builtNetwork
+	var bn *Network
 	if sc.Network != nil {
 		if bn, err = attachNetwork(srv, *sc.Network); err != nil {
 			res.Setup = err

@@ -206,10 +206,10 @@ func (s *Scenario) Validate() error {
 		errs = append(errs, err)
 	}
 	if s.Network != nil {
-		if b, err := buildNetwork(*s.Network, DefaultPassive, s.Server.Implicit); err != nil {
+		if n, err := s.Network.Build(DefaultPassive, s.Server.Implicit); err != nil {
 			errs = append(errs, err)
 		} else {
-			b.net.Close()
+			n.Net.Close()
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -54,7 +54,7 @@ func (c *serveConfig) attachFaults(fs *flag.FlagSet, srv *sim.Server, stdout io.
 	if err != nil {
 		return nil, nil, fmt.Errorf("faults: %w", err)
 	}
-	return srv, &faultNet{x: x, spec: spec, sc: sc}, nil
+	return srv, &faultNet{x: x, sc: sc}, nil
 }
 
 // scenarioServer builds the scenario's server, carrying over from srv

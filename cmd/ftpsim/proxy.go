@@ -70,7 +70,7 @@ func runProxy(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fn := &faultNet{x: x, spec: spec, proxy: true}
+	fn := &faultNet{x: x, proxy: true}
 	defer fn.stop(stdout)
 	fn.printProxyBanner(stdout, c, target)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ftpsim/ftpsim/faults"
 	"github.com/ftpsim/ftpsim/internal/peers"
 	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
@@ -31,12 +32,12 @@ func TestFaultFlags(t *testing.T) {
 			t.Fatalf("%s: %v", f, err)
 		}
 	}
-	want := scenarios.NetworkSpec{ServerNAT: true, PassiveForward: "none", Inbound: "reject", AuthFilter: 502, IdleTimeout: "300ms",
-		Toxics: []scenarios.ToxicSpec{{Type: "latency", Latency: "50ms", Channel: "data"}, {Type: "limit_data", Bytes: 1000, Stream: "upstream", Nth: 2}}}
+	want := scenarios.NetworkSpec{ServerNAT: true, PassiveForward: scenarios.Forwarding{None: true}, Inbound: faults.Reject, AuthFilter: 502, IdleTimeout: 300 * time.Millisecond,
+		Toxics: []faults.ToxicRule{{Toxic: faults.Latency{Latency: 50 * time.Millisecond}, Channel: faults.Data}, {Toxic: faults.LimitData{Bytes: 1000}, Stream: faults.Upstream, Nth: 2}}}
 	if !reflect.DeepEqual(spec, want) {
 		t.Fatalf("got %+v\nwant %+v", spec, want)
 	}
-	for _, bad := range []string{"nat", "auth_filter=abc", "toxic=", "toxic=latency,latncy=5ms", "toxic=latency,5ms", "server_nat=maybe"} {
+	for _, bad := range []string{"nat", "auth_filter=abc", "toxic=", "toxic=latency,latncy=5ms", "toxic=latency,5ms", "server_nat=maybe", "alg", "toxic=latency,rate=5"} {
 		if err := applyFault(&spec, bad); err == nil {
 			t.Errorf("--fault %s accepted", bad)
 		}
@@ -47,7 +48,7 @@ func TestFaultFlags(t *testing.T) {
 	os.WriteFile(file, []byte("passive_forward: none\ntoxics:\n  - {type: latency, latency: 10ms}\n"), 0o644)
 	ff := faultFlags{network: file, list: faultList{"inbound=reject", "client_alg=correct"}}
 	got, sc, err := ff.spec()
-	if err != nil || sc != nil || !got.ServerNAT || got.PassiveForward != "none" || got.Inbound != "reject" || !got.ClientNAT || len(got.Toxics) != 1 {
+	if err != nil || sc != nil || !got.ServerNAT || !got.PassiveForward.None || got.Inbound != faults.Reject || !got.ClientNAT || len(got.Toxics) != 1 {
 		t.Fatalf("--network + --fault: %+v %v", got, err)
 	}
 	os.WriteFile(file, []byte("server_nat: true\nbogus: 1\n"), 0o644)
@@ -59,35 +60,29 @@ func TestFaultFlags(t *testing.T) {
 		t.Error("--scenario with --network accepted")
 	}
 	ff = faultFlags{scenario: "nat-passive-range-rejected"}
-	if got, sc, err := ff.spec(); err != nil || sc == nil || got.Inbound != "reject" {
+	if got, sc, err := ff.spec(); err != nil || sc == nil || got.Inbound != faults.Reject {
 		t.Errorf("--scenario: %+v %v", got, err)
 	}
 }
 
-// The help lists every key of NetworkSpec and ToxicSpec, one line each,
-// and nothing else: the vocabulary is exactly the YAML one.
+// The help prints the vocabulary tables of scenarios and faults: every
+// fault key and every toxic kind with its attributes.
 func TestFaultVocabulary(t *testing.T) {
-	check := func(typ reflect.Type, lines []struct{ key, help string }, extra ...string) {
-		fields := yamlFields(typ)
-		for _, e := range extra {
-			fields[e] = true
+	var buf strings.Builder
+	printVocabulary(&buf)
+	help := buf.String()
+	for _, h := range scenarios.NetworkHelp() {
+		if !strings.Contains(help, h.Usage) {
+			t.Errorf("help lacks fault %s", h.Usage)
 		}
-		seen := map[string]bool{}
-		for _, l := range lines {
-			k, _, _ := strings.Cut(l.key, "=")
-			if !fields[k] {
-				t.Errorf("help names %q, which %s lacks", k, typ)
-			}
-			seen[k] = true
-		}
-		for k := range fields {
-			if !seen[k] && k != "toxics" {
-				t.Errorf("%s field %q has no help line", typ, k)
+	}
+	for _, k := range faults.ToxicKinds() {
+		for _, a := range k.Attributes {
+			if !strings.Contains(help, a.Usage) {
+				t.Errorf("help lacks %s attribute %s", k.Name, a.Usage)
 			}
 		}
 	}
-	check(reflect.TypeFor[scenarios.NetworkSpec](), faultHelp, "toxic")
-	check(reflect.TypeFor[scenarios.ToxicSpec](), toxicHelp)
 	code, out, _ := runCmd("serve", "--help")
 	if code != 0 || !strings.Contains(out, "-fault") || !strings.Contains(out, "FAULTS") || !strings.Contains(out, "reset_on_client_hello") {
 		t.Fatalf("serve --help: %d\n%s", code, out)
