@@ -254,7 +254,7 @@ func TestProbeSimPersonas(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.persona.Name, func(t *testing.T) {
-			srv := sim.NewPersonaServer(tc.persona)
+			srv := sim.NewUnstartedPersonaServer(tc.persona)
 			srv.PKI = set
 			srv.Start()
 			defer srv.Close()

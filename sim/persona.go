@@ -16,7 +16,7 @@ import (
 // Start, then change any setting to override it, as with any other
 // setting.
 //
-//	srv := sim.NewPersonaServer(sim.Vsftpd())
+//	srv := sim.NewUnstartedPersonaServer(sim.Vsftpd())
 //	srv.Reuse = sim.ReuseOff // require_ssl_reuse=NO
 //	srv.Start()
 //
@@ -65,9 +65,19 @@ func (p Persona) Replies() map[ReplyKey]ftp.Reply { return maps.Clone(p.replies)
 // String returns "vsftpd 3.0.3".
 func (p Persona) String() string { return strings.TrimSpace(p.Name + " " + p.Version) }
 
-// NewPersonaServer returns an unstarted server with the persona applied,
-// like [NewUnstartedServer]: change settings, then call [Server.Start].
+// NewPersonaServer starts and returns a server with the persona applied,
+// like [NewServer]; the caller must Close it. It panics if it cannot
+// listen. To change settings first, use [NewUnstartedPersonaServer].
 func NewPersonaServer(p Persona) *Server {
+	s := NewUnstartedPersonaServer(p)
+	s.Start()
+	return s
+}
+
+// NewUnstartedPersonaServer returns a server with the persona applied that
+// is not yet listening, like [NewUnstartedServer]: change settings, then
+// call [Server.Start].
+func NewUnstartedPersonaServer(p Persona) *Server {
 	s := NewUnstartedServer()
 	p.Apply(s)
 	return s

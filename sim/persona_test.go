@@ -31,14 +31,14 @@ func TestPersonaAPI(t *testing.T) {
 
 	// Apply writes copies: changing one server's replies leaves the
 	// persona and other servers alone.
-	a, b := NewPersonaServer(Vsftpd()), NewPersonaServer(Vsftpd())
+	a, b := NewUnstartedPersonaServer(Vsftpd()), NewUnstartedPersonaServer(Vsftpd())
 	a.Replies[ReplyPBSZ].Lines[0] = "changed"
 	if b.Replies[ReplyPBSZ].Lines[0] != "PBSZ set to 0." || Vsftpd().Replies()[ReplyPBSZ].Lines[0] != "PBSZ set to 0." {
 		t.Error("Apply shares reply lines between servers")
 	}
 
 	// A later persona replaces every setting of an earlier one.
-	s := NewPersonaServer(PureFTPd())
+	s := NewUnstartedPersonaServer(PureFTPd())
 	Vsftpd().Apply(s)
 	if s.DropForeignData || s.AuthMechanisms != nil || s.ProtFallback || s.TLSRequiredUserOnly || !s.TLSRequiredCloses {
 		t.Errorf("pure-ftpd settings survive applying vsftpd: %+v", s)

@@ -37,6 +37,12 @@ type Server struct {
 	// ImplicitAddr is the implicit-FTPS address, set by Start when
 	// Implicit is true or ImplicitListener is given; empty otherwise.
 	ImplicitAddr string
+	// URL is the control address as a URL, "ftp://127.0.0.1:port" (the
+	// form curl and lftp take for explicit FTPS with --ssl-reqd / ftp:ssl-force),
+	// set by Start; empty when explicit FTP is disabled.
+	URL string
+	// ImplicitURL is "ftps://127.0.0.1:port" when ImplicitAddr is set.
+	ImplicitURL string
 
 	// Listener carries explicit-FTPS and plain control connections.
 	// Nil means a new listener on 127.0.0.1:0 ([::1]:0 if IPv4 is absent).
@@ -269,10 +275,12 @@ func (s *Server) Listen() error {
 	}
 	if s.Listener != nil {
 		s.Addr = s.Listener.Addr().String()
+		s.URL = "ftp://" + s.Addr
 		s.serve(s.Listener, false)
 	}
 	if s.ImplicitListener != nil {
 		s.ImplicitAddr = s.ImplicitListener.Addr().String()
+		s.ImplicitURL = "ftps://" + s.ImplicitAddr
 		s.serve(s.ImplicitListener, true)
 	}
 	s.logger().Info("server started", "addr", s.Addr, "implicit_addr", s.ImplicitAddr,
@@ -381,6 +389,16 @@ func (s *Server) RootCAs() *x509.CertPool {
 // 127.0.0.1 and ::1).
 func (s *Server) ClientTLSConfig() *tls.Config {
 	return &tls.Config{RootCAs: s.RootCAs(), ServerName: "localhost", Time: s.Now}
+}
+
+// ControlAddr returns where a client connects: Addr, or ImplicitAddr when
+// explicit FTP is disabled. With [Server.ClientTLSConfig] it lets
+// clientsim.DialServer connect to the server with nothing else to set.
+func (s *Server) ControlAddr() string {
+	if s.Addr == "" {
+		return s.ImplicitAddr
+	}
+	return s.Addr
 }
 
 // CloseClientConnections closes every control and data connection without

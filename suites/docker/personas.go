@@ -30,7 +30,7 @@ func Persona(p *docker.Product, set *pki.Set) (*sim.Server, error) {
 		if !ok {
 			return nil, fmt.Errorf("no sim persona for %s", p.Name)
 		}
-		srv = sim.NewPersonaServer(persona)
+		srv = sim.NewUnstartedPersonaServer(persona)
 	}
 	srv.PKI = set
 	srv.Implicit = p.Implicit

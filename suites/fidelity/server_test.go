@@ -147,7 +147,7 @@ func runServerRow(t *testing.T, row serverRow, table *Table) {
 func startPersona(t *testing.T, p sim.Persona, adjust func(*sim.Server)) *sim.Server {
 	t.Helper()
 	c := sharedCerts(t)
-	srv := sim.NewPersonaServer(p)
+	srv := sim.NewUnstartedPersonaServer(p)
 	srv.Users = []sim.User{{Name: peers.User, Password: peers.Password}}
 	srv.Certificate = &c.TLS
 	if adjust != nil {
