@@ -23,7 +23,7 @@ help:
 	@echo "make fuzz    run each fuzz target for FUZZTIME (default 20s)"
 
 build:
-	$(GO) build -o $(BIN) ./cmd/ftpsim
+	$(GO) build -buildvcs=$$(git rev-parse --git-dir >/dev/null 2>&1 && echo true || echo auto) -o $(BIN) ./cmd/ftpsim
 
 run: build
 	./$(BIN) run

@@ -21,9 +21,7 @@ own server (vsftpd rsa_cert_file, pure-ftpd .pem, curl --cacert).`, stdout)
 		return err
 	}
 	if *out == "" {
-		fmt.Fprintln(stderr, "ftpsim certs: --out DIR is required")
-		fs.Usage()
-		return errUsage
+		return usagef("--out DIR is required")
 	}
 	opts := pki.SetOptions{}
 	if *rsa {

@@ -34,7 +34,7 @@ func (c *serveConfig) attachFaults(srv *sim.Server, spec scenarios.NetworkSpec, 
 			return nil, err
 		}
 		if ia.Addr() != entry.Addr() {
-			return nil, fmt.Errorf("--implicit-addr %s: with faults it must be on the --addr address %s (the entry)", ia, entry.Addr())
+			return nil, usagef("--implicit-addr %s: with faults it must be on the --addr address %s (the entry)", ia, entry.Addr())
 		}
 		opts.Implicit, opts.ImplicitPort = true, ia.Port()
 	}
@@ -52,7 +52,7 @@ func (c *serveConfig) attachFaults(srv *sim.Server, spec scenarios.NetworkSpec, 
 func entryFlag(flagName, addr string) (netip.AddrPort, error) {
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil {
-		return ap, fmt.Errorf("%s %q: want IP:PORT, e.g. 127.0.0.1:2121", flagName, addr)
+		return ap, usagef("%s %q: want IP:PORT, e.g. 127.0.0.1:2121", flagName, addr)
 	}
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
 }
@@ -70,7 +70,7 @@ func scenarioServer(fs *flag.FlagSet, sc *scenarios.Scenario) (*sim.Server, erro
 	})
 	if len(fixed) > 0 {
 		sort.Strings(fixed)
-		return nil, fmt.Errorf("--scenario %s sets the server; drop %s", sc.Name, strings.Join(fixed, ", "))
+		return nil, usagef("--scenario %s sets the server; drop %s", sc.Name, strings.Join(fixed, ", "))
 	}
 	set, err := pki.NewSet(pki.SetOptions{})
 	if err != nil {

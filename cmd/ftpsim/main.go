@@ -7,10 +7,19 @@
 //	ftpsim run [NAME|FILE]   run scenarios and report expected vs actual
 //	ftpsim list              list the scenario catalogue
 //	ftpsim serve [flags]     run an FTPS server on loopback
+//	ftpsim proxy [flags]     put a virtual network's faults in front of a server
+//	ftpsim probe URL         diagnose a real FTPS server
 //	ftpsim certs --out DIR   write the good and bad test certificates
+//	ftpsim version           print the version (also --version)
 //	ftpsim help [command]    explain a command and its flags
 //
+// Flags may come before or after arguments ("ftpsim run NAME -v").
 // Run "ftpsim help serve" for the server's flags.
+//
+// Exit status: 0 when everything behaved as expected; 1 when a scenario's
+// outcome differed from its expectation (or probe found problems); 2 for
+// a usage error: a bad flag or value, an unknown command or scenario, an
+// unreadable scenario file; 3 when the run could not take place.
 package main
 
 import (
@@ -38,6 +47,7 @@ func init() {
 		{"proxy", "put a virtual network's faults in front of an existing FTP/FTPS server", runProxy},
 		{"certs", "write the good and bad test certificates, with an index", runCerts},
 		{"probe", "diagnose a real FTPS server: TLS, certificate, NAT, session reuse, transfer", runProbe},
+		{"version", "print the ftpsim version", runVersion},
 	}
 }
 
@@ -45,16 +55,17 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// exitUsage is returned for bad flags or arguments: exit status 2.
-var errUsage = errors.New("usage")
-
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" && len(args) == 1 {
 		usage(stdout)
 		if len(args) == 0 {
-			return 2
+			return exitUsage
 		}
-		return 0
+		return exitOK
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		fmt.Fprintln(stdout, version())
+		return exitOK
 	}
 	name, rest := args[0], args[1:]
 	if name == "help" {
@@ -62,23 +73,31 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commandList {
 		if c.name == name {
-			err := c.run(rest, stdout, stderr)
-			switch {
-			case err == nil, errors.Is(err, flag.ErrHelp):
-				return 0
-			case errors.Is(err, errUsage):
-				return 2
-			case errors.Is(err, errMismatch):
-				return 1
-			default:
-				fmt.Fprintf(stderr, "ftpsim %s: %v\n", name, err)
-				return 1
-			}
+			return exitCode(name, c.run(rest, stdout, stderr), stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "ftpsim: unknown command %q\n\n", name)
-	usage(stderr)
-	return 2
+	fmt.Fprintf(stderr, "ftpsim: unknown command %q%s\nRun \"ftpsim --help\" for the commands.\n", name, didYouMean(name, commandNames()))
+	return exitUsage
+}
+
+// exitCode prints err (if the command has not) and maps it to an exit
+// status.
+func exitCode(name string, err error, stderr io.Writer) int {
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "ftpsim %s: %s\nRun \"ftpsim %s --help\" for its flags.\n", name, ue.msg, name)
+		return exitUsage
+	case errors.Is(err, errUsage):
+		return exitUsage // already explained
+	case errors.Is(err, errMismatch):
+		return exitMismatch
+	default:
+		fmt.Fprintf(stderr, "ftpsim %s: %v\n", name, err)
+		return exitFailed
+	}
 }
 
 func usage(w io.Writer) {
@@ -92,7 +111,10 @@ Commands:`)
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, `
-Run "ftpsim <command> --help" for a command's flags.
+Run "ftpsim <command> --help" for a command's flags; flags may follow arguments.
+Exit status: 0 as expected, 1 a scenario mismatched (or probe found problems),
+2 usage error (bad flag, unknown command or scenario, unreadable file),
+3 the run could not take place.
 Everything listens on loopback (127.0.0.1) unless you say otherwise.`)
 }
 
@@ -106,21 +128,4 @@ func newFlagSet(name, usageLine, description string, out io.Writer) *flag.FlagSe
 		fs.PrintDefaults()
 	}
 	return fs
-}
-
-// parseFlags parses args and turns flag errors into errUsage (the flag
-// package has already printed the problem and the usage).
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return errUsage
-	}
-	return nil
 }

@@ -46,7 +46,7 @@ func TestHelp(t *testing.T) {
 	if code, _, errOut := runCmd("frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
 		t.Errorf("unknown command: code %d, stderr %q", code, errOut)
 	}
-	if code, _, _ := runCmd("serve", "--tls", "sometimes", "--addr", "127.0.0.1:0"); code != 1 {
+	if code, _, _ := runCmd("serve", "--tls", "sometimes", "--addr", "127.0.0.1:0"); code != 2 {
 		t.Errorf("bad --tls accepted: code %d", code)
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -42,30 +41,25 @@ errors.`, stdout)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	timeout := fs.Duration("timeout", 10*time.Second, "bound on each step (dial, reply, handshake, transfer inactivity)")
 	readOnly := fs.Bool("read-only", false, "do not upload the test file")
-	urls, err := parseInterleaved(fs, args)
+	urls, err := parseArgs(fs, args, -1)
 	if err != nil {
 		return err
 	}
 	if len(urls) != 1 {
-		fmt.Fprintf(fs.Output(), "want exactly one URL, got %d\n", len(urls))
-		fs.Usage()
-		return errUsage
+		return usagef("want exactly one URL (ftp://user:pass@host:port or ftps://…), got %d", len(urls))
 	}
 	tgt, err := targetFromFlags(urls[0], *caFile, *serverName, *insecure)
 	if err != nil {
-		fmt.Fprintf(stderr, "ftpsim probe: %v\n", err)
-		return errUsage
+		return usagef("%v", err)
 	}
 	if *implicitAddr != "" {
 		if _, _, err := net.SplitHostPort(*implicitAddr); err != nil {
-			fmt.Fprintf(stderr, "ftpsim probe: --implicit-addr %q: %v\n", *implicitAddr, err)
-			return errUsage
+			return usagef("--implicit-addr %q: %v", *implicitAddr, err)
 		}
 		tgt.ImplicitAddr = *implicitAddr
 	}
 	if *timeout <= 0 {
-		fmt.Fprintln(stderr, "ftpsim probe: --timeout must be positive")
-		return errUsage
+		return usagef("--timeout %v: want a positive duration", *timeout)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -83,25 +77,6 @@ errors.`, stdout)
 		return errProblems
 	}
 	return ctx.Err()
-}
-
-// parseInterleaved parses flags that may come before or after the
-// positional arguments, which it returns.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
-				return nil, err
-			}
-			return nil, errUsage
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }
 
 // probeMarks are the status marks of the one-line-per-check list.

@@ -60,11 +60,11 @@ func runProxy(args []string, stdout, stderr io.Writer) error {
 	fs.Visit(func(f *flag.Flag) { listenSet = listenSet || f.Name == "listen" })
 	target, entry, pasv, err := c.check(listenSet)
 	if err != nil {
-		return err
+		return usagef("%v", err)
 	}
 	spec, _, err := c.faults.spec()
 	if err != nil {
-		return err
+		return usagef("%v", err)
 	}
 	x, err := scenarios.ProxyExternal(spec, target, pasv, scenarios.ExternalOptions{Entry: entry, OnEvent: eventPrinter(stdout, c.quiet)})
 	if err != nil {

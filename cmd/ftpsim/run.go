@@ -34,15 +34,27 @@ Exits 1 if any scenario does not behave as expected.`, stdout)
 	caFile := fs.String("ca", "", "with --target: PEM `FILE` of the CA that signed your server's certificate (default: system roots)")
 	insecure := fs.Bool("insecure", false, "with --target: do not verify your server's certificate")
 	serverName := fs.String("server-name", "", "with --target: TLS `NAME` to verify (default: the URL's host)")
-	if err := fs.Parse(args); err != nil {
-		if err.Error() == "flag: help requested" {
-			return err
-		}
-		return errUsage
-	}
-	list, err := selectScenarios(fs.Args(), *label)
+	names, err := parseArgs(fs, args, -1)
 	if err != nil {
 		return err
+	}
+	if *parallel < 1 {
+		return usagef("--parallel %d: want 1 or more scenarios at once", *parallel)
+	}
+	if *timeout <= 0 {
+		return usagef("--timeout %v: want a positive duration", *timeout)
+	}
+	list, err := selectScenarios(names, *label)
+	if err != nil {
+		return err
+	}
+	if *junit != "" {
+		// Refuse an unwritable report path before anything runs, not after.
+		f, err := os.OpenFile(*junit, os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return usagef("--junit: %v", err)
+		}
+		f.Close()
 	}
 	tgt, err := targetFromFlags(*target, *caFile, *serverName, *insecure)
 	if err != nil {
@@ -52,7 +64,7 @@ Exits 1 if any scenario does not behave as expected.`, stdout)
 		list = applicableToTarget(list, stdout)
 	}
 	if len(list) == 0 {
-		return fmt.Errorf("no scenario matches (see ftpsim list)")
+		return usagef("no scenario matches (\"ftpsim list\" shows names and labels)")
 	}
 	set, err := pki.NewSet(pki.SetOptions{})
 	if err != nil {
@@ -64,7 +76,7 @@ Exits 1 if any scenario does not behave as expected.`, stdout)
 	rep.start()
 	opts := scenarios.RunOptions{PKI: set, Timeout: *timeout, Target: tgt}
 	workers := *parallel
-	if tgt != nil || workers < 1 {
+	if tgt != nil {
 		workers = 1 // one scenario at a time against someone else's server
 	}
 	results, err := runAll(ctx, list, opts, workers, func(done int, res *scenarios.Result) error {
@@ -108,14 +120,14 @@ func selectScenarios(args []string, label string) ([]scenarios.Scenario, error) 
 		if strings.HasSuffix(a, ".yaml") || strings.HasSuffix(a, ".yml") {
 			l, err := scenarios.Load(a)
 			if err != nil {
-				return nil, err
+				return nil, usagef("%v", err)
 			}
 			list = append(list, l...)
 			continue
 		}
 		sc, ok := scenarios.Lookup(a)
 		if !ok {
-			return nil, fmt.Errorf("no scenario named %q (see ftpsim list; files must end in .yaml)", a)
+			return nil, usagef("no scenario named %q%s; \"ftpsim list\" shows the catalogue, and scenario files must end in .yaml", a, didYouMean(a, scenarioNames()))
 		}
 		list = append(list, sc)
 	}
@@ -124,7 +136,7 @@ func selectScenarios(args []string, label string) ([]scenarios.Scenario, error) 
 	}
 	match, err := parseLabelFilter(label)
 	if err != nil {
-		return nil, err
+		return nil, usagef("--label: %v", err)
 	}
 	var out []scenarios.Scenario
 	for _, sc := range list {
@@ -133,6 +145,15 @@ func selectScenarios(args []string, label string) ([]scenarios.Scenario, error) 
 		}
 	}
 	return out, nil
+}
+
+// scenarioNames lists the catalogue's names, for suggestions.
+func scenarioNames() []string {
+	var names []string
+	for _, sc := range scenarios.Catalogue() {
+		names = append(names, sc.Name)
+	}
+	return names
 }
 
 // parseLabelFilter parses "a&&!b,c" (comma = or, && = and, ! = not).

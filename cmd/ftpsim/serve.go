@@ -95,7 +95,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	var sc *scenarios.Scenario
 	if c.faults.active() {
 		if spec, sc, err = c.faults.spec(); err != nil {
-			return err
+			return usagef("%v", err)
 		}
 	}
 	srv, cleanup, err := c.server(fs, sc, stdout, stderr)
@@ -150,7 +150,7 @@ func (c *serveConfig) server(fs *flag.FlagSet, sc *scenarios.Scenario, stdout, s
 	}
 	if c.pasvPorts != "" {
 		if srv.PassivePorts, err = sim.ParsePortRange(c.pasvPorts); err != nil {
-			return nil, cleanup, fmt.Errorf("--pasv-ports: %w", err)
+			return nil, cleanup, usagef("--pasv-ports: %v", err)
 		}
 	}
 	srv.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -185,23 +185,23 @@ func (c *serveConfig) flagServer(stderr io.Writer) (*sim.Server, func(), error) 
 	cleanup := func() {}
 	var err error
 	if srv.ControlTLS, err = sim.ParseTLSPolicy(c.tls); err != nil {
-		return nil, cleanup, err
+		return nil, cleanup, usagef("--tls: %v", err)
 	}
 	srv.DataTLS = srv.ControlTLS
 	if c.dataTLS != "" {
 		if srv.DataTLS, err = sim.ParseTLSPolicy(c.dataTLS); err != nil {
-			return nil, cleanup, err
+			return nil, cleanup, usagef("--data-tls: %v", err)
 		}
 	}
 	if srv.Reuse, err = sim.ParseReusePolicy(c.reuse); err != nil {
-		return nil, cleanup, err
+		return nil, cleanup, usagef("--reuse: %v", err)
 	}
 	if err := c.cert.apply(srv, c.caOut); err != nil {
 		return nil, cleanup, err
 	}
 	if c.pasvAddr != "" {
 		if srv.PassiveAddr, err = netip.ParseAddr(c.pasvAddr); err != nil {
-			return nil, cleanup, fmt.Errorf("--pasv-addr %q: not an IP address", c.pasvAddr)
+			return nil, cleanup, usagef("--pasv-addr %q: not an IP address", c.pasvAddr)
 		}
 		if !c.faults.active() { // with faults it is a virtual address
 			warnNonLoopback(stderr, "--pasv-addr", srv.PassiveAddr)

@@ -375,7 +375,7 @@ func TestServeScenario(t *testing.T) {
 		t.Fatalf("the scenario's client, as curl: %v, want a data-connect timeout\n%s", err, r)
 	}
 	loopbackDials(t, r)
-	if code, _, errOut := runCmd("serve", "--scenario", "nat-private-pasv-trusted", "--tls", "required", "--addr", "127.0.0.1:0"); code != 1 || !strings.Contains(errOut, "drop --tls") {
+	if code, _, errOut := runCmd("serve", "--scenario", "nat-private-pasv-trusted", "--tls", "required", "--addr", "127.0.0.1:0"); code != exitUsage || !strings.Contains(errOut, "drop --tls") {
 		t.Errorf("--scenario with --tls: code %d: %s", code, errOut)
 	}
 }
