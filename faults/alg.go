@@ -3,7 +3,6 @@ package faults
 import (
 	"fmt"
 	"net/netip"
-	"strings"
 
 	"github.com/ftpsim/ftpsim/internal/ftp"
 )
@@ -33,25 +32,9 @@ func newALGStage(g *Gateway, f *Flow) *algStage {
 }
 
 func (s *algStage) segment(l *link, p []byte) []byte {
-	if !isText(p) {
-		return p
-	}
-	var out []byte
-	changed := false
-	for _, raw := range splitLines(p) {
-		line := strings.TrimRight(string(raw), "\r\n")
-		term := raw[len(line):]
-		if a, ok := parseAnnouncement(line, l.dir); ok {
-			if nl := s.handle(l.flow, line, a); nl != line {
-				line, changed = nl, true
-			}
-		}
-		out = append(append(out, line...), term...)
-	}
-	if !changed {
-		return p
-	}
-	return out
+	return rewriteAnnouncements(p, l.dir, func(line string, a announcement) string {
+		return s.handle(l.flow, line, a)
+	})
 }
 
 // handle records the expectation for one announcement and returns the

@@ -78,7 +78,12 @@
 // and [SlowClose] use Toxiproxy's names and units. A toxic holds settings
 // only; a [ToxicRule] attaches it per stream (upstream is from the end
 // that dialed), per channel, to the nth flow, with a toxicity rolled from
-// [Network.Seed].
+// [Network.Seed]. The toxic registry ([ToxicKinds]) keys every kind by its
+// Kind name and holds its text attributes: [ParseToxicRule] reads a rule
+// from Toxiproxy-style settings ("type=latency", "latency=50ms"),
+// [ToxicRule.Settings] writes it back and [ToxicRule.Explain] says what a
+// client meets. The enums ([Stream], [Channel], [Action], [ALGMode], ...)
+// read and write their names with ParseX and encoding.TextUnmarshaler.
 //
 // # Transports and time
 //

@@ -42,6 +42,33 @@ func splitLines(b []byte) [][]byte {
 	return out
 }
 
+// rewriteAnnouncements passes each data-address announcement of a
+// cleartext segment (see parseAnnouncement) to fn, which returns the line
+// to forward, and reassembles the segment with the original line
+// terminators. A segment that is not text, or that fn leaves alone, is
+// returned as it is.
+func rewriteAnnouncements(p []byte, dir Stream, fn func(line string, a announcement) string) []byte {
+	if !isText(p) {
+		return p
+	}
+	var out []byte
+	changed := false
+	for _, raw := range splitLines(p) {
+		line := strings.TrimRight(string(raw), "\r\n")
+		term := raw[len(line):]
+		if a, ok := parseAnnouncement(line, dir); ok {
+			if nl := fn(line, a); nl != line {
+				line, changed = nl, true
+			}
+		}
+		out = append(append(out, line...), term...)
+	}
+	if !changed {
+		return p
+	}
+	return out
+}
+
 // lines returns the lines of a text segment without terminators.
 func lines(b []byte) []string {
 	var out []string

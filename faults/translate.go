@@ -2,7 +2,6 @@ package faults
 
 import (
 	"net/netip"
-	"strings"
 )
 
 // Translate tells the network that when h announces the real address
@@ -76,27 +75,19 @@ type rewriteStage struct {
 }
 
 func (s *rewriteStage) segment(l *link, p []byte) []byte {
-	if !isText(p) {
-		return p
-	}
-	var out []byte
-	changed := false
-	for _, raw := range splitLines(p) {
-		line := strings.TrimRight(string(raw), "\r\n")
-		term := raw[len(line):]
-		if a, ok := parseAnnouncement(line, l.dir); ok && a.cmd != "EPSV" {
-			if v, words := s.to(a.addr.Addr()); v != a.addr.Addr() {
-				to := netip.AddrPortFrom(v, a.addr.Port())
-				if nl, ok := rewriteAnnouncement(line, a.cmd, to); ok {
-					l.flow.net.event(l.flow, Rewritten, s.rule, "%s %s %s %s", a.cmd, a.addr, words, to)
-					line, changed = nl, true
-				}
-			}
+	return rewriteAnnouncements(p, l.dir, func(line string, a announcement) string {
+		if a.cmd == "EPSV" {
+			return line
 		}
-		out = append(append(out, line...), term...)
-	}
-	if !changed {
-		return p
-	}
-	return out
+		v, words := s.to(a.addr.Addr())
+		if v == a.addr.Addr() {
+			return line
+		}
+		to := netip.AddrPortFrom(v, a.addr.Port())
+		nl, ok := rewriteAnnouncement(line, a.cmd, to)
+		if ok {
+			l.flow.net.event(l.flow, Rewritten, s.rule, "%s %s %s %s", a.cmd, a.addr, words, to)
+		}
+		return nl
+	})
 }

@@ -20,8 +20,11 @@ type ExternalOptions struct {
 	// the control address for data (curl's default, EPSV) go through the
 	// network. Port zero picks a free port.
 	Entry netip.AddrPort
+	// Implicit serves implicit FTPS (virtual 990) on the entry too, at
+	// real port ImplicitPort; zero picks a free port.
+	Implicit bool
 	// ImplicitPort, when not zero, is the entry's real port for implicit
-	// FTPS (virtual 990).
+	// FTPS, and implies Implicit.
 	ImplicitPort uint16
 	// OnEvent receives the network's timeline events as they happen.
 	OnEvent func(faults.Event)
@@ -77,8 +80,8 @@ func (x *External) Close() error { return x.Network.Close() }
 // programs must see, which the server host translates back in cleartext
 // so that NAT and FTP helpers act as in the scenario.
 func ServeExternal(srv *sim.Server, spec NetworkSpec, opts ExternalOptions) (*External, error) {
-	if opts.ImplicitPort != 0 {
-		srv.Implicit = true
+	if opts.ImplicitPort != 0 || opts.Implicit {
+		opts.Implicit, srv.Implicit = true, true
 	}
 	n, err := attachNetwork(srv, spec)
 	if err != nil {
@@ -149,16 +152,17 @@ func (x *External) enter(opts ExternalOptions, implicit bool) error {
 	if !ip.IsLoopback() {
 		return fmt.Errorf("entry %s: not a loopback address; real clients must only ever dial loopback", opts.Entry)
 	}
-	port := opts.Entry.Port()
-	if port == 0 {
-		var err error
-		if port, err = freePort(ip); err != nil {
-			return fmt.Errorf("entry: %w", err)
-		}
+	port, err := portOrFree(ip, opts.Entry.Port())
+	if err != nil {
+		return err
 	}
 	maps := []faults.PortMap{{Virtual: faults.Ports(ControlPort), Real: port}}
-	if implicit && opts.ImplicitPort != 0 {
-		maps = append(maps, faults.PortMap{Virtual: faults.Ports(ImplicitPort), Real: opts.ImplicitPort})
+	if implicit && opts.Implicit {
+		iport, err := portOrFree(ip, opts.ImplicitPort)
+		if err != nil {
+			return err
+		}
+		maps = append(maps, faults.PortMap{Virtual: faults.Ports(ImplicitPort), Real: iport})
 	}
 	maps = append(maps, faults.PortMap{Virtual: x.Passive})
 	e, err := x.Client.Enter(ip, ServerPublicAddr, maps...)
@@ -169,11 +173,15 @@ func (x *External) enter(opts ExternalOptions, implicit bool) error {
 	return nil
 }
 
-// freePort returns a port free on ip at the time of the call.
-func freePort(ip netip.Addr) (uint16, error) {
+// portOrFree returns port, or when it is zero a port free on ip at the
+// time of the call.
+func portOrFree(ip netip.Addr, port uint16) (uint16, error) {
+	if port != 0 {
+		return port, nil
+	}
 	ln, err := net.Listen("tcp", netip.AddrPortFrom(ip, 0).String())
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("entry: %w", err)
 	}
 	defer ln.Close()
 	return uint16(ln.Addr().(*net.TCPAddr).Port), nil

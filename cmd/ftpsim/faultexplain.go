@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -101,12 +100,6 @@ func clientDescription(c scenarios.ClientSpec) string {
 		desc = "defaults (explicit FTPS, EPSV then PASV, 227 address skipped like curl)"
 	}
 	return desc + "; with curl: curl " + strings.Join(curl, " ")
-}
-
-// addrOf parses a listener's address.
-func addrOf(a fmt.Stringer) netip.AddrPort {
-	ap, _ := netip.ParseAddrPort(a.String())
-	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
 // stop prints what the network saw and closes it: flows, verdicts, and

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
@@ -16,51 +19,47 @@ import (
 // scenario's server.
 var scenarioFixes = []string{"user", "tls", "data-tls", "reuse", "pasv-addr", "root", "anonymous", "lenient-tls-eof", "cert", "key"}
 
-// attachFaults puts srv behind the faults the flags describe (nil, nil
-// without fault flags). The real listeners srv got from --addr and
-// --implicit-addr are closed and their addresses become the entry's.
-// With --scenario the scenario's server replaces srv, keeping its
-// transcript and log settings; the server to start is returned.
-func (c *serveConfig) attachFaults(fs *flag.FlagSet, srv *sim.Server, stdout io.Writer) (*sim.Server, *faultNet, error) {
-	f := &c.faults
-	if !f.active() {
-		return srv, nil, nil
-	}
-	spec, sc, err := f.spec()
+// attachFaults puts srv, not yet listening, behind the faults of spec:
+// real clients enter at the --addr and --implicit-addr addresses, which
+// the entry listens on instead of the server.
+func (c *serveConfig) attachFaults(srv *sim.Server, spec scenarios.NetworkSpec, sc *scenarios.Scenario, stdout io.Writer) (*faultNet, error) {
+	entry, err := entryFlag("--addr", c.addr)
 	if err != nil {
-		return nil, nil, usagef("%v", err)
+		return nil, err
 	}
-	entry := addrOf(srv.Listener.Addr())
-	srv.Listener.Close()
-	srv.Listener = nil
-	var implicitPort uint16
-	if srv.ImplicitListener != nil {
-		ia := addrOf(srv.ImplicitListener.Addr())
-		srv.ImplicitListener.Close()
-		srv.ImplicitListener = nil
+	opts := scenarios.ExternalOptions{Entry: entry, OnEvent: eventPrinter(stdout, c.quiet)}
+	if c.implicitAddr != "" {
+		ia, err := entryFlag("--implicit-addr", c.implicitAddr)
+		if err != nil {
+			return nil, err
+		}
 		if ia.Addr() != entry.Addr() {
-			return nil, nil, usagef("--implicit-addr %s: with faults it must be on the --addr address %s (the entry)", ia, entry.Addr())
+			return nil, usagef("--implicit-addr %s: with faults it must be on the --addr address %s (the entry)", ia, entry.Addr())
 		}
-		implicitPort = ia.Port()
+		opts.Implicit, opts.ImplicitPort = true, ia.Port()
 	}
-	if sc != nil {
-		if srv, err = scenarioServer(fs, sc, srv); err != nil {
-			return nil, nil, err
-		}
+	x, err := scenarios.ServeExternal(srv, spec, opts)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("--addr %s: address in use (by the entry or its passive ports %s); pick another port with --addr: %w", entry, srv.PassivePorts, err)
 	}
-	x, err := scenarios.ServeExternal(srv, spec, scenarios.ExternalOptions{
-		Entry: entry, ImplicitPort: implicitPort, OnEvent: eventPrinter(stdout, c.quiet),
-	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("faults: %w", err)
+		return nil, fmt.Errorf("faults: %w", err)
 	}
-	return srv, &faultNet{x: x, sc: sc}, nil
+	return &faultNet{x: x, sc: sc}, nil
 }
 
-// scenarioServer builds the scenario's server, carrying over from srv
-// what the flags still decide: transcripts, logs, timeouts and the
-// passive range.
-func scenarioServer(fs *flag.FlagSet, sc *scenarios.Scenario, srv *sim.Server) (*sim.Server, error) {
+// entryFlag parses an address real clients enter the fault network at.
+func entryFlag(flagName, addr string) (netip.AddrPort, error) {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return ap, usagef("%s %q: want IP:PORT, e.g. 127.0.0.1:2121", flagName, addr)
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+}
+
+// scenarioServer builds the scenario's server; the flags it replaces
+// must not be given.
+func scenarioServer(fs *flag.FlagSet, sc *scenarios.Scenario) (*sim.Server, error) {
 	var fixed []string
 	fs.Visit(func(fl *flag.Flag) {
 		for _, name := range scenarioFixes {
@@ -77,15 +76,7 @@ func scenarioServer(fs *flag.FlagSet, sc *scenarios.Scenario, srv *sim.Server) (
 	if err != nil {
 		return nil, err
 	}
-	s, err := scenarios.BuildServer(sc.Server, set)
-	if err != nil {
-		return nil, err
-	}
-	s.OnTranscript, s.Logger = srv.OnTranscript, srv.Logger
-	if srv.PassivePorts.Size() > 0 {
-		s.PassivePorts = srv.PassivePorts
-	}
-	return s, nil
+	return scenarios.BuildServer(sc.Server, set)
 }
 
 // printServeBanner is serve's banner behind faults: the loopback address
@@ -108,18 +99,8 @@ func (fn *faultNet) printServeBanner(w io.Writer, c *serveConfig, srv *sim.Serve
 		}
 		users = strings.Join(names, ",")
 	}
-	if users == "" {
-		users = sim.DefaultUser + " (password " + sim.DefaultPassword + ")"
-	}
-	fmt.Fprintf(w, "  users                      %s\n", users)
-	fmt.Fprintf(w, "  TLS                        control %s, data %s, session reuse %s\n", srv.ControlTLS, srv.DataTLS, srv.Reuse)
-	ca := c.caOut
-	if ca == "" {
-		ca = "ca.pem"
-		fmt.Fprintln(w, "  CA certificate             not written (use --ca-out FILE)")
-	} else {
-		fmt.Fprintf(w, "  CA certificate             %s\n", c.caOut)
-	}
+	printAccess(w, users, srv)
+	ca := c.printCA(w)
 	fn.printNetwork(w)
 	fmt.Fprintf(w, "try: curl --ssl-reqd --cacert %s -u USER:PASSWORD ftp://%s/\n", ca, ctl)
 	if !c.quiet {

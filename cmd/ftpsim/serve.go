@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
 )
 
@@ -86,19 +87,27 @@ account is ftpsim:ftpsim. Without --root files live in memory and vanish on exit
 
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs, c := serveFlags(stdout)
-	if err := parseFlags(fs, args); err != nil {
+	err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
-	srv, cleanup, err := c.server(stdout, stderr)
+	var spec scenarios.NetworkSpec
+	var sc *scenarios.Scenario
+	if c.faults.active() {
+		if spec, sc, err = c.faults.spec(); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	srv, cleanup, err := c.server(fs, sc, stdout, stderr)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	srv, fn, err := c.attachFaults(fs, srv, stdout)
-	if err != nil {
-		return err
-	}
-	if fn != nil {
+	var fn *faultNet
+	if c.faults.active() {
+		if fn, err = c.attachFaults(srv, spec, sc, stdout); err != nil {
+			return err
+		}
 		defer fn.stop(stdout)
 	}
 	if err := srv.Listen(); err != nil {
@@ -122,8 +131,56 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// server builds the sim.Server the flags describe; cleanup releases --root.
-func (c *serveConfig) server(stdout, stderr io.Writer) (*sim.Server, func(), error) {
+// server builds the sim.Server the flags describe, or with --scenario
+// the scenario's server with the flags that still apply; cleanup
+// releases --root. Without fault flags it opens the real listeners of
+// --addr and --implicit-addr; behind faults the entry takes those
+// addresses instead (see attachFaults).
+func (c *serveConfig) server(fs *flag.FlagSet, sc *scenarios.Scenario, stdout, stderr io.Writer) (*sim.Server, func(), error) {
+	cleanup := func() {}
+	var srv *sim.Server
+	var err error
+	if sc != nil {
+		srv, err = scenarioServer(fs, sc)
+	} else {
+		srv, cleanup, err = c.flagServer(stderr)
+	}
+	if err != nil {
+		return nil, cleanup, err
+	}
+	if c.pasvPorts != "" {
+		if srv.PassivePorts, err = sim.ParsePortRange(c.pasvPorts); err != nil {
+			return nil, cleanup, usagef("--pasv-ports: %v", err)
+		}
+	}
+	srv.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if !c.quiet {
+		var mu sync.Mutex
+		srv.OnTranscript = func(sess *sim.Session, e sim.TranscriptEntry) {
+			mu.Lock()
+			defer mu.Unlock()
+			text := strings.ReplaceAll(e.Text, "\n", "\n"+strings.Repeat(" ", len(sess.ID)+15))
+			fmt.Fprintf(stdout, "%s %s %s %s\n", e.Time.Format("15:04:05.000"), sess.ID, e.Kind, text)
+		}
+	}
+	if c.faults.active() {
+		return srv, cleanup, nil
+	}
+	if srv.Listener, err = listenFlag("--addr", c.addr, stderr); err != nil {
+		return nil, cleanup, err
+	}
+	if c.implicitAddr != "" {
+		if srv.ImplicitListener, err = listenFlag("--implicit-addr", c.implicitAddr, stderr); err != nil {
+			srv.Listener.Close()
+			return nil, cleanup, err
+		}
+	}
+	return srv, cleanup, nil
+}
+
+// flagServer builds the server of the TLS, certificate, account and
+// storage flags.
+func (c *serveConfig) flagServer(stderr io.Writer) (*sim.Server, func(), error) {
 	srv := sim.NewUnstartedServer()
 	cleanup := func() {}
 	var err error
@@ -142,26 +199,12 @@ func (c *serveConfig) server(stdout, stderr io.Writer) (*sim.Server, func(), err
 	if err := c.cert.apply(srv, c.caOut); err != nil {
 		return nil, cleanup, err
 	}
-	if c.pasvPorts != "" {
-		if srv.PassivePorts, err = sim.ParsePortRange(c.pasvPorts); err != nil {
-			return nil, cleanup, usagef("--pasv-ports: %v", err)
-		}
-	}
 	if c.pasvAddr != "" {
 		if srv.PassiveAddr, err = netip.ParseAddr(c.pasvAddr); err != nil {
 			return nil, cleanup, usagef("--pasv-addr %q: not an IP address", c.pasvAddr)
 		}
 		if !c.faults.active() { // with faults it is a virtual address
 			warnNonLoopback(stderr, "--pasv-addr", srv.PassiveAddr)
-		}
-	}
-	if srv.Listener, err = listenFlag("--addr", c.addr, stderr); err != nil {
-		return nil, cleanup, err
-	}
-	if c.implicitAddr != "" {
-		if srv.ImplicitListener, err = listenFlag("--implicit-addr", c.implicitAddr, stderr); err != nil {
-			srv.Listener.Close()
-			return nil, cleanup, err
 		}
 	}
 	if c.root != "" {
@@ -173,16 +216,6 @@ func (c *serveConfig) server(stdout, stderr io.Writer) (*sim.Server, func(), err
 	}
 	srv.Users, srv.Anonymous, srv.LenientTLSEOF = c.users, c.anonymous, c.lenientEOF
 	srv.IdleTimeout, srv.DataTimeout = c.idle, c.dataTimeout
-	srv.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if !c.quiet {
-		var mu sync.Mutex
-		srv.OnTranscript = func(sess *sim.Session, e sim.TranscriptEntry) {
-			mu.Lock()
-			defer mu.Unlock()
-			text := strings.ReplaceAll(e.Text, "\n", "\n"+strings.Repeat(" ", len(sess.ID)+15))
-			fmt.Fprintf(stdout, "%s %s %s %s\n", e.Time.Format("15:04:05.000"), sess.ID, e.Kind, text)
-		}
-	}
 	return srv, cleanup, nil
 }
 
@@ -214,12 +247,7 @@ func (c *serveConfig) printBanner(w io.Writer, srv *sim.Server) {
 	if srv.ImplicitAddr != "" {
 		fmt.Fprintf(w, "  implicit FTPS              ftps://%s\n", srv.ImplicitAddr)
 	}
-	users := c.users.String()
-	if users == "" {
-		users = sim.DefaultUser + " (password " + sim.DefaultPassword + ")"
-	}
-	fmt.Fprintf(w, "  users                      %s\n", users)
-	fmt.Fprintf(w, "  TLS                        control %s, data %s, session reuse %s\n", srv.ControlTLS, srv.DataTLS, srv.Reuse)
+	printAccess(w, c.users.String(), srv)
 	fmt.Fprintf(w, "  passive ports              %s\n", srv.PassivePorts)
 	if srv.PassiveAddr.IsValid() {
 		fmt.Fprintf(w, "  advertised passive address %s\n", srv.PassiveAddr)
@@ -229,13 +257,28 @@ func (c *serveConfig) printBanner(w io.Writer, srv *sim.Server) {
 		storage = c.root
 	}
 	fmt.Fprintf(w, "  storage                    %s\n", storage)
-	ca := c.caOut
-	if ca == "" {
-		ca = "ca.pem"
-		fmt.Fprintln(w, "  CA certificate             not written (use --ca-out FILE)")
-	} else {
-		fmt.Fprintf(w, "  CA certificate             %s\n", c.caOut)
-	}
+	ca := c.printCA(w)
 	fmt.Fprintf(w, "try: curl --ssl-reqd --cacert %s -u USER:PASSWORD ftp://%s/\n", ca, srv.Addr)
 	fmt.Fprintln(w, "stop with Ctrl-C")
+}
+
+// printAccess prints the accounts (users, a comma-separated list; empty
+// for the default account) and the server's TLS settings.
+func printAccess(w io.Writer, users string, srv *sim.Server) {
+	if users == "" {
+		users = sim.DefaultUser + " (password " + sim.DefaultPassword + ")"
+	}
+	fmt.Fprintf(w, "  users                      %s\n", users)
+	fmt.Fprintf(w, "  TLS                        control %s, data %s, session reuse %s\n", srv.ControlTLS, srv.DataTLS, srv.Reuse)
+}
+
+// printCA prints where the CA certificate went and returns the file name
+// the curl example should use.
+func (c *serveConfig) printCA(w io.Writer) string {
+	if c.caOut == "" {
+		fmt.Fprintln(w, "  CA certificate             not written (use --ca-out FILE)")
+		return "ca.pem"
+	}
+	fmt.Fprintf(w, "  CA certificate             %s\n", c.caOut)
+	return c.caOut
 }
