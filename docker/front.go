@@ -59,7 +59,7 @@ func (c *Container) Front(ctx context.Context, listen ListenFunc, host string) (
 		routes = append(routes, route{s.ImplicitPort, impl})
 	}
 	for _, p := range s.Passive.Ports() {
-		backend := net.JoinHostPort(loopback, strconv.Itoa(p))
+		backend := net.JoinHostPort(c.dataHost(), strconv.Itoa(p))
 		if s.RandomPassiveMapping {
 			if backend, err = c.hostAddr(ctx, p); err != nil {
 				return nil, fmt.Errorf("front: %w", err)
