@@ -46,9 +46,9 @@ func (n *Network) installTranslations(f *Flow) {
 			table[k] = v
 		}
 		rule := end.h.Name + " translation"
-		end.l.stages = append(end.l.stages, &rewriteStage{rule: rule, to: func(a netip.Addr) (netip.Addr, string) {
-			if v, ok := table[a]; ok {
-				return v, "leaves " + end.h.Name + " as"
+		end.l.stages = append(end.l.stages, &rewriteStage{rule: rule, to: func(a netip.AddrPort) (netip.AddrPort, string) {
+			if v, ok := table[a.Addr()]; ok {
+				return netip.AddrPortFrom(v, a.Port()), "leaves " + end.h.Name + " as"
 			}
 			return a, ""
 		}})
@@ -63,7 +63,23 @@ func (n *Network) installEntry(f *Flow) {
 	if e == nil || f.Channel != Control {
 		return
 	}
-	f.down.stages = append(f.down.stages, &rewriteStage{rule: "entry " + e.ip.String(), to: e.shown})
+	f.down.stages = append(f.down.stages, &rewriteStage{rule: "entry " + e.ip.String(), to: func(a netip.AddrPort) (netip.AddrPort, string) {
+		v, words := e.shown(a.Addr())
+		return netip.AddrPortFrom(v, a.Port()), words
+	}})
+}
+
+// installEntryActive puts the entry's reading of the real program's
+// PORT and EPRT commands first on the upstream link of a control flow it
+// opened, before any gateway (see [Entry.active]).
+func (n *Network) installEntryActive(f *Flow) {
+	e := f.entry
+	if e == nil || f.Channel != Control {
+		return
+	}
+	f.up.stages = append(f.up.stages, &rewriteStage{rule: "entry " + e.ip.String(), to: func(a netip.AddrPort) (netip.AddrPort, string) {
+		return e.active(f, a, "cleartext")
+	}})
 }
 
 // rewriteStage replaces the address of every 227, PORT and EPRT line of
@@ -72,7 +88,7 @@ func (n *Network) installEntry(f *Flow) {
 // as"); returning a unchanged leaves the line alone.
 type rewriteStage struct {
 	rule string
-	to   func(a netip.Addr) (netip.Addr, string)
+	to   func(a netip.AddrPort) (netip.AddrPort, string)
 }
 
 func (s *rewriteStage) segment(l *link, p []byte) []byte {
@@ -85,8 +101,7 @@ func (s *rewriteStage) segment(l *link, p []byte) []byte {
 		line := strings.TrimRight(string(raw), "\r\n")
 		term := raw[len(line):]
 		if a, ok := parseAnnouncement(line, l.dir); ok && a.cmd != "EPSV" {
-			if v, words := s.to(a.addr.Addr()); v != a.addr.Addr() {
-				to := netip.AddrPortFrom(v, a.addr.Port())
+			if to, words := s.to(a.addr); to != a.addr {
 				if nl, ok := rewriteAnnouncement(line, a.cmd, to); ok {
 					l.flow.net.event(l.flow, Rewritten, s.rule, "%s %s %s %s", a.cmd, a.addr, words, to)
 					line, changed = nl, true

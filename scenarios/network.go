@@ -48,6 +48,12 @@ type NetworkSpec struct {
 	ClientNAT bool `yaml:"client_nat"`
 	// ClientALG is the client gateway's FTP helper (as ALG).
 	ClientALG string `yaml:"client_alg"`
+	// ClientInbound is what the client's gateway does with inbound flows
+	// nothing opens (active-mode data connections its helper did not
+	// expect): drop (default) or reject. Without ClientNAT it puts the
+	// client, still at the routable 198.51.100.10, behind a stateful
+	// firewall without NAT ("client-firewall").
+	ClientInbound string `yaml:"client_inbound"`
 	// AuthFilter, when non-zero, is a middlebox on the server's gateway
 	// that strips AUTH from FEAT and answers AUTH with this code (S20).
 	AuthFilter int `yaml:"auth_filter"`

@@ -23,7 +23,7 @@ func attachNetwork(srv *sim.Server, spec NetworkSpec) (*builtNetwork, error) {
 		bn.net.Close()
 		return nil, err
 	}
-	srv.Listener, srv.ListenPassive, srv.DialActive = seams.Listener, seams.ListenPassive, seams.DialActive
+	srv.Listener, srv.ListenPassive, srv.DialActive, srv.ResolveActive = seams.Listener, seams.ListenPassive, seams.DialActive, seams.ResolveActive
 	if srv.Implicit {
 		ln, err := bn.server.Listen("tcp", netip.AddrPortFrom(bn.serverAddr, 990).String())
 		if err != nil {

@@ -25,17 +25,24 @@ func buildNetwork(spec NetworkSpec, passive sim.PortRange, implicit bool) (*buil
 	}
 	n.AddZone("server-site", srvGW)
 	b := &builtNetwork{net: n, serverAddr: serverAddr}
-	if spec.ClientNAT {
-		alg, err := parseALG(spec.ClientALG)
-		if err != nil {
-			return nil, fmt.Errorf("network.client_alg: %w", err)
-		}
-		n.AddZone("client-lan", &faults.Gateway{Name: "client-nat", Public: clientNATAddr, ALG: alg})
+	alg, err := parseALG(spec.ClientALG)
+	if err != nil {
+		return nil, fmt.Errorf("network.client_alg: %w", err)
+	}
+	inbound, err := parseAction(spec.ClientInbound, faults.Drop)
+	if err != nil {
+		return nil, fmt.Errorf("network.client_inbound %w", err)
+	}
+	switch {
+	case spec.ClientNAT:
+		n.AddZone("client-lan", &faults.Gateway{Name: "client-nat", Public: clientNATAddr, ALG: alg, Inbound: inbound})
 		b.client = n.AddHost("client", "client-lan", clientPrivate.String())
-	} else {
-		if spec.ClientALG != "" {
-			return nil, fmt.Errorf("network.client_alg needs client_nat")
-		}
+	case spec.ClientInbound != "":
+		n.AddZone("client-site", &faults.Gateway{Name: "client-firewall", ALG: alg, Inbound: inbound})
+		b.client = n.AddHost("client", "client-site", clientPublic.String())
+	case spec.ClientALG != "":
+		return nil, fmt.Errorf("network.client_alg needs client_nat or client_inbound")
+	default:
 		b.client = n.AddHost("client", "internet", clientPublic.String())
 	}
 	b.server = n.AddHost("server", "server-site", serverAddr.String())

@@ -89,7 +89,7 @@ func (f *faultFlags) spec() (scenarios.NetworkSpec, *scenarios.Scenario, error) 
 	}
 	// A forward is a NAT's, a client-side helper a client NAT's.
 	spec.ServerNAT = spec.ServerNAT || spec.PassiveForward != ""
-	spec.ClientNAT = spec.ClientNAT || spec.ClientALG != ""
+	spec.ClientNAT = spec.ClientNAT || spec.ClientALG != "" && spec.ClientInbound == ""
 	return spec, sc, nil
 }
 
@@ -195,7 +195,8 @@ var faultHelp = []struct{ key, help string }{
 	{"drop_epsv", "black-hole data connections to ports announced by 229 (EPSV) in cleartext"},
 	{"idle_timeout=DURATION", "the server gateway's conntrack forgets flows idle this long, e.g. 30s (a quiet control connection during a long transfer)"},
 	{"client_nat", "client at 192.168.1.10 behind NAT 198.51.100.2 (the server sees 198.51.100.2)"},
-	{"client_alg=MODE", "the client NAT's FTP helper, as alg; implies client_nat"},
+	{"client_alg=MODE", "the client gateway's FTP helper, as alg; implies client_nat unless client_inbound is given"},
+	{"client_inbound=drop|reject", "fate of inbound flows the client's gateway did not expect (active-mode data connections): drop (default) or reject; without client_nat, a firewall without NAT in front of the client at 198.51.100.10"},
 	{"auth_filter=CODE", "a middlebox strips AUTH from FEAT and answers AUTH itself with CODE (500, 502, 504)"},
 	{"reset_on_client_hello=CHANNEL", "reset connections at the TLS ClientHello: control, data or any"},
 	{"corrupt_record=CHANNEL", "flip a byte of the first TLS record with application data: control, data or any"},

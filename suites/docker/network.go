@@ -64,7 +64,7 @@ func (d DockerHost) AttachPersona(srv *sim.Server, server *faults.Host) error {
 	if err != nil {
 		return err
 	}
-	srv.Listener, srv.ListenPassive, srv.DialActive = seams.Listener, seams.ListenPassive, seams.DialActive
+	srv.Listener, srv.ListenPassive, srv.DialActive, srv.ResolveActive = seams.Listener, seams.ListenPassive, seams.DialActive, seams.ResolveActive
 	srv.PassivePorts = sim.PortRange{Low: uint16(d.Passive.First), High: uint16(d.Passive.Last)}
 	srv.Implicit = false
 	return nil
