@@ -137,8 +137,11 @@ func (e *Entry) serveRelay(at netip.AddrPort, r *activeRelay) {
 	defer e.wg.Done()
 	vc, err := r.ln.Accept()
 	e.mu.Lock()
-	real := r.real
+	real, dial := r.real, e.dialReal
 	e.mu.Unlock()
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
 	e.dropRelay(at, r)
 	if err != nil {
 		return
@@ -149,7 +152,7 @@ func (e *Entry) serveRelay(at netip.AddrPort, r *activeRelay) {
 	}
 	defer e.conns.untrack(vc)
 	ctx, cancel := context.WithTimeout(context.Background(), e.host.net.synTimeout())
-	rc, err := (&net.Dialer{}).DialContext(ctx, "tcp", real.String())
+	rc, err := dial(ctx, "tcp", real.String())
 	cancel()
 	if err != nil {
 		if f := FlowOf(vc); f != nil {
@@ -165,6 +168,19 @@ func (e *Entry) serveRelay(at netip.AddrPort, r *activeRelay) {
 	}
 	defer e.conns.untrack(rc)
 	pipe(rc, vc)
+}
+
+// DialFunc dials a real address.
+type DialFunc func(ctx context.Context, network, address string) (net.Conn, error)
+
+// SetDialReal sets how the entry reaches the listeners real programs
+// open in active mode; nil (the default) is a net.Dialer. A program run
+// in a network namespace of its own (lftp 4.9 listens on 0.0.0.0, which
+// only there is loopback alone) needs a dial made in that namespace.
+func (e *Entry) SetDialReal(dial DialFunc) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.dialReal = dial
 }
 
 // dropRelay closes r and forgets it, if it is still the relay at at.

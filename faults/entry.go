@@ -95,8 +95,9 @@ type Entry struct {
 	holes   []*blackHole
 	relays  map[netip.AddrPort]*activeRelay // active mode: announced ports on the host
 
-	conns connSet        // active-mode data connections being bridged
-	wg    sync.WaitGroup // their goroutines
+	conns    connSet        // active-mode data connections being bridged
+	wg       sync.WaitGroup // their goroutines
+	dialReal DialFunc       // dials real programs' listeners; nil: a net.Dialer
 }
 
 // Enter opens an entry for real programs: for each map, it listens on

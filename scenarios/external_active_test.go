@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +62,49 @@ var activeCases = []activeCase{
 // connection crosses the network back to the client host (NAT, helpers,
 // firewalls deciding) and is bridged to the real listener.
 func TestServeExternalActive(t *testing.T) {
+	set, caFile := activeCA(t)
+	for i, tc := range activeCases {
+		t.Run(tc.name, func(t *testing.T) {
+			runActiveCase(t, set, caFile, netip.AddrFrom4([4]byte{127, 66, byte(os.Getpid() % 250), byte(i + 1)}), tc, nil)
+		})
+	}
+}
+
+// lftpCases are lftp's active mode (ftp:passive-mode off), which listens
+// on 0.0.0.0: lftp runs in a network namespace of its own, whose only
+// interface is its loopback, reaching the entry through a relay.
+var lftpCases = []activeCase{
+	{name: "cleartext, client NAT with its FTP helper", client: "lftp", plain: true,
+		spec: scenarios.NetworkSpec{ClientNAT: true, ClientALG: "correct"}, ok: true, serverDials: true},
+	{name: "TLS, client on the internet", client: "lftp",
+		spec: scenarios.NetworkSpec{}, ok: true, serverDials: true},
+	{name: "TLS, client NAT with its FTP helper (blind under TLS): the server refuses the private address", client: "lftp",
+		spec: scenarios.NetworkSpec{ClientNAT: true, ClientALG: "correct"}, reply: 500},
+	{name: "TLS, client behind a firewall that rejects inbound: the data connection is refused", client: "lftp",
+		spec: scenarios.NetworkSpec{ClientInbound: "reject", ClientALG: "correct"}, reply: 425},
+}
+
+// Real lftp in active mode behind an entry, from a network namespace of
+// its own.
+func TestServeExternalActiveLftp(t *testing.T) {
+	set, caFile := activeCA(t)
+	if _, err := peers.NewLftp(peers.ClientOptions{Addr: "127.0.0.1:21", CAFile: caFile, Dir: t.TempDir()}); err != nil {
+		var missing *peers.NotInstalledError
+		if errors.As(err, &missing) {
+			t.Skip(missing.Error())
+		}
+	}
+	ns := newNetns(t)
+	for i, tc := range lftpCases {
+		t.Run(tc.name, func(t *testing.T) {
+			runActiveCase(t, set, caFile, netip.AddrFrom4([4]byte{127, 67, byte(os.Getpid() % 250), byte(i + 1)}), tc, ns)
+		})
+	}
+}
+
+// activeCA returns a certificate set and its CA's file, for clients.
+func activeCA(t *testing.T) (*pki.Set, string) {
+	t.Helper()
 	set, err := pki.NewSet(pki.SetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -69,16 +113,12 @@ func TestServeExternalActive(t *testing.T) {
 	if err := os.WriteFile(caFile, set.CA.CertPEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for i, tc := range activeCases {
-		t.Run(tc.name, func(t *testing.T) {
-			runActiveCase(t, set, caFile, netip.AddrFrom4([4]byte{127, 66, byte(os.Getpid() % 250), byte(i + 1)}), tc, "")
-		})
-	}
+	return set, caFile
 }
 
 // runActiveCase serves a sim server behind tc's network with an entry on
-// ip and runs tc's client there (in netns, if given).
-func runActiveCase(t *testing.T, set *pki.Set, caFile string, ip netip.Addr, tc activeCase, netns string) {
+// ip and runs tc's client there, or in ns through a relay to the entry.
+func runActiveCase(t *testing.T, set *pki.Set, caFile string, ip netip.Addr, tc activeCase, ns *netns) {
 	t.Helper()
 	spec := scenarios.ServerSpec{TLS: "required", DataTLS: "required"}
 	if tc.plain {
@@ -89,7 +129,7 @@ func runActiveCase(t *testing.T, set *pki.Set, caFile string, ip netip.Addr, tc 
 		t.Fatal(err)
 	}
 	srv.DataTimeout = 3 * time.Second
-	cert, err := set.CA.Server(pki.LeafOptions{IPAddresses: []net.IP{ip.AsSlice()}, DNSNames: []string{"localhost"}})
+	cert, err := set.CA.Server(pki.LeafOptions{IPAddresses: []net.IP{ip.AsSlice(), net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +145,12 @@ func runActiveCase(t *testing.T, set *pki.Set, caFile string, ip netip.Addr, tc 
 
 	dir := t.TempDir()
 	o := peers.ClientOptions{Addr: x.ControlAddr().String(), CAFile: caFile, Dir: dir, Active: true, Plain: tc.plain,
-		User: sim.DefaultUser, Password: sim.DefaultPassword,
-		Netns: netns, Timeout: 20 * time.Second}
+		User: sim.DefaultUser, Password: sim.DefaultPassword, Timeout: 20 * time.Second}
+	if ns != nil {
+		o.Netns = ns.path
+		o.Addr = "127.0.0.1:" + strconv.Itoa(ns.forward(t, x.ControlAddr().String()))
+		x.Entry.SetDialReal(ns.dial)
+	}
 	client := newActiveClient(t, tc.client, o)
 	payload := make([]byte, 300<<10)
 	rand.Read(payload)
@@ -140,6 +184,7 @@ func runActiveCase(t *testing.T, set *pki.Set, caFile string, ip netip.Addr, tc 
 			t.Errorf("trace lacks %q\n%s", tc.trace, report())
 		}
 	}
+	t.Logf("%s: exit %d, replies %v\n%s", r.Client, r.ExitCode, r.Replies(), x.Network.Timeline())
 	dials := 0
 	for _, f := range x.Network.Flows() {
 		if f.Channel == faults.Data && f.Dialer == x.Server && f.Listener == x.Client {
