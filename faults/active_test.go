@@ -115,3 +115,43 @@ func TestEntryActiveTLS(t *testing.T) {
 		}
 	}
 }
+
+// A real server behind a Backend is not given the client host's virtual
+// address: it would dial it for real. It reads the real program's
+// loopback address as is and, being on this machine, reaches the
+// listener directly (active mode is not proxied).
+func TestEntryActiveNotProxiedToBackend(t *testing.T) {
+	product := sim.NewUnstartedServer()
+	fs := sim.NewMemFS(nil)
+	fs.WriteFile("/a.bin", payload)
+	product.FS = fs
+	product.Start()
+	defer product.Close()
+	real := netip.MustParseAddrPort(product.Addr)
+	n := &faults.Network{}
+	n.AddZone("internet", nil)
+	n.AddZone("dmz", &faults.Gateway{Public: netip.MustParseAddr(serverPublic),
+		Forwards: []faults.Forward{{Ports: faults.Ports(21), To: netip.MustParseAddrPort(serverInside + ":21")}}})
+	cli := n.AddHost("client", "internet", clientPublic)
+	srv := n.AddHost("server", "dmz", serverInside)
+	defer n.Close()
+	if _, err := srv.Backend(real.Addr(), faults.PortMap{Virtual: faults.Ports(21), Real: real.Port()}); err != nil {
+		t.Fatal(err)
+	}
+	entry, err := cli.Enter(netip.Addr{}, netip.MustParseAddr(serverPublic), faults.PortMap{Virtual: faults.Ports(21), Real: 2121})
+	if err != nil {
+		t.Fatalf("cannot listen on loopback: %v", err)
+	}
+	e := &env{t: t, n: n, srv: product}
+	if err := realActiveFetch(testCtx(t, 10*time.Second), e, entry, clientsim.PORT, clientsim.WithPlain()); err != nil {
+		t.Fatalf("active mode to a real server behind a backend: %v\n%s", err, n.Timeline())
+	}
+	if tl := n.Timeline().String(); strings.Contains(tl, "active data address") {
+		t.Fatalf("the entry rewrote an announcement meant for a real server:\n%s", tl)
+	}
+	for _, f := range n.Flows() {
+		if f.Channel == faults.Data {
+			t.Fatalf("a data flow crossed the network: %s", f)
+		}
+	}
+}

@@ -81,7 +81,8 @@ func (m PortMap) check() error {
 // program announces stands for the entry's host, whose NAT, helpers and
 // firewall decide the server's data connection, which the entry then
 // bridges to the program's listener (see [ResolveActive] for the model,
-// TLS included, and what it cannot show).
+// TLS included, and what it cannot show). A [Backend]'s real server is
+// the exception: it reads the loopback address as is.
 type Entry struct {
 	host   *Host
 	ip     netip.Addr

@@ -17,7 +17,7 @@ func (n *Network) newFlowLocked(h *Host, pre Endpoints, d decision, ch Channel, 
 	f := &Flow{
 		ID: len(n.flows) + 1, Channel: ch, Dialer: h, Listener: d.dst,
 		Pre: pre, Post: d.post, Gateways: gatewayNames(d.gws),
-		net: n, gws: d.gws, last: n.now(), entry: d.entry, real: d.real,
+		net: n, gws: d.gws, last: n.now(), entry: d.entry, real: d.real, toBackend: ln.backend,
 	}
 	for _, g := range d.gws {
 		if g.IdleTimeout > 0 && (f.idle == 0 || g.IdleTimeout < f.idle) {

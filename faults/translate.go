@@ -72,9 +72,13 @@ func (n *Network) installEntry(f *Flow) {
 // installEntryActive puts the entry's reading of the real program's
 // PORT and EPRT commands first on the upstream link of a control flow it
 // opened, before any gateway (see [Entry.active]).
+//
+// Not when a [Backend]'s real server is the other end: it would dial the
+// host's virtual address for real, so it reads the program's loopback
+// address as is (active mode is not proxied).
 func (n *Network) installEntryActive(f *Flow) {
 	e := f.entry
-	if e == nil || f.Channel != Control {
+	if e == nil || f.Channel != Control || f.toBackend {
 		return
 	}
 	f.up.stages = append(f.up.stages, &rewriteStage{rule: "entry " + e.ip.String(), to: func(a netip.AddrPort) (netip.AddrPort, string) {
