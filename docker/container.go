@@ -29,7 +29,8 @@ type Container struct {
 	// Startup is the time from the create request to the first greeting.
 	Startup time.Duration
 
-	window bool // Settings.Passive came from the window pool
+	window     bool       // Settings.Passive came from the window pool
+	pickedAddr netip.Addr // Settings.HostNetwork came from pickHostAddr
 }
 
 // Run starts image img as an FTPS product and waits until its control port
@@ -49,6 +50,31 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 			apply(cfg)
 		}
 	}
+	var picked netip.Addr // a host-network address to release on failure
+	if cfg.hostNetwork && !cfg.HostNetwork.IsValid() {
+		control := cfg.ControlPort
+		if control == 0 {
+			control = DefaultControlPort
+		}
+		a, err := pickHostAddr(control, cfg.ImplicitPort)
+		if err != nil {
+			return nil, fmt.Errorf("run %s: %w", img, err)
+		}
+		cfg.HostNetwork, picked = a, a
+	}
+	c, err := run(ctx, img, cfg, opts)
+	if picked.IsValid() {
+		if c != nil {
+			c.pickedAddr = picked
+		} else {
+			releaseHostAddr(picked)
+		}
+	}
+	return c, err
+}
+
+// run is Run once the host-network address, if any, is known.
+func run(ctx context.Context, img string, cfg *config, opts []testcontainers.ContainerCustomizer) (*Container, error) {
 	s, err := cfg.Settings.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", img, err)
@@ -79,7 +105,11 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 func runOnce(ctx context.Context, img string, cfg *config, fixed bool, opts []testcontainers.ContainerCustomizer) (*Container, error) {
 	s := cfg.Settings
 	if !fixed {
-		w, err := windows.take(DefaultPassivePool, DefaultPassiveSize)
+		var extra []netip.Addr
+		if s.HostNetwork.IsValid() {
+			extra = append(extra, s.HostNetwork)
+		}
+		w, err := windows.take(DefaultPassivePool, DefaultPassiveSize, extra...)
 		if err != nil {
 			return nil, fmt.Errorf("run %s: passive ports: %w", img, err)
 		}
@@ -113,11 +143,14 @@ func runOnce(ctx context.Context, img string, cfg *config, fixed bool, opts []te
 
 // requestOptions are Run's defaults; the caller's options come after them.
 func (cfg *config) requestOptions(s Settings) []testcontainers.ContainerCustomizer {
-	ports := []string{portSpec(s.ControlPort)}
-	if s.ImplicitPort != 0 {
-		ports = append(ports, portSpec(s.ImplicitPort))
+	var ports []string // nothing is published on the host's network
+	if !s.HostNetwork.IsValid() {
+		ports = append(ports, portSpec(s.ControlPort))
+		if s.ImplicitPort != 0 {
+			ports = append(ports, portSpec(s.ImplicitPort))
+		}
+		ports = append(ports, fmt.Sprintf("%d-%d/tcp", s.Passive.Low, s.Passive.High))
 	}
-	ports = append(ports, fmt.Sprintf("%d-%d/tcp", s.Passive.Low, s.Passive.High))
 	env := s.Env()
 	for _, f := range cfg.envFunc {
 		for k, v := range f(s) {
@@ -132,13 +165,16 @@ func (cfg *config) requestOptions(s Settings) []testcontainers.ContainerCustomiz
 	if cfg.product != nil {
 		product = cfg.product.Name
 	}
-	opts := []testcontainers.ContainerCustomizer{
-		testcontainers.WithExposedPorts(ports...),
+	var opts []testcontainers.ContainerCustomizer
+	if len(ports) > 0 {
+		opts = append(opts, testcontainers.WithExposedPorts(ports...))
+	}
+	opts = append(opts,
 		testcontainers.WithEnv(env),
 		testcontainers.WithFiles(files...),
 		testcontainers.WithLabels(Labels(product)),
-		testcontainers.WithWaitStrategy(&greeting{control: s.ControlPort, implicit: s.ImplicitPort, timeout: s.StartupTimeout}),
-	}
+		testcontainers.WithWaitStrategy(&greeting{control: s.ControlPort, implicit: s.ImplicitPort, host: s.HostNetwork, timeout: s.StartupTimeout}),
+	)
 	if cfg.cmdFunc != nil {
 		opts = append(opts, testcontainers.WithCmd(cfg.cmdFunc(s)...))
 	}
@@ -149,6 +185,11 @@ func (cfg *config) requestOptions(s Settings) []testcontainers.ContainerCustomiz
 // capabilities are added to whatever host config they asked for.
 func (cfg *config) finalOptions(s Settings) testcontainers.ContainerCustomizer {
 	return testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+		hc.CapAdd = append(hc.CapAdd, cfg.capAdd...)
+		if s.HostNetwork.IsValid() {
+			hc.NetworkMode = network.NetworkHost
+			return
+		}
 		if hc.PortBindings == nil {
 			hc.PortBindings = network.PortMap{}
 		}
@@ -168,7 +209,6 @@ func (cfg *config) finalOptions(s Settings) testcontainers.ContainerCustomizer {
 			}
 			bind(int(p), host)
 		}
-		hc.CapAdd = append(hc.CapAdd, cfg.capAdd...)
 	})
 }
 
@@ -196,7 +236,8 @@ var labelBuilds = testcontainers.CustomizeRequestOption(func(req *testcontainers
 func portSpec(p int) string { return strconv.Itoa(p) + "/tcp" }
 
 // ControlAddr is the explicit-FTPS address to dial: 127.0.0.1 and the
-// host port the control port is published on.
+// host port the control port is published on (under HostNetwork, that
+// address and the control port).
 func (c *Container) ControlAddr(ctx context.Context) (string, error) {
 	return c.hostAddr(ctx, c.Settings.ControlPort)
 }
@@ -210,6 +251,9 @@ func (c *Container) ImplicitAddr(ctx context.Context) (string, error) {
 }
 
 func (c *Container) hostAddr(ctx context.Context, port int) (string, error) {
+	if h := c.Settings.HostNetwork; h.IsValid() {
+		return net.JoinHostPort(h.String(), strconv.Itoa(port)), nil
+	}
 	p, err := c.MappedPort(ctx, portSpec(port))
 	if err != nil {
 		return "", fmt.Errorf("port %d: %w", port, err)
@@ -219,7 +263,11 @@ func (c *Container) hostAddr(ctx context.Context, port int) (string, error) {
 
 // BridgeAddr is the container's address on its Docker network: what it
 // advertises with [WithBridgeAdvertised].
+// A container on the host's network has none.
 func (c *Container) BridgeAddr(ctx context.Context) (netip.Addr, error) {
+	if c.Settings.HostNetwork.IsValid() {
+		return netip.Addr{}, errors.New("container shares the host's network: no bridge address")
+	}
 	ip, err := c.ContainerIP(ctx)
 	if err != nil {
 		return netip.Addr{}, err
@@ -242,9 +290,22 @@ func (c *Container) Terminate(ctx context.Context, opts ...testcontainers.Termin
 		windows.release(c.Settings.Passive)
 		c.window = false
 	}
+	if c.pickedAddr.IsValid() {
+		releaseHostAddr(c.pickedAddr)
+		c.pickedAddr = netip.Addr{}
+	}
 	if c.DockerContainer == nil {
 		return nil
 	}
 	opts = append([]testcontainers.TerminateOption{testcontainers.StopTimeout(0)}, opts...)
 	return c.DockerContainer.Terminate(ctx, opts...)
+}
+
+// dataHost is where the container's passive ports are reached on this
+// machine: 127.0.0.1, or the host-network address.
+func (c *Container) dataHost() string {
+	if h := c.Settings.HostNetwork; h.IsValid() {
+		return h.String()
+	}
+	return loopback
 }

@@ -40,6 +40,16 @@
 // advertises its own bridge address, which no client off the Docker host
 // can reach (see the docker suite's NAT scenario).
 //
+// # Active mode on the host's network
+//
+// Behind Docker's port mapping a product sees its clients as the bridge
+// gateway, so it refuses PORT and EPRT to 127.0.0.1 (a foreign address),
+// and 127.0.0.1 inside the container is the container itself.
+// [WithHostNetwork] runs the container in the host's network namespace
+// with the product bound to one loopback address only: nothing is
+// published, nothing listens off loopback, and active mode reaches the
+// client for real.
+//
 // # Faults in front of a container
 //
 // [Container.Front] serves the container's ports on listeners of the

@@ -59,7 +59,7 @@ func (c *Container) Front(ctx context.Context, listen ListenFunc, host string) (
 		routes = append(routes, route{s.ImplicitPort, impl})
 	}
 	for p := range s.Passive.All() {
-		backend := net.JoinHostPort(loopback, strconv.Itoa(int(p)))
+		backend := net.JoinHostPort(c.dataHost(), strconv.Itoa(int(p)))
 		if s.RandomPassiveMapping {
 			if backend, err = c.hostAddr(ctx, int(p)); err != nil {
 				return nil, fmt.Errorf("front: %w", err)

@@ -16,6 +16,9 @@ type config struct {
 	envFunc []func(Settings) map[string]string
 	cmdFunc func(Settings) []string
 	capAdd  []string
+	// hostNetwork says WithHostNetwork was given (its address may be
+	// zero: Run picks one).
+	hostNetwork bool
 }
 
 // Option configures [Run] and the product modules. Options are
@@ -35,6 +38,16 @@ func WithControlPort(port int) Option { return func(c *config) { c.ControlPort =
 // WithImplicitPort adds an implicit-FTPS port inside the container
 // (990 is the standard one). Default: none.
 func WithImplicitPort(port int) Option { return func(c *config) { c.ImplicitPort = port } }
+
+// WithHostNetwork runs the container in the host's network namespace with
+// the product listening on the loopback address ip only (see
+// [Settings.HostNetwork]): active mode (PORT, EPRT) then reaches clients
+// on 127.0.0.1 for real, and nothing listens off loopback. The zero ip
+// picks a free address in 127.240.0.0/16 at run time, where the control,
+// implicit and passive ports are all free.
+func WithHostNetwork(ip netip.Addr) Option {
+	return func(c *config) { c.HostNetwork, c.hostNetwork = ip, true }
+}
 
 // WithPassivePorts sets the passive range, published 1:1 on 127.0.0.1.
 // Default: a free window of DefaultPassiveSize ports.

@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"net"
 	"strconv"
 
 	"github.com/testcontainers/testcontainers-go"
@@ -109,7 +110,7 @@ func ftpsimCmd(s Settings) []string {
 		reuse = "off"
 	}
 	args := []string{
-		"--addr", "0.0.0.0:" + strconv.Itoa(s.ControlPort),
+		"--addr", net.JoinHostPort(s.listenHost(), strconv.Itoa(s.ControlPort)),
 		"--user", s.User + ":" + s.Password,
 		"--tls", "required", "--data-tls", "required", "--reuse", reuse,
 		"--pasv-ports", s.Passive.String(),
@@ -117,7 +118,7 @@ func ftpsimCmd(s Settings) []string {
 		"--lenient-tls-eof",
 	}
 	if s.ImplicitPort != 0 {
-		args = append(args, "--implicit-addr", "0.0.0.0:"+strconv.Itoa(s.ImplicitPort))
+		args = append(args, "--implicit-addr", net.JoinHostPort(s.listenHost(), strconv.Itoa(s.ImplicitPort)))
 	}
 	if !s.AdvertiseBridge {
 		args = append(args, "--pasv-addr", s.AdvertisedAddr.String())

@@ -64,8 +64,19 @@ func (r Reuse) String() string {
 // needs to reach it. Every zero value is a documented default; [Run] fills
 // them in, and [Container.Settings] holds the result.
 type Settings struct {
+	// HostNetwork, if valid, runs the container in the host's network
+	// namespace (docker run --network host) with the product listening on
+	// this loopback address only: nothing is published, and ControlPort,
+	// ImplicitPort and Passive are ports of HostNetwork itself. The
+	// product then sees a client on 127.0.0.1 as 127.0.0.1, and its
+	// active-mode dials to 127.0.0.1 reach the client, so PORT and EPRT
+	// work as on one host. Each container needs its own address (or
+	// ports): [WithHostNetwork] with the zero address picks a free one.
+	// The zero value is Docker's bridge with published ports.
+	HostNetwork netip.Addr
 	// ControlPort is the explicit-FTPS control port inside the container
-	// (zero: 21). It is published on a random port of 127.0.0.1.
+	// (zero: 21). It is published on a random port of 127.0.0.1 (under
+	// HostNetwork it is the port itself, on that address).
 	ControlPort int
 	// ImplicitPort is the implicit-FTPS port inside the container, also
 	// published on a random port of 127.0.0.1; zero means none.
@@ -76,7 +87,8 @@ type Settings struct {
 	// DefaultPassiveSize ports found at run time.
 	Passive PortRange
 	// AdvertisedAddr is the address the server puts in 227 replies (zero:
-	// 127.0.0.1, where the passive ports are published).
+	// 127.0.0.1, where the passive ports are published; under HostNetwork,
+	// that address).
 	AdvertisedAddr netip.Addr
 	// AdvertiseBridge tells the server no address, so it advertises its
 	// own: the container's address on the Docker bridge, which clients
@@ -111,8 +123,17 @@ func (s Settings) withDefaults() (Settings, error) {
 	if s.ControlPort == 0 {
 		s.ControlPort = DefaultControlPort
 	}
+	if s.HostNetwork.IsValid() {
+		s.HostNetwork = s.HostNetwork.Unmap()
+		if !s.HostNetwork.Is4() || !s.HostNetwork.IsLoopback() {
+			return s, fmt.Errorf("host network address %s: want an IPv4 loopback address", s.HostNetwork)
+		}
+	}
 	if !s.AdvertisedAddr.IsValid() {
 		s.AdvertisedAddr = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		if s.HostNetwork.IsValid() {
+			s.AdvertisedAddr = s.HostNetwork
+		}
 	}
 	if s.User == "" {
 		s.User = DefaultUser
@@ -158,6 +179,15 @@ func (s Settings) PEMFile() string { return path.Join(s.CertDir, "server.pem") }
 // CAFile is the CA certificate clients trust.
 func (s Settings) CAFile() string { return path.Join(s.CertDir, "ca.crt") }
 
+// listenHost is the address the product listens on inside the container:
+// HostNetwork, else every address ("0.0.0.0").
+func (s Settings) listenHost() string {
+	if s.HostNetwork.IsValid() {
+		return s.HostNetwork.String()
+	}
+	return "0.0.0.0"
+}
+
 // RootCAs returns a pool with CA, or nil if CA is nil.
 func (s Settings) RootCAs() *x509.CertPool {
 	if s.CA == nil {
@@ -175,6 +205,7 @@ func (s Settings) RootCAs() *x509.CertPool {
 //	FTPS_IMPLICIT_PORT                implicit-FTPS port (unset: none)
 //	FTPS_PASV_MIN_PORT, _MAX_PORT     passive range
 //	FTPS_PASV_ADDRESS                 address to advertise (unset: the server's own)
+//	FTPS_LISTEN_ADDRESS               the only address to listen on (unset: all; set under HostNetwork)
 //	FTPS_CERT_FILE, FTPS_KEY_FILE     certificate chain and key (PEM)
 //	FTPS_PEM_FILE, FTPS_CA_FILE       chain+key in one file; the CA
 //	FTPS_REQUIRE_REUSE                yes or no (unset: the product's default)
@@ -195,6 +226,9 @@ func (s Settings) Env() map[string]string {
 	}
 	if !s.AdvertiseBridge {
 		env["FTPS_PASV_ADDRESS"] = s.AdvertisedAddr.String()
+	}
+	if s.HostNetwork.IsValid() {
+		env["FTPS_LISTEN_ADDRESS"] = s.HostNetwork.String()
 	}
 	switch s.Reuse {
 	case ReuseRequired:

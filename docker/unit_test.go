@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -84,6 +85,62 @@ func TestSettingsDefaultsAndEnv(t *testing.T) {
 	}
 	if _, err := (Settings{ControlPort: 990, ImplicitPort: 990}).withDefaults(); err == nil {
 		t.Error("implicit port equal to the control port accepted")
+	}
+}
+
+func TestSettingsHostNetwork(t *testing.T) {
+	ip := netip.MustParseAddr("127.240.1.2")
+	s := testSettings(t, Settings{HostNetwork: ip, ImplicitPort: 990})
+	env := s.Env()
+	if env["FTPS_LISTEN_ADDRESS"] != "127.240.1.2" || env["FTPS_PASV_ADDRESS"] != "127.240.1.2" {
+		t.Errorf("host network: listen %q, advertised %q; want both 127.240.1.2", env["FTPS_LISTEN_ADDRESS"], env["FTPS_PASV_ADDRESS"])
+	}
+	got := strings.Join(ftpsimCmd(s), " ")
+	for _, want := range []string{"--addr 127.240.1.2:21", "--implicit-addr 127.240.1.2:990", "--pasv-addr 127.240.1.2"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("ftpsim serve %s: lacks %q", got, want)
+		}
+	}
+	s = testSettings(t, Settings{HostNetwork: ip, AdvertisedAddr: netip.MustParseAddr("203.0.113.7")})
+	if env := s.Env(); env["FTPS_PASV_ADDRESS"] != "203.0.113.7" {
+		t.Errorf("an advertised address given with the host network became %q", env["FTPS_PASV_ADDRESS"])
+	}
+	if _, ok := testSettings(t, Settings{}).Env()["FTPS_LISTEN_ADDRESS"]; ok {
+		t.Error("FTPS_LISTEN_ADDRESS set on the bridge")
+	}
+	for _, bad := range []string{"192.0.2.1", "::1", "0.0.0.0"} {
+		if _, err := (Settings{HostNetwork: netip.MustParseAddr(bad)}).withDefaults(); err == nil {
+			t.Errorf("host network address %s accepted", bad)
+		}
+	}
+}
+
+func TestPickHostAddr(t *testing.T) {
+	a, err := pickHostAddr(21, 990)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer releaseHostAddr(a)
+	if b := a.As4(); b[0] != 127 || b[1] != 240 {
+		t.Fatalf("picked %s, want 127.240.x.y", a)
+	}
+	if b, err := pickHostAddr(21); err != nil || b == a {
+		t.Errorf("second pick %s, %v; want another address than %s", b, err, a)
+	} else {
+		releaseHostAddr(b)
+	}
+	// A port something listens on makes an address unfit.
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	if portFree("127.0.0.1", port) {
+		t.Errorf("port %d reported free while listened on", port)
+	}
+	if !portFree("127.0.0.1", 0) {
+		t.Error("port 0 reported taken")
 	}
 }
 

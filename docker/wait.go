@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,10 +19,11 @@ import (
 // greeting waits until the control port answers with a 220 greeting, and
 // the implicit port (if any) with a TLS handshake and 220. A TCP connect
 // alone proves nothing: Docker's userland proxy accepts on the published
-// port before anything listens in the container. It dials 127.0.0.1 only,
-// never the testcontainers host.
+// port before anything listens in the container. It dials 127.0.0.1 only
+// (or the host-network address), never the testcontainers host.
 type greeting struct {
 	control, implicit int
+	host              netip.Addr // the host-network address; zero: mapped ports of 127.0.0.1
 	timeout           time.Duration
 }
 
@@ -56,9 +59,9 @@ func (g *greeting) waitPort(ctx context.Context, target wait.StrategyTarget, por
 		if err := exited(ctx, target); err != nil {
 			return err
 		}
-		mapped, err := target.MappedPort(ctx, portSpec(port))
+		addr, err := g.addr(ctx, target, port)
 		if err == nil {
-			last = greet(ctx, net.JoinHostPort(loopback, mapped.Port()), implicit)
+			last = greet(ctx, addr, implicit)
 			if last == nil {
 				return nil
 			}
@@ -71,6 +74,18 @@ func (g *greeting) waitPort(ctx context.Context, target wait.StrategyTarget, por
 		case <-tick.C:
 		}
 	}
+}
+
+// addr is where port is reached from this machine.
+func (g *greeting) addr(ctx context.Context, target wait.StrategyTarget, port int) (string, error) {
+	if g.host.IsValid() {
+		return net.JoinHostPort(g.host.String(), strconv.Itoa(port)), nil
+	}
+	mapped, err := target.MappedPort(ctx, portSpec(port))
+	if err != nil {
+		return "", err
+	}
+	return net.JoinHostPort(loopback, mapped.Port()), nil
 }
 
 // exited returns an error with the container's last log lines if it is

@@ -150,7 +150,7 @@ func (a *Attacker) steal(dst netip.AddrPort) {
 	if skip {
 		return
 	}
-	c, err := a.Host.dial(context.Background(), "tcp", dst.String(), false, nil)
+	c, err := a.Host.dial(context.Background(), "tcp", dst.String(), false, nil, netip.AddrPort{})
 	if err != nil {
 		return
 	}

@@ -80,6 +80,11 @@ func (h *Host) Backend(real netip.Addr, ports ...PortMap) (*Backend, error) {
 				return nil, fmt.Errorf("faults: backend: %w", err)
 			}
 			b.lns = append(b.lns, ln)
+			if l, ok := ln.(*listener); ok {
+				h.net.mu.Lock()
+				l.backend = true
+				h.net.mu.Unlock()
+			}
 			to := netip.AddrPortFrom(real, m.realPort(uint16(v)))
 			b.wg.Add(1)
 			go b.serve(ln, to)

@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"net"
+	"net/netip"
 	"sync"
 )
 
@@ -91,7 +92,11 @@ func (b *Bridge) splice(rc net.Conn) {
 	defer b.wg.Done()
 	defer b.conns.untrack(rc)
 	ctx, cancel := context.WithTimeout(b.ctx, b.h.net.synTimeout())
-	vc, err := b.h.dial(ctx, "tcp", b.dst, true, b.via)
+	var real netip.AddrPort
+	if a, ok := rc.RemoteAddr().(*net.TCPAddr); ok {
+		real = a.AddrPort()
+	}
+	vc, err := b.h.dial(ctx, "tcp", b.dst, true, b.via, real)
 	cancel()
 	if err != nil || !b.conns.track(vc) {
 		if vc != nil {

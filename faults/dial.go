@@ -26,13 +26,14 @@ func (h *Host) Dial(network, address string) (net.Conn, error) {
 // a rejected one, or one that reaches no listener, fails at once with
 // ECONNREFUSED.
 func (h *Host) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	return h.dial(ctx, network, address, true, nil)
+	return h.dial(ctx, network, address, true, nil, netip.AddrPort{})
 }
 
 // dial opens a flow; wait false makes a dropped dial fail at once (the
 // attacker's probes must not stall the flow that triggered them). via is
-// the [Entry] a real program's connection came through, or nil.
-func (h *Host) dial(ctx context.Context, network, address string, wait bool, via *Entry) (net.Conn, error) {
+// the [Entry] a real program's connection came through, or nil, and real
+// that program's address.
+func (h *Host) dial(ctx context.Context, network, address string, wait bool, via *Entry, real netip.AddrPort) (net.Conn, error) {
 	n := h.net
 	dst, err := parseDialAddr(network, address)
 	if err != nil {
@@ -59,7 +60,7 @@ func (h *Host) dial(ctx context.Context, network, address string, wait bool, via
 		ch = Control
 	}
 	d := n.routeLocked(h, pre, ch)
-	d.entry = via
+	d.entry, d.real = via, real
 	var ln *listener
 	if d.action == Accept {
 		ln = d.dst.listenerForLocked(d.post.Dst)

@@ -121,6 +121,15 @@
 // [Host.Translate] turns back into the virtual address in cleartext so
 // that NAT and FTP helpers act as they would.
 //
+// Active mode: the loopback address a real program announces in PORT or
+// EPRT stands for its host. In cleartext the entry rewrites it as it
+// leaves the host, so NAT and FTP helpers act on the host's address;
+// under TLS the server resolves it after decrypting ([ResolveActive],
+// sim.Server's ResolveActive seam). The entry listens on the host at the
+// announced port and bridges the server's data connection, once the
+// network has let it through, to the program's real listener; a flow the
+// client's NAT or firewall refuses never reaches it.
+//
 // A [Backend] does the converse for servers: it backs a host's virtual
 // ports with a real server on a loopback address (your product, a
 // container's published ports), so that flows run client, gateways,

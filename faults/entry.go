@@ -77,8 +77,12 @@ func (m PortMap) check() error {
 // network decides, so a flow it rejects reaches the program as a reset
 // right after connect, and a dropped one as a silent connection, reset
 // after [Network.SYNTimeout]. Ports outside the entry's maps are closed.
-// Active mode (PORT, EPRT) is not bridged: a real program announces a
-// loopback address, which is unroutable in the network.
+// Active mode (PORT, EPRT) is bridged: the loopback address a real
+// program announces stands for the entry's host, whose NAT, helpers and
+// firewall decide the server's data connection, which the entry then
+// bridges to the program's listener (see [ResolveActive] for the model,
+// TLS included, and what it cannot show). A [Backend]'s real server is
+// the exception: it reads the loopback address as is.
 type Entry struct {
 	host   *Host
 	ip     netip.Addr
@@ -90,6 +94,11 @@ type Entry struct {
 	aliases map[netip.Addr]netip.Addr // virtual -> loopback
 	bridges []*Bridge
 	holes   []*blackHole
+	relays  map[netip.AddrPort]*activeRelay // active mode: announced ports on the host
+
+	conns    connSet        // active-mode data connections being bridged
+	wg       sync.WaitGroup // their goroutines
+	dialReal DialFunc       // dials real programs' listeners; nil: a net.Dialer
 }
 
 // Enter opens an entry for real programs: for each map, it listens on
@@ -305,6 +314,7 @@ func (e *Entry) Close() error {
 	for _, h := range holes {
 		h.close()
 	}
+	e.closeRelays()
 	return nil
 }
 

@@ -17,7 +17,7 @@ func (n *Network) newFlowLocked(h *Host, pre Endpoints, d decision, ch Channel, 
 	f := &Flow{
 		ID: len(n.flows) + 1, Channel: ch, Dialer: h, Listener: d.dst,
 		Pre: pre, Post: d.post, Gateways: gatewayNames(d.gws),
-		net: n, gws: d.gws, last: n.now(), entry: d.entry,
+		net: n, gws: d.gws, last: n.now(), entry: d.entry, real: d.real, toBackend: ln.backend,
 	}
 	for _, g := range d.gws {
 		if g.IdleTimeout > 0 && (f.idle == 0 || g.IdleTimeout < f.idle) {
@@ -90,12 +90,14 @@ func (n *Network) bindSessionLocked(f *Flow, e *expectation) {
 }
 
 // installLocked puts the faults on the flow's links: the hosts' address
-// translations (see [Host.Translate]), the middleboxes and FTP helpers
+// translations (see [Host.Translate]), an entry's reading of its real
+// program's PORT and EPRT (see [ResolveActive]), the middleboxes and FTP helpers
 // of the gateways crossed (in the order a segment meets them), the
 // entry's mapping to loopback addresses (see [Entry]), then the toxics
 // whose rules select the flow.
 func (n *Network) installLocked(f *Flow) {
 	n.installTranslations(f)
+	n.installEntryActive(f)
 	for i := range f.gws {
 		n.installGateway(f, f.gws[i], f.up)
 		n.installGateway(f, f.gws[len(f.gws)-1-i], f.down)

@@ -52,7 +52,10 @@ type Flow struct {
 	gws      []*Gateway
 	session  *Flow
 	release  []func()
-	entry    *Entry // set when a real program dialed through an Entry
+	entry    *Entry         // set when a real program dialed through an Entry
+	real     netip.AddrPort // that real program's address (its end of the real connection)
+	// toBackend says a Backend's real server is the listening end
+	toBackend bool
 
 	onStart []func() // run once the listener end is queued (ResetPeer 0)
 

@@ -96,7 +96,7 @@ func newEnvNet(t *testing.T, n *faults.Network, lan, dmz *faults.Gateway, setup 
 		t.Fatal(err)
 	}
 	e.srv = sim.NewUnstartedServer()
-	e.srv.Listener, e.srv.ListenPassive, e.srv.DialActive = seams.Listener, seams.ListenPassive, seams.DialActive
+	e.srv.Listener, e.srv.ListenPassive, e.srv.DialActive, e.srv.ResolveActive = seams.Listener, seams.ListenPassive, seams.DialActive, seams.ResolveActive
 	e.srv.PassivePorts = sim.PortRange{Low: 30000, High: 30009}
 	e.srv.DataTimeout = 2 * time.Second
 	e.fs = sim.NewMemFS(nil)

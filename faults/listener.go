@@ -43,6 +43,7 @@ type listener struct {
 	addr    netip.AddrPort // Addr() invalid: every address of the host
 	fam     int            // 4, 6, or 0 for both
 	control bool           // marked as FTP control (guarded by net.mu)
+	backend bool           // a Backend's: a real server is behind it (guarded by net.mu)
 
 	mu      sync.Mutex
 	cond    sync.Cond

@@ -16,7 +16,8 @@ type decision struct {
 	natGW   *Gateway // the gateway that reserved natPort, to release
 	natPort uint16
 	exp     *expectation
-	entry   *Entry // the entry a real program's flow came through
+	entry   *Entry         // the entry a real program's flow came through
+	real    netip.AddrPort // that real program's own address
 }
 
 func (d *decision) refuse(a Action, why, format string, args ...any) {

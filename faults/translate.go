@@ -45,9 +45,9 @@ func (n *Network) installTranslations(f *Flow) {
 			table[k] = v
 		}
 		rule := end.h.Name + " translation"
-		end.l.stages = append(end.l.stages, &rewriteStage{rule: rule, to: func(a netip.Addr) (netip.Addr, string) {
-			if v, ok := table[a]; ok {
-				return v, "leaves " + end.h.Name + " as"
+		end.l.stages = append(end.l.stages, &rewriteStage{rule: rule, to: func(a netip.AddrPort) (netip.AddrPort, string) {
+			if v, ok := table[a.Addr()]; ok {
+				return netip.AddrPortFrom(v, a.Port()), "leaves " + end.h.Name + " as"
 			}
 			return a, ""
 		}})
@@ -62,7 +62,27 @@ func (n *Network) installEntry(f *Flow) {
 	if e == nil || f.Channel != Control {
 		return
 	}
-	f.down.stages = append(f.down.stages, &rewriteStage{rule: "entry " + e.ip.String(), to: e.shown})
+	f.down.stages = append(f.down.stages, &rewriteStage{rule: "entry " + e.ip.String(), to: func(a netip.AddrPort) (netip.AddrPort, string) {
+		v, words := e.shown(a.Addr())
+		return netip.AddrPortFrom(v, a.Port()), words
+	}})
+}
+
+// installEntryActive puts the entry's reading of the real program's
+// PORT and EPRT commands first on the upstream link of a control flow it
+// opened, before any gateway (see [Entry.active]).
+//
+// Not when a [Backend]'s real server is the other end: it would dial the
+// host's virtual address for real, so it reads the program's loopback
+// address as is (active mode is not proxied).
+func (n *Network) installEntryActive(f *Flow) {
+	e := f.entry
+	if e == nil || f.Channel != Control || f.toBackend {
+		return
+	}
+	f.up.stages = append(f.up.stages, &rewriteStage{rule: "entry " + e.ip.String(), to: func(a netip.AddrPort) (netip.AddrPort, string) {
+		return e.active(f, a, "cleartext")
+	}})
 }
 
 // rewriteStage replaces the address of every 227, PORT and EPRT line of
@@ -71,7 +91,7 @@ func (n *Network) installEntry(f *Flow) {
 // as"); returning a unchanged leaves the line alone.
 type rewriteStage struct {
 	rule string
-	to   func(a netip.Addr) (netip.Addr, string)
+	to   func(a netip.AddrPort) (netip.AddrPort, string)
 }
 
 func (s *rewriteStage) segment(l *link, p []byte) []byte {
@@ -79,11 +99,10 @@ func (s *rewriteStage) segment(l *link, p []byte) []byte {
 		if a.cmd == "EPSV" {
 			return line
 		}
-		v, words := s.to(a.addr.Addr())
-		if v == a.addr.Addr() {
+		to, words := s.to(a.addr)
+		if to == a.addr {
 			return line
 		}
-		to := netip.AddrPortFrom(v, a.addr.Port())
 		nl, ok := rewriteAnnouncement(line, a.cmd, to)
 		if ok {
 			l.flow.net.event(l.flow, Rewritten, s.rule, "%s %s %s %s", a.cmd, a.addr, words, to)

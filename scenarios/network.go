@@ -52,7 +52,14 @@ type NetworkSpec struct {
 	// ClientNAT puts the client at 192.168.1.10 behind a masquerading NAT
 	// (198.51.100.2) that lets nothing in unless its ALG opens it.
 	ClientNAT bool
-	// ClientALG is the client NAT's FTP helper (needs ClientNAT).
+	// ClientInbound, when set, is what the client's gateway does with
+	// inbound flows nothing opens (active-mode data connections its helper
+	// did not expect): drop or reject. Without ClientNAT it puts the
+	// client, still at the routable ClientPublicAddr, behind a stateful
+	// firewall without NAT ("client-firewall").
+	ClientInbound *faults.Action
+	// ClientALG is the client gateway's FTP helper (needs ClientNAT or
+	// ClientInbound).
 	ClientALG faults.ALGMode
 	// AuthFilter, when non-zero, is a middlebox on the server's gateway
 	// that strips AUTH from FEAT and answers AUTH with this code (S20).

@@ -34,7 +34,7 @@ func (n *Network) Attach(srv *sim.Server) error {
 	if err != nil {
 		return err
 	}
-	srv.Listener, srv.ListenPassive, srv.DialActive = seams.Listener, seams.ListenPassive, seams.DialActive
+	srv.Listener, srv.ListenPassive, srv.DialActive, srv.ResolveActive = seams.Listener, seams.ListenPassive, seams.DialActive, seams.ResolveActive
 	srv.PassivePorts = n.Passive
 	if srv.Implicit {
 		ln, err := n.Server.Listen("tcp", netip.AddrPortFrom(n.ServerAddr, ImplicitPort).String())

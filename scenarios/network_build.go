@@ -28,13 +28,16 @@ type Network struct {
 // plan is a network under construction: each field of the spec adds its
 // part to the gateways, then assemble makes the zones and hosts.
 type plan struct {
-	spec       NetworkSpec
-	passive    faults.PortRange
-	implicit   bool
-	net        *faults.Network
-	server     *faults.Gateway // the server site's gateway
-	client     *faults.Gateway // the client's NAT, or nil
-	serverAddr netip.Addr
+	spec     NetworkSpec
+	passive  faults.PortRange
+	implicit bool
+	net      *faults.Network
+	server   *faults.Gateway // the server site's gateway
+	client   *faults.Gateway // the client's NAT or firewall, or nil
+	// clientFirewall: client is a firewall without NAT (client_inbound
+	// without client_nat); the client keeps its public address.
+	clientFirewall bool
+	serverAddr     netip.Addr
 }
 
 // forward makes the server's NAT forward ports to the same ports inside.
@@ -69,7 +72,10 @@ func (s NetworkSpec) Build(passive faults.PortRange, implicit bool) (*Network, e
 	n := &Network{Net: p.net, ServerAddr: p.serverAddr, Passive: passive, Implicit: implicit}
 	p.net.AddZone("internet", nil)
 	p.net.AddZone("server-site", p.server)
-	if p.client != nil {
+	if p.clientFirewall {
+		p.net.AddZone("client-site", p.client)
+		n.Client = p.net.AddHost("client", "client-site", ClientPublicAddr.String())
+	} else if p.client != nil {
 		p.net.AddZone("client-lan", p.client)
 		n.Client = p.net.AddHost("client", "client-lan", ClientPrivateAddr.String())
 	} else {

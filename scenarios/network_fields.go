@@ -174,19 +174,46 @@ var networkFields = fieldList{
 		},
 	},
 	{
-		Field: field.Text("client_alg", "MODE", "the client NAT's FTP helper, as alg; implies client_nat",
+		Field: field.Value("client_inbound", "drop|reject", fmt.Sprintf("fate of inbound flows the client's gateway did not expect (active-mode data connections): drop or reject; without client_nat, a firewall without NAT in front of the client at %s", ClientPublicAddr),
+			func(s *NetworkSpec) **faults.Action { return &s.ClientInbound },
+			func(s string) (*faults.Action, error) {
+				a, err := faults.ParseAction(s)
+				return &a, err
+			},
+			func(a *faults.Action) string { return a.String() }),
+		build: func(p *plan) error {
+			if p.spec.ClientInbound == nil {
+				return nil
+			}
+			if p.client == nil {
+				p.client = &faults.Gateway{Name: "client-firewall"}
+				p.clientFirewall = true
+			}
+			p.client.Inbound = *p.spec.ClientInbound
+			return nil
+		},
+		explain: func(c *explainContext) string {
+			fate := "dropped: the server's connect times out"
+			if *c.spec.ClientInbound == faults.Reject {
+				fate = "rejected: the server gets connection refused at once"
+			}
+			return "inbound connections to your client that its gateway did not expect (active-mode data connections) are " + fate
+		},
+	},
+	{
+		Field: field.Text("client_alg", "MODE", "the client gateway's FTP helper, as alg; implies client_nat unless client_inbound is given",
 			func(s *NetworkSpec) *faults.ALGMode { return &s.ClientALG }, faults.ParseALGMode),
 		build: func(p *plan) error {
 			switch {
 			case p.client != nil:
 				p.client.ALG = p.spec.ClientALG
 			case p.spec.ClientALG != faults.ALGOff:
-				return fmt.Errorf("network.client_alg needs client_nat")
+				return fmt.Errorf("network.client_alg needs client_nat or client_inbound")
 			}
 			return nil
 		},
 		explain: func(c *explainContext) string {
-			return fmt.Sprintf("the client NAT's FTP helper (%s); it matters for active mode, which real clients cannot use through the entry", c.spec.ClientALG)
+			return fmt.Sprintf("the client gateway's FTP helper (%s): it reads cleartext PORT/EPRT and opens the active-mode data connection they announce; after AUTH TLS it is blind, so active FTPS data connections are not let in", c.spec.ClientALG)
 		},
 	},
 	{

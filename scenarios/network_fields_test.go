@@ -11,7 +11,7 @@ import (
 func TestEveryFieldBuildsAndExplains(t *testing.T) {
 	var spec NetworkSpec
 	for _, f := range []string{"server_nat", "passive_forward=none", "open_ports=21", "inbound=reject", "alg=correct", "drop_epsv",
-		"idle_timeout=1s", "client_nat", "client_alg=correct", "auth_filter=502", "reset_on_client_hello=control",
+		"idle_timeout=1s", "client_nat", "client_inbound=reject", "client_alg=correct", "auth_filter=502", "reset_on_client_hello=control",
 		"corrupt_record=data", "unroutable=reject", "toxic=latency,latency=5ms"} {
 		if err := spec.Apply(f); err != nil {
 			t.Fatalf("%s: %v", f, err)

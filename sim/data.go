@@ -157,6 +157,12 @@ func (sess *Session) setActive(verb string, ap netip.AddrPort, err error) bool {
 		sess.reply(ftp.CodeSyntaxErrorArgs, "Illegal %s command: %v.", verb, err)
 		return false
 	}
+	if resolve := sess.srv.ResolveActive; resolve != nil {
+		if v := resolve(sess.raw, ap); v != ap {
+			sess.transcript.Add(ftp.EntryNote, "%s %s means %s on the network", verb, ap, v)
+			ap = v
+		}
+	}
 	foreign := ap.Addr().Unmap() != sess.RemoteAddr.Addr().Unmap() || ap.Port() < 1024
 	if foreign && !sess.srv.AllowBounce {
 		sess.transcript.Add(ftp.EntryNote, "%s to %s refused: control peer is %s", verb, ap, sess.RemoteAddr.Addr())

@@ -111,6 +111,14 @@ type Server struct {
 	// DialActive dials active-mode data connections; nil means a
 	// net.Dialer. The fault layer replaces it.
 	DialActive func(ctx context.Context, network, address string) (net.Conn, error)
+	// ResolveActive, if set, says what the address of a PORT or EPRT
+	// command read on the control connection control means, before the
+	// foreign-address check and the dial; nil means the address as
+	// announced. The fault layer sets it (faults.ResolveActive): under TLS
+	// only the server can read the loopback address a real program
+	// behind a faults.Entry announces, which stands for that program's
+	// virtual host.
+	ResolveActive func(control net.Conn, announced netip.AddrPort) netip.AddrPort
 
 	// Users are the accounts. Empty means one read-write account,
 	// DefaultUser with DefaultPassword.

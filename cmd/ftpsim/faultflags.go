@@ -89,7 +89,7 @@ func (f *faultFlags) spec() (scenarios.NetworkSpec, *scenarios.Scenario, error) 
 	}
 	// A forward is a NAT's, a client-side helper a client NAT's.
 	spec.ServerNAT = spec.ServerNAT || spec.PassiveForward != scenarios.Forwarding{}
-	spec.ClientNAT = spec.ClientNAT || spec.ClientALG != faults.ALGOff
+	spec.ClientNAT = spec.ClientNAT || spec.ClientALG != faults.ALGOff && spec.ClientInbound == nil
 	return spec, sc, nil
 }
 

@@ -214,14 +214,7 @@ func newClient(t *testing.T, name string, o peers.ClientOptions) peers.Client {
 	if o.User == "" {
 		o.User, o.Password = sim.DefaultUser, sim.DefaultPassword
 	}
-	var c peers.Client
-	var err error
-	switch name {
-	case "curl":
-		c, err = peers.NewCurl(o)
-	case "ftplib":
-		c, err = peers.NewFtplib(o)
-	}
+	c, err := peers.NewClient(name, o)
 	var missing *peers.NotInstalledError
 	if errors.As(err, &missing) {
 		t.Skip(missing.Error())

@@ -48,10 +48,21 @@ type ClientOptions struct {
 	NoSkipPASVIP bool
 	// Active selects active mode (PORT/EPRT to a listener on the control
 	// connection's local address: curl --ftp-port <loopback>, ftplib with a
-	// loopback-bound makeport); the zero value is passive mode. lftp refuses
-	// it (see [NewLftp]). curl 7.88 active mode with TLS hangs until its
-	// timeout (curl issue #10666).
+	// loopback-bound makeport, lftp ftp:passive-mode off); the zero value
+	// is passive mode. lftp needs Netns (see [NewLftp]). curl 7.88 active
+	// mode with TLS fails once the server connects: it sends the data
+	// without a TLS handshake (curl issue #10666).
 	Active bool
+	// Plain selects cleartext FTP: no AUTH TLS (curl without --ssl-reqd,
+	// lftp ftp:ssl-allow no, ftplib's FTP class). CAFile is still
+	// required and unused.
+	Plain bool
+	// Netns, if set, is a network namespace (a path such as
+	// /proc/PID/ns/net) to run the client in, with nsenter: Addr is then
+	// an address in that namespace. In a namespace whose only interface
+	// is its loopback, a listener on 0.0.0.0 is on loopback only, which
+	// is what lftp's active mode needs (see [NewLftp]).
+	Netns string
 	// Reuse selects ftplib's session-reusing subclass, which resumes the
 	// control TLS session on data connections. curl and lftp always try to
 	// resume and ignore it.
@@ -77,6 +88,20 @@ type Client interface {
 	// Session logs in, lists the root, stores local as remote and
 	// retrieves remote into back, on one control connection.
 	Session(ctx context.Context, local, remote, back string) (*Result, error)
+}
+
+// NewClient makes the client named "curl", "lftp" or "ftplib" (see
+// [NewCurl], [NewLftp], [NewFtplib]).
+func NewClient(name string, o ClientOptions) (Client, error) {
+	switch name {
+	case "curl":
+		return NewCurl(o)
+	case "lftp":
+		return NewLftp(o)
+	case "ftplib":
+		return NewFtplib(o)
+	}
+	return nil, fmt.Errorf("peers: no client %q (curl, lftp, ftplib)", name)
 }
 
 // checked returns o with defaults filled in, or an error when a required
@@ -118,7 +143,7 @@ func (o ClientOptions) variant() string {
 		name string
 	}{
 		{o.Implicit, "implicit"}, {o.TLS12, "tls1.2"}, {o.DisableEPSV, "PASV"},
-		{o.NoSkipPASVIP, "trust-PASV-IP"}, {o.Active, "active"}, {o.Reuse, "reuse"},
+		{o.NoSkipPASVIP, "trust-PASV-IP"}, {o.Active, "active"}, {o.Reuse, "reuse"}, {o.Plain, "plain"},
 	}
 	for _, f := range flags {
 		if f.on {
@@ -126,6 +151,18 @@ func (o ClientOptions) variant() string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// inNetns returns argv run in o.Netns with nsenter, or argv itself.
+func (o ClientOptions) inNetns(argv []string) ([]string, error) {
+	if o.Netns == "" {
+		return argv, nil
+	}
+	nsenter, err := findProgram("nsenter")
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{nsenter, "--net=" + o.Netns, "--"}, argv...), nil
 }
 
 // clientEnv is the environment of every client: no proxy variables, and

@@ -67,13 +67,15 @@ func (c *Curl) Session(ctx context.Context, local, remote, back string) (*Result
 func (c *Curl) args(extra ...string) []string {
 	o := c.o
 	limit := toolTimeout(o.Timeout)
-	a := []string{
-		"-sS", "-v", "--noproxy", "*",
-		"--ssl-reqd", "--cacert", o.CAFile,
-		"-u", o.User + ":" + o.Password,
+	a := []string{"-sS", "-v", "--noproxy", "*"}
+	if !o.Plain {
+		a = append(a, "--ssl-reqd", "--cacert", o.CAFile)
+	}
+	a = append(a,
+		"-u", o.User+":"+o.Password,
 		"--connect-timeout", seconds(min(limit, 10*time.Second)),
 		"--max-time", seconds(limit),
-	}
+	)
 	if o.TLS12 {
 		a = append(a, "--tls-max", "1.2")
 	}
@@ -101,7 +103,10 @@ func (c *Curl) url(remote string) string {
 
 func (c *Curl) run(ctx context.Context, args []string) (*Result, error) {
 	// -q (ignore ~/.curlrc) must come first.
-	argv := append([]string{c.prog, "-q"}, args...)
+	argv, err := c.o.inNetns(append([]string{c.prog, "-q"}, args...))
+	if err != nil {
+		return nil, err
+	}
 	r := run(ctx, c.Name(), argv, clientEnv(c.o.Dir), c.o.Dir, c.o.Timeout, c.o.Password)
 	r.Trace = r.Stderr
 	return r, nil

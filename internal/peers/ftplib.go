@@ -71,7 +71,7 @@ func (f *Ftplib) run(ctx context.Context, op string, files ...string) (*Result, 
 		flag string
 	}{
 		{o.Implicit, "--implicit"}, {o.Reuse, "--reuse"}, {o.TLS12, "--tls12"},
-		{o.Active, "--active"}, {o.NoSkipPASVIP, "--trust-pasv-ip"},
+		{o.Active, "--active"}, {o.NoSkipPASVIP, "--trust-pasv-ip"}, {o.Plain, "--plain"},
 	}
 	for _, fl := range flags {
 		if fl.on {
@@ -80,6 +80,9 @@ func (f *Ftplib) run(ctx context.Context, op string, files ...string) (*Result, 
 	}
 	argv = append(append(argv, op), files...)
 	env := clientEnv(o.Dir, "FTPSIM_PASSWORD="+o.Password)
+	if argv, err = o.inNetns(argv); err != nil {
+		return nil, err
+	}
 	r := run(ctx, f.Name(), argv, env, o.Dir, o.Timeout, "")
 	r.Trace = r.Stdout
 	return r, nil

@@ -19,10 +19,13 @@ type Lftp struct {
 	o    ClientOptions
 }
 
-// NewLftp checks the options and finds lftp. Active mode is refused: lftp
-// 4.9 listens for the active data connection on 0.0.0.0, whatever
-// net:socket-bind-ipv4 and ftp:port-range say, which breaks the loopback-only
-// rule; the error wraps [ErrNotLoopback].
+// NewLftp checks the options and finds lftp. Active mode is refused
+// unless the client runs in a network namespace of its own
+// ([ClientOptions.Netns]): lftp 4.9 listens for the active data
+// connection on 0.0.0.0, whatever net:socket-bind-ipv4 and ftp:port-range
+// say (seen with strace: listen() without bind(), or bind to 0.0.0.0 with
+// a port range), which on this machine's namespace breaks the
+// loopback-only rule; the error wraps [ErrNotLoopback].
 func NewLftp(o ClientOptions) (*Lftp, error) {
 	prog, err := findProgram("lftp", LftpPath)
 	if err != nil {
@@ -31,8 +34,8 @@ func NewLftp(o ClientOptions) (*Lftp, error) {
 	if o, err = o.checked(); err != nil {
 		return nil, err
 	}
-	if o.Active {
-		return nil, fmt.Errorf("lftp active mode: data listener on 0.0.0.0: %w", ErrNotLoopback)
+	if o.Active && o.Netns == "" {
+		return nil, fmt.Errorf("lftp active mode: data listener on 0.0.0.0 (run it in a network namespace of its own, Netns): %w", ErrNotLoopback)
 	}
 	return &Lftp{prog: prog, o: o}, nil
 }
@@ -66,16 +69,21 @@ func (l *Lftp) Session(ctx context.Context, local, remote, back string) (*Result
 func (l *Lftp) script() []string {
 	o := l.o
 	netTimeout := min(int(toolTimeout(o.Timeout).Seconds())/3, 15)
-	s := []string{
-		"set cmd:fail-exit yes",
-		"set ftp:ssl-allow yes",
-		"set ftp:ssl-force yes",
-		"set ftp:ssl-auth TLS",
-		"set ftp:ssl-protect-data yes",
-		"set ftp:ssl-protect-list yes",
-		"set ssl:ca-file " + lftpQuote(o.CAFile),
-		"set ssl:verify-certificate yes",
-		"set ssl:check-hostname yes",
+	s := []string{"set cmd:fail-exit yes"}
+	if o.Plain {
+		s = append(s, "set ftp:ssl-allow no")
+	} else {
+		s = append(s,
+			"set ftp:ssl-allow yes",
+			"set ftp:ssl-force yes",
+			"set ftp:ssl-auth TLS",
+			"set ftp:ssl-protect-data yes",
+			"set ftp:ssl-protect-list yes",
+			"set ssl:ca-file "+lftpQuote(o.CAFile),
+			"set ssl:verify-certificate yes",
+			"set ssl:check-hostname yes")
+	}
+	s = append(s,
 		"set net:max-retries 2",
 		fmt.Sprintf("set net:timeout %d", max(netTimeout, 2)),
 		"set net:reconnect-interval-base 1",
@@ -83,8 +91,8 @@ func (l *Lftp) script() []string {
 		"set net:persist-retries 0",
 		"set xfer:clobber yes",
 		"set ftp:prefer-epsv no",
-		"set ftp:passive-mode yes",
-	}
+		"set ftp:passive-mode "+map[bool]string{true: "off", false: "yes"}[o.Active],
+	)
 	if o.TLS12 {
 		s = append(s, `set ssl:priority "NORMAL:-VERS-TLS1.3"`)
 	}
@@ -101,7 +109,10 @@ func (l *Lftp) script() []string {
 
 func (l *Lftp) run(ctx context.Context, cmds ...string) (*Result, error) {
 	script := strings.Join(append(append(l.script(), cmds...), "bye"), "; ")
-	argv := []string{l.prog, "-d", "-c", script}
+	argv, err := l.o.inNetns([]string{l.prog, "-d", "-c", script})
+	if err != nil {
+		return nil, err
+	}
 	r := run(ctx, l.Name(), argv, clientEnv(l.o.Dir), l.o.Dir, l.o.Timeout, l.o.Password)
 	r.Trace = r.Stderr
 	return r, nil

@@ -88,6 +88,11 @@ func startContainer(ctx context.Context, p *docker.Product, opts ...testcontaine
 func containerTarget(ctx context.Context, c *docker.Container) *scenarios.Target {
 	GinkgoHelper()
 	t := &scenarios.Target{User: c.Settings.User, Password: c.Settings.Password, RootCAs: set.CA.Pool()}
+	if c.Settings.HostNetwork.IsValid() {
+		// The test certificates name localhost, 127.0.0.1 and ::1, not
+		// the container's own 127.x.y.z.
+		t.ServerName = "localhost"
+	}
 	var err error
 	if t.Addr, err = c.ControlAddr(ctx); err != nil {
 		Fail(err.Error())

@@ -63,7 +63,7 @@ func (d DockerHost) AttachPersona(srv *sim.Server, server *faults.Host) error {
 	if err != nil {
 		return err
 	}
-	srv.Listener, srv.ListenPassive, srv.DialActive = seams.Listener, seams.ListenPassive, seams.DialActive
+	srv.Listener, srv.ListenPassive, srv.DialActive, srv.ResolveActive = seams.Listener, seams.ListenPassive, seams.DialActive, seams.ResolveActive
 	srv.PassivePorts = d.Passive
 	srv.Implicit = false
 	return nil

@@ -60,7 +60,8 @@ type Realization struct {
 
 // Realize maps sc's server side onto the product: a certificate kind is
 // served by the container and the persona, a passive address advertised
-// by both. Settings a product has by configuration (TLS policies, reuse)
+// by both, and active mode runs on a container in the host's network
+// namespace (docker.WithHostNetwork). Settings a product has by configuration (TLS policies, reuse)
 // are the product's: the persona stands for them. What cannot be put in a
 // container from outside (files, extra users, deny lists, a data-only
 // certificate, a server without TLS, a virtual network) is skipped with
@@ -119,6 +120,13 @@ func Realize(sc scenarios.Scenario, p *docker.Product, set *pki.Set) Realization
 		prev := r.Apply
 		r.Apply = func(s *sim.Server) { prev(s); s.PassiveAddr = addr }
 		keys = append(keys, "pasv="+addr.String())
+	}
+	if sc.Client.Active != "" {
+		// Behind Docker's proxy every product refuses PORT to 127.0.0.1
+		// (BridgeDifferences); on the host's network, bound to a loopback
+		// address of its own, it dials the client for real.
+		r.Container = append(r.Container, docker.WithHostNetwork(netip.Addr{}))
+		keys = append(keys, "host-network")
 	}
 	r.Key = strings.Join(keys, ",")
 	r.Scenario.Server.Certificate, r.Scenario.Server.PassiveAddr = "", ""

@@ -177,6 +177,7 @@ var _ = Describe("FTPS products in containers", func() {
 			}
 
 			describeFaults(p, shared)
+			describeActive(p, func() *docker.Container { return ctr }, shared)
 
 			It("lists the catalogue scenarios it cannot run", func() {
 				for _, sc := range catalogue {

@@ -5,7 +5,7 @@
 set -eu
 : "${FTPS_USER:=ftpsim}" "${FTPS_PASSWORD:=ftpsim}"
 : "${FTPS_CONTROL_PORT:=21}" "${FTPS_IMPLICIT_PORT:=}"
-: "${FTPS_PASV_MIN_PORT:=30000}" "${FTPS_PASV_MAX_PORT:=30009}" "${FTPS_PASV_ADDRESS:=}"
+: "${FTPS_PASV_MIN_PORT:=30000}" "${FTPS_PASV_MAX_PORT:=30009}" "${FTPS_PASV_ADDRESS:=}" "${FTPS_LISTEN_ADDRESS:=}"
 : "${FTPS_CERT_FILE:=/etc/ftps/server.crt}" "${FTPS_KEY_FILE:=/etc/ftps/server.key}"
 : "${FTPS_REQUIRE_REUSE:=yes}"
 
@@ -50,6 +50,8 @@ ServerIdent on "ftpsim proftpd container"
 DefaultServer on
 UseIPv6 off
 Port $FTPS_CONTROL_PORT
+${FTPS_LISTEN_ADDRESS:+DefaultAddress $FTPS_LISTEN_ADDRESS}
+${FTPS_LISTEN_ADDRESS:+SocketBindTight on}
 User nobody
 Group nogroup
 MaxInstances 50
@@ -65,7 +67,7 @@ CONF
 	common
 	[ -z "$options" ] || echo "  TLSOptions $options"
 	if [ -n "$FTPS_IMPLICIT_PORT" ]; then
-		echo "<VirtualHost 0.0.0.0>"
+		echo "<VirtualHost ${FTPS_LISTEN_ADDRESS:-0.0.0.0}>"
 		echo "  Port $FTPS_IMPLICIT_PORT"
 		common
 		echo "  TLSOptions UseImplicitSSL $options"
@@ -73,5 +75,5 @@ CONF
 	fi
 } > /etc/proftpd/ftps.conf
 
-echo "ftps-entrypoint: proftpd on $FTPS_CONTROL_PORT${FTPS_IMPLICIT_PORT:+ (implicit $FTPS_IMPLICIT_PORT)}, passive $FTPS_PASV_MIN_PORT-$FTPS_PASV_MAX_PORT, advertised ${FTPS_PASV_ADDRESS:-own address}"
+echo "ftps-entrypoint: proftpd on ${FTPS_LISTEN_ADDRESS:-*}:$FTPS_CONTROL_PORT${FTPS_IMPLICIT_PORT:+ (implicit $FTPS_IMPLICIT_PORT)}, passive $FTPS_PASV_MIN_PORT-$FTPS_PASV_MAX_PORT, advertised ${FTPS_PASV_ADDRESS:-own address}"
 exec /usr/sbin/proftpd --nodaemon --config /etc/proftpd/ftps.conf

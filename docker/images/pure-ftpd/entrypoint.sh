@@ -6,7 +6,7 @@
 set -eu
 : "${FTPS_USER:=ftpsim}" "${FTPS_PASSWORD:=ftpsim}"
 : "${FTPS_CONTROL_PORT:=21}" "${FTPS_IMPLICIT_PORT:=}"
-: "${FTPS_PASV_MIN_PORT:=30000}" "${FTPS_PASV_MAX_PORT:=30009}" "${FTPS_PASV_ADDRESS:=}"
+: "${FTPS_PASV_MIN_PORT:=30000}" "${FTPS_PASV_MAX_PORT:=30009}" "${FTPS_PASV_ADDRESS:=}" "${FTPS_LISTEN_ADDRESS:=}"
 : "${FTPS_CERT_FILE:=/etc/ftps/server.crt}" "${FTPS_KEY_FILE:=/etc/ftps/server.key}"
 : "${FTPS_REQUIRE_REUSE:=no}" "${FTPS_TLS_LEVEL:=3}"
 
@@ -28,12 +28,12 @@ pem=/run/pure-ftpd.pem
 cat "$FTPS_KEY_FILE" "$FTPS_CERT_FILE" > "$pem"
 chmod 600 "$pem"
 
-set -- --bind "0.0.0.0,$FTPS_CONTROL_PORT" --ipv4only --dontresolve --noanonymous \
+set -- --bind "${FTPS_LISTEN_ADDRESS:-0.0.0.0},$FTPS_CONTROL_PORT" --ipv4only --dontresolve --noanonymous \
 	--login unix --chrooteveryone --passiveportrange "$FTPS_PASV_MIN_PORT:$FTPS_PASV_MAX_PORT" \
 	--tls "$FTPS_TLS_LEVEL" --certfile "$pem" --tlsciphersuite HIGH \
 	--maxclientsnumber 50 --maxclientsperip 50 --verboselog --syslogfacility none
 if [ -n "$FTPS_PASV_ADDRESS" ]; then
 	set -- "$@" --forcepassiveip "$FTPS_PASV_ADDRESS"
 fi
-echo "ftps-entrypoint: pure-ftpd -Y $FTPS_TLS_LEVEL on $FTPS_CONTROL_PORT, passive $FTPS_PASV_MIN_PORT-$FTPS_PASV_MAX_PORT, advertised ${FTPS_PASV_ADDRESS:-own address}"
+echo "ftps-entrypoint: pure-ftpd -Y $FTPS_TLS_LEVEL on ${FTPS_LISTEN_ADDRESS:-*}:$FTPS_CONTROL_PORT, passive $FTPS_PASV_MIN_PORT-$FTPS_PASV_MAX_PORT, advertised ${FTPS_PASV_ADDRESS:-own address}"
 exec /usr/sbin/pure-ftpd "$@"

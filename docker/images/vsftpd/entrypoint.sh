@@ -4,7 +4,7 @@
 set -eu
 : "${FTPS_USER:=ftpsim}" "${FTPS_PASSWORD:=ftpsim}"
 : "${FTPS_CONTROL_PORT:=21}" "${FTPS_IMPLICIT_PORT:=}"
-: "${FTPS_PASV_MIN_PORT:=30000}" "${FTPS_PASV_MAX_PORT:=30009}" "${FTPS_PASV_ADDRESS:=}"
+: "${FTPS_PASV_MIN_PORT:=30000}" "${FTPS_PASV_MAX_PORT:=30009}" "${FTPS_PASV_ADDRESS:=}" "${FTPS_LISTEN_ADDRESS:=}"
 : "${FTPS_CERT_FILE:=/etc/ftps/server.crt}" "${FTPS_KEY_FILE:=/etc/ftps/server.key}"
 : "${FTPS_REQUIRE_REUSE:=yes}"
 
@@ -56,6 +56,9 @@ xferlog_enable=YES
 xferlog_std_format=NO
 vsftpd_log_file=/proc/1/fd/1
 CONF
+	if [ -n "$FTPS_LISTEN_ADDRESS" ]; then
+		printf 'listen_address=%s\n' "$FTPS_LISTEN_ADDRESS"
+	fi
 	if [ -n "$FTPS_PASV_ADDRESS" ]; then
 		printf 'pasv_address=%s\npasv_addr_resolve=NO\n' "$FTPS_PASV_ADDRESS"
 	fi
@@ -66,5 +69,5 @@ if [ -n "$FTPS_IMPLICIT_PORT" ]; then
 	render "$FTPS_IMPLICIT_PORT" YES > /etc/vsftpd-implicit.conf
 	/usr/sbin/vsftpd /etc/vsftpd-implicit.conf &
 fi
-echo "ftps-entrypoint: vsftpd on $FTPS_CONTROL_PORT${FTPS_IMPLICIT_PORT:+ (implicit $FTPS_IMPLICIT_PORT)}, passive $FTPS_PASV_MIN_PORT-$FTPS_PASV_MAX_PORT, advertised ${FTPS_PASV_ADDRESS:-own address}"
+echo "ftps-entrypoint: vsftpd on ${FTPS_LISTEN_ADDRESS:-*}:$FTPS_CONTROL_PORT${FTPS_IMPLICIT_PORT:+ (implicit $FTPS_IMPLICIT_PORT)}, passive $FTPS_PASV_MIN_PORT-$FTPS_PASV_MAX_PORT, advertised ${FTPS_PASV_ADDRESS:-own address}"
 exec /usr/sbin/vsftpd /etc/vsftpd.conf

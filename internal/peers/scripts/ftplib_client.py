@@ -64,7 +64,9 @@ class Reusing:
         return conn, size
 
 
-def client_class(implicit, reuse):
+def client_class(implicit, reuse, plain):
+    if plain:
+        return type("Client", (LoopbackActive, ftplib.FTP), {})
     bases = [LoopbackActive]
     if implicit:
         bases.append(Implicit)
@@ -86,6 +88,7 @@ def parse_args():
     ap.add_argument("--tls12", action="store_true")
     ap.add_argument("--active", action="store_true")
     ap.add_argument("--trust-pasv-ip", action="store_true")
+    ap.add_argument("--plain", action="store_true")
     ap.add_argument("op", choices=["list", "upload", "download", "session"])
     ap.add_argument("files", nargs="*")
     return ap.parse_args()
@@ -100,7 +103,10 @@ def main():
     ctx = ssl.create_default_context(cafile=a.cafile)
     if a.tls12:
         ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    ftp = client_class(a.implicit, a.reuse)(context=ctx, timeout=a.timeout)
+    if a.plain:
+        ftp = client_class(False, False, True)(timeout=a.timeout)
+    else:
+        ftp = client_class(a.implicit, a.reuse, False)(context=ctx, timeout=a.timeout)
     ftp.set_debuglevel(1)
     ftp.trust_server_pasv_ipv4_address = a.trust_pasv_ip
     step = "connect"
@@ -108,8 +114,9 @@ def main():
         ftp.connect(a.host, a.port)
         step = "login"
         ftp.login(a.user, os.environ["FTPSIM_PASSWORD"])
-        step = "prot_p"
-        ftp.prot_p()
+        if not a.plain:
+            step = "prot_p"
+            ftp.prot_p()
         ftp.set_pasv(not a.active)
         if a.op in ("list", "session"):
             step = "list"
