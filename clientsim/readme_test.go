@@ -2,6 +2,7 @@ package clientsim_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -19,7 +20,7 @@ func TestUploadResumesTLSSession(t *testing.T) {
 	defer srv.Close()
 
 	ctx := context.Background()
-	c, err := clientsim.Dial(ctx, srv.Addr, clientsim.WithRootCAs(srv.RootCAs()))
+	c, err := clientsim.DialServer(ctx, srv) // trusts srv's test CA, like httptest's srv.Client()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,5 +34,34 @@ func TestUploadResumesTLSSession(t *testing.T) {
 	data := srv.Sessions()[0].Data()[0]
 	if !data.TLS.Resumed {
 		t.Fatalf("data connection did a full handshake: %s", data.TLS)
+	}
+}
+
+// TestReadmeExampleIsThisTest fails when the README's example and
+// TestUploadResumesTLSSession drift apart.
+func TestReadmeExampleIsThisTest(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.ReadFile("readme_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const start = "func TestUploadResumesTLSSession(t *testing.T) {\n"
+	body := func(s string) string {
+		i := strings.Index(s, start)
+		if i < 0 {
+			return ""
+		}
+		j := strings.Index(s[i:], "\n}\n")
+		if j < 0 {
+			return ""
+		}
+		return s[i : i+j+3]
+	}
+	want, got := body(string(self)), body(string(readme))
+	if want == "" || got != want {
+		t.Errorf("README.md's example differs from TestUploadResumesTLSSession in readme_test.go; copy one to the other.\nREADME:\n%s\ntest:\n%s", got, want)
 	}
 }
