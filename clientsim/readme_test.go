@@ -15,7 +15,7 @@ import (
 func TestUploadResumesTLSSession(t *testing.T) {
 	srv := sim.NewUnstartedServer()
 	srv.ControlTLS = sim.TLSRequired
-	srv.Reuse = sim.ReuseSame // like vsftpd, ProFTPD, FileZilla Server
+	srv.Reuse = sim.ReuseSame // like ProFTPD and FileZilla Server
 	srv.Start()
 	defer srv.Close()
 

@@ -70,7 +70,7 @@ account is ftpsim:ftpsim. Without --root files live in memory and vanish on exit
 	fs.Var(&c.users, "user", "account `NAME:PASSWORD` (repeatable; append :ro for read-only; default ftpsim:ftpsim)")
 	fs.StringVar(&c.tls, "tls", "optional", "control-channel TLS: `required|optional|off` (required: USER before AUTH TLS gets 530)")
 	fs.StringVar(&c.dataTLS, "data-tls", "", "data-channel TLS: `required|optional|off` (required: PROT P enforced, 521 otherwise; default: same as --tls)")
-	fs.StringVar(&c.reuse, "reuse", "same", "TLS session reuse on data connections: `off|any|same` (same: must resume this control connection's session, like vsftpd, ProFTPD and FileZilla Server)")
+	fs.StringVar(&c.reuse, "reuse", "same", "TLS session reuse on data connections: `off|any|same` (same: must resume this control connection's session, like ProFTPD and FileZilla Server; any: must resume some session of this server, like vsftpd require_ssl_reuse=YES)")
 	fs.StringVar(&c.pasvPorts, "pasv-ports", "", "passive port range `LOW-HIGH` (default: any free port)")
 	fs.StringVar(&c.pasvAddr, "pasv-addr", "", "`IP` to advertise in 227 replies, as a NAT'd server would (default: the control connection's local address)")
 	fs.StringVar(&c.root, "root", "", "serve this `DIR` (confined with os.Root; default: in memory)")
