@@ -24,9 +24,14 @@ type Vsftpd struct {
 	// value is explicit FTPS (AUTH TLS).
 	Implicit bool
 	// RequireSSLReuse sets require_ssl_reuse: data connections must resume
-	// the control connection's TLS session, or vsftpd answers "522 SSL
-	// connection failed: session reuse required". The zero value writes
-	// require_ssl_reuse=NO (Debian's documented default).
+	// a TLS session (vsftpd checks only that one was resumed), or vsftpd
+	// answers "522 SSL connection failed: session reuse required". The
+	// zero value writes require_ssl_reuse=NO explicitly. That is not what
+	// vsftpd does without the line: Debian's man page says the default is
+	// NO, but vsftpd 3.0.3 on Debian 12 with no require_ssl_reuse line
+	// refuses Python ftplib's data connection with that 522 (measured
+	// 2026-12-05), i.e. the compiled default is YES, as upstream's and the
+	// ftpsim vsftpd image's.
 	RequireSSLReuse bool
 	// PASVAddress, when set, is advertised in 227 replies (pasv_address)
 	// instead of the control connection's address: the NAT misconfiguration.
