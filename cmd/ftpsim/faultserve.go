@@ -17,7 +17,7 @@ import (
 
 // scenarioFixes are the serve flags that --scenario replaces with the
 // scenario's server.
-var scenarioFixes = []string{"user", "tls", "data-tls", "reuse", "pasv-addr", "root", "anonymous", "lenient-tls-eof", "cert", "key"}
+var scenarioFixes = []string{"user", "persona", "tls", "data-tls", "reuse", "pasv-addr", "root", "anonymous", "lenient-tls-eof", "cert", "key"}
 
 // attachFaults puts srv, not yet listening, behind the faults of spec:
 // real clients enter at the --addr and --implicit-addr addresses, which

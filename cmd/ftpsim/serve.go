@@ -45,6 +45,8 @@ type serveConfig struct {
 	addr, implicitAddr    string
 	users                 userList
 	tls, dataTLS, reuse   string
+	persona               string
+	set                   map[string]bool // flags given on the command line
 	pasvPorts, pasvAddr   string
 	root, caOut           string
 	anonymous, lenientEOF bool
@@ -70,6 +72,7 @@ account is ftpsim:ftpsim. Without --root files live in memory and vanish on exit
 	fs.Var(&c.users, "user", "account `NAME:PASSWORD` (repeatable; append :ro for read-only; default ftpsim:ftpsim)")
 	fs.StringVar(&c.tls, "tls", "optional", "control-channel TLS: `required|optional|off` (required: USER before AUTH TLS gets 530)")
 	fs.StringVar(&c.dataTLS, "data-tls", "", "data-channel TLS: `required|optional|off` (required: PROT P enforced, 521 otherwise; default: same as --tls)")
+	fs.StringVar(&c.persona, "persona", "", "answer like a real server: `NAME` is "+personaNames()+" (its TLS policies, session-reuse rule, reply codes and texts, FEAT); --tls, --data-tls, --reuse and --lenient-tls-eof given as well override it")
 	fs.StringVar(&c.reuse, "reuse", "same", "TLS session reuse on data connections: `off|any|same` (same: must resume this control connection's session, like ProFTPD and FileZilla Server; any: must resume some session of this server, like vsftpd require_ssl_reuse=YES)")
 	fs.StringVar(&c.pasvPorts, "pasv-ports", "", "passive port range `LOW-HIGH` (default: any free port)")
 	fs.StringVar(&c.pasvAddr, "pasv-addr", "", "`IP` to advertise in 227 replies, as a NAT'd server would (default: the control connection's local address)")
@@ -91,6 +94,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	c.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
 	var spec scenarios.NetworkSpec
 	var sc *scenarios.Scenario
 	if c.faults.active() {
@@ -184,17 +189,34 @@ func (c *serveConfig) flagServer(stderr io.Writer) (*sim.Server, func(), error) 
 	srv := sim.NewUnstartedServer()
 	cleanup := func() {}
 	var err error
-	if srv.ControlTLS, err = sim.ParseTLSPolicy(c.tls); err != nil {
-		return nil, cleanup, usagef("--tls: %v", err)
+	persona := c.persona != ""
+	if persona {
+		p, ok := sim.PersonaByName(c.persona)
+		if !ok && strings.EqualFold(c.persona, "filezilla") {
+			p, ok = sim.FileZillaServer(), true
+		}
+		if !ok {
+			return nil, cleanup, usagef("--persona %q: want %s%s", c.persona, personaNames(), didYouMean(c.persona, personaList()))
+		}
+		p.Apply(srv)
 	}
-	srv.DataTLS = srv.ControlTLS
+	// Without a persona the flags' defaults apply; with one, only the
+	// flags given on the command line change what the persona set.
+	if !persona || c.set["tls"] {
+		if srv.ControlTLS, err = sim.ParseTLSPolicy(c.tls); err != nil {
+			return nil, cleanup, usagef("--tls: %v", err)
+		}
+		srv.DataTLS = srv.ControlTLS
+	}
 	if c.dataTLS != "" {
 		if srv.DataTLS, err = sim.ParseTLSPolicy(c.dataTLS); err != nil {
 			return nil, cleanup, usagef("--data-tls: %v", err)
 		}
 	}
-	if srv.Reuse, err = sim.ParseReusePolicy(c.reuse); err != nil {
-		return nil, cleanup, usagef("--reuse: %v", err)
+	if !persona || c.set["reuse"] {
+		if srv.Reuse, err = sim.ParseReusePolicy(c.reuse); err != nil {
+			return nil, cleanup, usagef("--reuse: %v", err)
+		}
 	}
 	if err := c.cert.apply(srv, c.caOut); err != nil {
 		return nil, cleanup, err
@@ -214,7 +236,10 @@ func (c *serveConfig) flagServer(stderr io.Writer) (*sim.Server, func(), error) 
 		}
 		srv.FS, cleanup = d, func() { d.Close() }
 	}
-	srv.Users, srv.Anonymous, srv.LenientTLSEOF = c.users, c.anonymous, c.lenientEOF
+	srv.Users, srv.Anonymous = c.users, c.anonymous
+	if !persona || c.set["lenient-tls-eof"] {
+		srv.LenientTLSEOF = c.lenientEOF
+	}
 	srv.IdleTimeout, srv.DataTimeout = c.idle, c.dataTimeout
 	return srv, cleanup, nil
 }
@@ -247,7 +272,11 @@ func (c *serveConfig) printBanner(w io.Writer, srv *sim.Server) {
 	if srv.ImplicitAddr != "" {
 		fmt.Fprintf(w, "  implicit FTPS              ftps://%s\n", srv.ImplicitAddr)
 	}
+	if c.persona != "" {
+		fmt.Fprintf(w, "  persona                    %s\n", c.persona)
+	}
 	printAccess(w, c.users.String(), srv)
+	printReuseLimit(w, srv)
 	fmt.Fprintf(w, "  passive ports              %s\n", srv.PassivePorts)
 	if srv.PassiveAddr.IsValid() {
 		fmt.Fprintf(w, "  advertised passive address %s\n", srv.PassiveAddr)
@@ -281,4 +310,34 @@ func (c *serveConfig) printCA(w io.Writer) string {
 	}
 	fmt.Fprintf(w, "  CA certificate             %s\n", c.caOut)
 	return c.caOut
+}
+
+// personaList is the names --persona takes.
+func personaList() []string {
+	var names []string
+	for _, p := range sim.Personas() {
+		names = append(names, p.Name)
+	}
+	return append(names, "filezilla")
+}
+
+// personaNames is personaList for help and errors: "a, b or c".
+func personaNames() string {
+	l := personaList()
+	l = l[:len(l)-1] // "filezilla" is an alias
+	return strings.Join(l[:len(l)-1], ", ") + " or " + l[len(l)-1]
+}
+
+// printReuseLimit says where a session-reuse requirement makes ftpsim
+// stricter than the real servers: Go's crypto/tls resumes TLS 1.2 only
+// with session tickets, and OpenSSL clients such as curl 7.88 resume TLS
+// 1.2 by session ID, which the real vsftpd and ProFTPD accept. Such a
+// client's data connection is refused here and not by the real server.
+func printReuseLimit(w io.Writer, srv *sim.Server) {
+	if srv.Reuse == sim.ReuseOff {
+		return
+	}
+	fmt.Fprintln(w, "  limitation                 a TLS 1.2 client that resumes by session ID, not by ticket (curl --tls-max 1.2),")
+	fmt.Fprintln(w, "                             fails session reuse here but not on the real vsftpd/ProFTPD: Go's TLS 1.2 server")
+	fmt.Fprintln(w, "                             resumes only with tickets; test that case against the real product (suites/docker)")
 }
