@@ -37,6 +37,11 @@ func (sess *Session) fsError(err error) {
 
 func (sess *Session) cmdCWD(arg string) bool {
 	p := sess.path(arg)
+	if !safeName(p) {
+		// PWD would echo it on the control connection.
+		sess.reply(ftp.CodeFileNotFound, "Directory name not allowed.")
+		return false
+	}
 	st, err := sess.srv.FS.Stat(p)
 	if err != nil {
 		sess.fsError(err)
@@ -66,6 +71,10 @@ func (sess *Session) cmdMKD(arg string) bool {
 		return false
 	}
 	p := sess.path(arg)
+	if !sess.nameOK(p) {
+		sess.reply(ftp.CodeBadFileName, "Directory name not allowed.")
+		return false
+	}
 	if err := sess.srv.FS.Mkdir(p); err != nil {
 		sess.fsError(err)
 		return false
@@ -110,7 +119,12 @@ func (sess *Session) cmdRNTO(arg string) bool {
 		sess.reply(ftp.CodeBadSequence, "RNFR required first.")
 		return false
 	}
-	if err := sess.srv.FS.Rename(from, sess.path(arg)); err != nil {
+	to := sess.path(arg)
+	if !sess.nameOK(to) {
+		sess.reply(ftp.CodeBadFileName, "File name not allowed.")
+		return false
+	}
+	if err := sess.srv.FS.Rename(from, to); err != nil {
 		sess.fsError(err)
 		return false
 	}
@@ -160,6 +174,11 @@ func (sess *Session) cmdMDTM(arg string) bool {
 
 func (sess *Session) cmdMLST(arg string) bool {
 	p := sess.path(arg)
+	if !safeName(p) {
+		// The facts line echoes the name on the control connection.
+		sess.reply(ftp.CodeFileNotFound, "File name not allowed.")
+		return false
+	}
 	st, err := sess.srv.FS.Stat(p)
 	if err != nil {
 		sess.fsError(err)

@@ -17,6 +17,14 @@ import (
 func (sess *Session) cmdRETR(arg string) bool {
 	p := sess.path(arg)
 	offset := sess.rest
+	if offset > 0 {
+		var ok bool
+		if offset, ok = sess.restPastEOF(sess.srv.RetrPastEOF, p, arg, offset); !ok {
+			sess.rest = 0
+			sess.closePassive()
+			return false
+		}
+	}
 	rc, err := sess.srv.FS.Open(p, offset)
 	if err != nil {
 		sess.rest = 0
@@ -43,30 +51,43 @@ func (sess *Session) cmdRETR(arg string) bool {
 }
 
 func (sess *Session) cmdSTOR(arg string) bool {
-	mode := WriteNew
-	if sess.rest > 0 {
-		mode = WriteAt
+	p := sess.path(arg)
+	mode, offset, ok := sess.storeMode(p, arg)
+	if !ok {
+		sess.rest = 0
+		sess.closePassive()
+		return false
 	}
-	return sess.store("STOR "+arg, sess.path(arg), mode)
+	return sess.store("STOR "+arg, p, mode, offset)
 }
 
 func (sess *Session) cmdAPPE(arg string) bool {
-	return sess.store("APPE "+arg, sess.path(arg), WriteAppend)
+	if sess.srv.RestStore == RestStoreDenied {
+		sess.rest = 0
+		sess.closePassive()
+		sess.send(sess.srv.replyVars(ReplyRestStoreDenied, "{arg}", arg))
+		return false
+	}
+	return sess.store("APPE "+arg, sess.path(arg), WriteAppend, 0)
 }
 
 func (sess *Session) cmdSTOU(string) bool {
 	var b [4]byte
 	rand.Read(b[:])
 	name := path.Join(sess.cwd, "ftpsim-"+hex.EncodeToString(b[:]))
-	return sess.store("STOU "+path.Base(name), name, WriteNew)
+	return sess.store("STOU "+path.Base(name), name, WriteNew, 0)
 }
 
-func (sess *Session) store(command, p string, mode WriteMode) bool {
-	if strings.HasSuffix(p, "/") || p == "/" {
+// store runs an upload to p. Every mode commits atomically ([WriteMode]):
+// a failed transfer leaves the previous file as it was.
+func (sess *Session) store(command, p string, mode WriteMode, offset int64) bool {
+	if strings.HasSuffix(p, "/") || p == "/" || !sess.nameOK(p) {
+		sess.rest = 0
+		sess.closePassive()
 		sess.reply(ftp.CodeBadFileName, "File name not allowed.")
 		return false
 	}
-	up, err := sess.srv.FS.Create(p, mode, sess.rest)
+	up, err := sess.srv.FS.Create(p, mode, offset)
 	if err != nil {
 		sess.rest = 0
 		sess.closePassive()

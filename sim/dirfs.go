@@ -10,29 +10,87 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 )
 
 // DirFS is an [FS] over a directory on disk. Every access goes through an
 // [os.Root], so no name, symbolic link included, can reach outside the
-// directory. Fresh uploads are written to a hidden temporary file and
-// renamed into place on commit.
+// directory.
+//
+// Every upload is atomic, whatever its [WriteMode]: it is written to a
+// hidden temporary file in the target's directory (named [TempPrefix], the
+// server's process ID and a random suffix), starting from a copy of the
+// previous content for APPE and REST+STOR, and on commit the temporary is
+// synced and renamed over the target, then the directory is synced. A
+// 426, an ABOR, a broken data connection or a killed client removes the
+// temporary and leaves the previous file byte-identical; a killed server
+// leaves the previous file too, plus a temporary that listings never show
+// and that the next [NewDirFS] on the directory removes.
 type DirFS struct {
 	root *os.Root
 }
 
-// NewDirFS opens dir as the server's root. Close it when the server is done.
+// TempPrefix starts the name of every upload temporary DirFS writes. Names
+// with this prefix are hidden: listings omit them, and commands that name
+// one answer as if it did not exist (creating one is refused).
+const TempPrefix = ".ftpsim-upload-"
+
+// NewDirFS opens dir as the server's root and removes the upload
+// temporaries that a killed server left anywhere under it (those whose
+// process is gone). Close it when the server is done.
 func NewDirFS(dir string) (*DirFS, error) {
 	r, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("sim: open root: %w", err)
 	}
-	return &DirFS{root: r}, nil
+	d := &DirFS{root: r}
+	d.removeStale()
+	return d, nil
 }
 
 // Close releases the root directory.
 func (d *DirFS) Close() error { return d.root.Close() }
+
+// hidden reports whether a name is an upload temporary.
+func hidden(name string) bool { return strings.HasPrefix(path.Base(name), TempPrefix) }
+
+// tempName returns a fresh temporary name for an upload to final.
+func tempName(final string) string {
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	return path.Join(path.Dir(final), fmt.Sprintf("%s%d-%s", TempPrefix, os.Getpid(), hex.EncodeToString(rnd[:])))
+}
+
+// removeStale deletes the temporaries of server processes that no longer
+// run. A temporary of a live process (another server on the same
+// directory) is left alone; listings hide it either way.
+func (d *DirFS) removeStale() {
+	fs.WalkDir(d.root.FS(), ".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !hidden(p) {
+			return nil
+		}
+		pidText, _, _ := strings.Cut(strings.TrimPrefix(path.Base(p), TempPrefix), "-")
+		if pid, err := strconv.Atoi(pidText); err == nil && !processAlive(pid) {
+			d.root.Remove(p)
+		}
+		return nil
+	})
+}
+
+// processAlive reports whether a process with that ID exists.
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
 
 // pathEscapes recognises os.Root refusing a name that leaves the root (a
 // symbolic link pointing outside it). The os package does not export that
@@ -52,7 +110,12 @@ func rel(name string) string {
 }
 
 // Stat implements [FS].
-func (d *DirFS) Stat(name string) (fs.FileInfo, error) { return d.root.Stat(rel(name)) }
+func (d *DirFS) Stat(name string) (fs.FileInfo, error) {
+	if hidden(name) {
+		return nil, ErrNotFound
+	}
+	return d.root.Stat(rel(name))
+}
 
 // ReadDir implements [FS].
 func (d *DirFS) ReadDir(name string) ([]fs.FileInfo, error) {
@@ -70,7 +133,7 @@ func (d *DirFS) ReadDir(name string) ([]fs.FileInfo, error) {
 	}
 	out := make([]fs.FileInfo, 0, len(ents))
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), ".ftpsim-upload-") {
+		if hidden(e.Name()) {
 			continue
 		}
 		if info, err := e.Info(); err == nil {
@@ -83,6 +146,9 @@ func (d *DirFS) ReadDir(name string) ([]fs.FileInfo, error) {
 
 // Open implements [FS].
 func (d *DirFS) Open(name string, offset int64) (io.ReadCloser, error) {
+	if hidden(name) {
+		return nil, ErrNotFound
+	}
 	f, err := d.root.Open(rel(name))
 	if err != nil {
 		return nil, err
@@ -100,85 +166,135 @@ func (d *DirFS) Open(name string, offset int64) (io.ReadCloser, error) {
 	return f, nil
 }
 
-// Create implements [FS].
+// Create implements [FS]: it makes the temporary and, for every mode but
+// [WriteNew], copies the previous content into it.
 func (d *DirFS) Create(name string, mode WriteMode, offset int64) (Upload, error) {
-	if st, err := d.root.Stat(rel(name)); err == nil && st.IsDir() {
-		return nil, ErrIsDir
+	if hidden(name) {
+		return nil, fs.ErrPermission
 	}
-	if mode != WriteNew {
-		flag := os.O_WRONLY | os.O_CREATE
-		if mode == WriteAppend {
-			flag |= os.O_APPEND
+	final := rel(name)
+	perm := fs.FileMode(0o644)
+	if st, err := d.root.Stat(final); err == nil {
+		if st.IsDir() {
+			return nil, ErrIsDir
 		}
-		f, err := d.root.OpenFile(rel(name), flag, 0o644)
-		if err != nil {
-			return nil, err
-		}
-		if mode == WriteAt {
-			if err := f.Truncate(offset); err == nil {
-				_, err = f.Seek(offset, io.SeekStart)
-			}
-			if err != nil {
-				f.Close()
-				return nil, err
-			}
-		}
-		return &dirUpload{f: f}, nil
+		perm = st.Mode().Perm()
 	}
-	var rnd [6]byte
-	rand.Read(rnd[:])
-	tmp := path.Join(path.Dir(rel(name)), ".ftpsim-upload-"+hex.EncodeToString(rnd[:]))
-	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	tmp := tempName(final)
+	f, err := d.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return nil, err
 	}
-	return &dirUpload{f: f, d: d, tmp: tmp, final: rel(name)}, nil
+	u := &dirUpload{f: f, d: d, tmp: tmp, final: final}
+	if mode != WriteNew {
+		if err := d.copyPrevious(f, final, mode, offset); err != nil {
+			u.Abort()
+			return nil, err
+		}
+	}
+	return u, nil
 }
 
+// copyPrevious fills the temporary f from the file at final as mode says
+// and leaves f's offset where the upload starts. A missing file counts as
+// empty.
+func (d *DirFS) copyPrevious(f *os.File, final string, mode WriteMode, offset int64) error {
+	src, err := d.root.Open(final)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return err
+	default:
+		defer src.Close()
+		var from io.Reader = src
+		if mode == WriteAt {
+			from = io.LimitReader(src, offset)
+		}
+		if _, err := io.Copy(f, from); err != nil {
+			return err
+		}
+	}
+	if mode == WriteAppend {
+		_, err = f.Seek(0, io.SeekEnd)
+		return err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.Size() < offset {
+		if err := f.Truncate(offset); err != nil { // zero bytes up to offset
+			return err
+		}
+	}
+	_, err = f.Seek(offset, io.SeekStart)
+	return err
+}
+
+// dirUpload is an upload into a temporary, renamed over final on commit.
 type dirUpload struct {
 	f          *os.File
 	d          *DirFS
-	tmp, final string // set for WriteNew
+	tmp, final string
 	done       bool
 }
 
 func (u *dirUpload) Write(p []byte) (int, error) { return u.f.Write(p) }
 
+// Commit syncs the temporary, renames it over the target and syncs the
+// directory, so the new content survives a crash once Commit returns.
 func (u *dirUpload) Commit() error {
 	if u.done {
 		return nil
 	}
 	u.done = true
-	err := u.f.Close()
-	if u.tmp == "" {
-		return err
+	err := u.f.Sync()
+	if cerr := u.f.Close(); err == nil {
+		err = cerr
 	}
 	if err == nil {
 		err = u.d.root.Rename(u.tmp, u.final)
 	}
 	if err != nil {
 		u.d.root.Remove(u.tmp)
+		return err
 	}
-	return err
+	return u.d.syncDir(path.Dir(u.final))
 }
 
+// Abort removes the temporary; the target is untouched.
 func (u *dirUpload) Abort() error {
 	if u.done {
 		return nil
 	}
 	u.done = true
-	err := u.f.Close()
-	if u.tmp != "" {
-		return u.d.root.Remove(u.tmp)
+	u.f.Close()
+	return u.d.root.Remove(u.tmp)
+}
+
+// syncDir makes a rename in dir durable.
+func (d *DirFS) syncDir(dir string) error {
+	f, err := d.root.Open(dir)
+	if err != nil {
+		return err
 	}
-	return err
+	defer f.Close()
+	return f.Sync()
 }
 
 // Mkdir implements [FS].
-func (d *DirFS) Mkdir(name string) error { return d.root.Mkdir(rel(name), 0o755) }
+func (d *DirFS) Mkdir(name string) error {
+	if hidden(name) {
+		return fs.ErrPermission
+	}
+	return d.root.Mkdir(rel(name), 0o755)
+}
 
 // Remove implements [FS].
 func (d *DirFS) Remove(name string) error {
+	if hidden(name) {
+		return ErrNotFound
+	}
 	st, err := d.root.Lstat(rel(name))
 	if err != nil {
 		return err
@@ -210,5 +326,23 @@ func (d *DirFS) RemoveDir(name string) error {
 	return nil
 }
 
-// Rename implements [FS].
-func (d *DirFS) Rename(from, to string) error { return d.root.Rename(rel(from), rel(to)) }
+// Rename implements [FS]. rename(2) replaces an existing target in one
+// step; the directories are synced so the move survives a crash.
+func (d *DirFS) Rename(from, to string) error {
+	switch {
+	case hidden(from):
+		return ErrNotFound
+	case hidden(to):
+		return fs.ErrPermission
+	}
+	if err := d.root.Rename(rel(from), rel(to)); err != nil {
+		return err
+	}
+	err := d.syncDir(path.Dir(rel(to)))
+	if dir := path.Dir(rel(from)); dir != path.Dir(rel(to)) {
+		if serr := d.syncDir(dir); err == nil {
+			err = serr
+		}
+	}
+	return err
+}

@@ -21,8 +21,9 @@ type FS interface {
 	ReadDir(name string) ([]fs.FileInfo, error)
 	// Open opens a file for reading from offset.
 	Open(name string, offset int64) (io.ReadCloser, error)
-	// Create starts an upload. The data becomes visible under name only
-	// when [Upload.Commit] succeeds for [WriteNew]; see [WriteMode].
+	// Create starts an upload. Nothing becomes visible under name until
+	// [Upload.Commit] succeeds; see [WriteMode]. Append and resume modes
+	// start from the file as it is when Create is called.
 	Create(name string, mode WriteMode, offset int64) (Upload, error)
 	// Mkdir creates one directory; its parent must exist.
 	Mkdir(name string) error
@@ -34,27 +35,39 @@ type FS interface {
 	Rename(from, to string) error
 }
 
-// WriteMode says how an upload relates to an existing file.
+// WriteMode says how an upload relates to an existing file. In every mode
+// the upload is atomic: the new content becomes visible under the name only
+// when [Upload.Commit] succeeds, in one step; [Upload.Abort] (a 426, ABOR,
+// a broken data connection) leaves the previous file byte-identical, or no
+// file. Real servers write in place (vsftpd keeps the partial bytes of a
+// cut upload and answers 426); the simulator keeps the previous content so
+// that a failed transfer never changes what a test sees.
 type WriteMode int
 
 const (
-	// WriteNew replaces the file atomically on commit (STOR, STOU):
-	// an aborted or truncated upload leaves the old content, or nothing.
+	// WriteNew replaces the file (STOR, STOU): the content is the upload.
 	WriteNew WriteMode = iota
-	// WriteAppend appends to the file in place (APPE). Bytes written before
-	// an abort stay, as on every real server; the transfer is still
-	// reported as failed.
+	// WriteAppend appends (APPE): the content is the previous file, or
+	// nothing, followed by the upload.
 	WriteAppend
-	// WriteAt writes in place from an offset (REST then STOR), for resuming.
+	// WriteAt resumes at an offset and ends the file with the upload (REST
+	// then STOR on pure-ftpd): the content is the first offset bytes of the
+	// previous file, then the upload. An offset past the end pads the gap
+	// with zero bytes.
 	WriteAt
+	// WriteOver writes the upload over the previous file from an offset and
+	// keeps what follows it (REST then STOR on vsftpd and pyftpdlib): only
+	// the bytes the upload covers change. An offset past the end pads the
+	// gap with zero bytes.
+	WriteOver
 )
 
 // Upload is an upload in progress. Exactly one of Commit or Abort is called.
 type Upload interface {
 	io.Writer
-	// Commit makes the upload final.
+	// Commit makes the upload final, atomically.
 	Commit() error
-	// Abort discards what can be discarded (see [WriteMode]).
+	// Abort discards the upload; the previous file stays as it was.
 	Abort() error
 }
 

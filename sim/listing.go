@@ -2,6 +2,8 @@ package sim
 
 import (
 	"fmt"
+
+	"github.com/ftpsim/ftpsim/internal/ftp"
 	"io"
 	"io/fs"
 	"time"
@@ -51,13 +53,13 @@ func (sess *Session) listLines(arg string, format lineFormat) ([]string, error) 
 		return nil, err
 	}
 	now := sess.srv.now()
-	if !st.IsDir() {
-		return []string{format(st, now)}, nil
+	ents := []fs.FileInfo{st}
+	if st.IsDir() {
+		if ents, err = sess.srv.FS.ReadDir(p); err != nil {
+			return nil, err
+		}
 	}
-	ents, err := sess.srv.FS.ReadDir(p)
-	if err != nil {
-		return nil, err
-	}
+	ents = sess.listable(ents)
 	lines := make([]string, 0, len(ents))
 	for _, e := range ents {
 		lines = append(lines, format(e, now))
@@ -78,6 +80,7 @@ func (sess *Session) mlsdLines(arg string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	ents = sess.listable(ents)
 	lines := make([]string, 0, len(ents))
 	for _, e := range ents {
 		lines = append(lines, formatMLSx(e, sess.perm))
@@ -155,4 +158,42 @@ func (c *fromCRLF) Flush() error {
 	c.heldCR = false
 	_, err := c.w.Write([]byte{'\r'})
 	return err
+}
+
+// safeName reports whether a name can travel on the wire: no control
+// characters. A CR or LF inside a name would end a LIST, NLST or MLSD line
+// early and inject a line of the server's choosing into the client's
+// listing, and RFC 959's pathnames exclude CR and LF anyway.
+func safeName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// nameOK reports whether p may be created (STOR, APPE, MKD, RNTO): a name
+// with a control character is refused with 553.
+func (sess *Session) nameOK(p string) bool {
+	if safeName(p) {
+		return true
+	}
+	sess.transcript.Add(ftp.EntryNote, "refused the name %q: it holds control characters", p)
+	return false
+}
+
+// listable drops entries whose names hold control characters (files made
+// on disk behind the server's back: DirFS serves any directory), noting
+// each in the transcript.
+func (sess *Session) listable(ents []fs.FileInfo) []fs.FileInfo {
+	out := ents[:0:0]
+	for _, e := range ents {
+		if !safeName(e.Name()) {
+			sess.transcript.Add(ftp.EntryNote, "listing: omitted %q: its name holds control characters", e.Name())
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }

@@ -139,46 +139,59 @@ func (m *MemFS) Create(name string, mode WriteMode, offset int64) (Upload, error
 	if p, ok := m.nodes[path.Dir(name)]; !ok || !p.dir {
 		return nil, ErrNotFound
 	}
-	u := &memUpload{fs: m, name: name, mode: mode}
+	u := &memUpload{fs: m, name: name, mode: mode, offset: offset}
 	if n, ok := m.nodes[name]; ok {
 		if n.dir {
 			return nil, ErrIsDir
 		}
-		switch mode {
-		case WriteAppend:
-			u.base = n.data
-		case WriteAt:
-			if offset > int64(len(n.data)) {
-				offset = int64(len(n.data))
-			}
-			u.base = n.data[:offset]
+		if mode != WriteNew {
+			u.base = n.data // never modified: committed data is immutable
 		}
 	}
 	return u, nil
 }
 
 type memUpload struct {
-	fs   *MemFS
-	name string
-	mode WriteMode
-	base []byte // committed prefix (never modified)
-	buf  bytes.Buffer
-	done bool
+	fs     *MemFS
+	name   string
+	mode   WriteMode
+	offset int64  // WriteAt, WriteOver
+	base   []byte // the previous content (never modified)
+	buf    bytes.Buffer
+	done   bool
 }
 
 func (u *memUpload) Write(p []byte) (int, error) { return u.buf.Write(p) }
+
+// content is the file the upload commits, built as [WriteMode] says.
+func (u *memUpload) content() []byte {
+	up := u.buf.Bytes()
+	switch u.mode {
+	case WriteAppend:
+		if len(u.base) == 0 {
+			return up
+		}
+		return append(append(make([]byte, 0, len(u.base)+len(up)), u.base...), up...)
+	case WriteAt, WriteOver:
+		end := u.offset + int64(len(up))
+		if u.mode == WriteOver {
+			end = max(end, int64(len(u.base)))
+		}
+		out := make([]byte, end)
+		copy(out, u.base[:min(int64(len(u.base)), end)]) // a gap past the end stays zero
+		copy(out[u.offset:], up)
+		return out
+	}
+	// A fresh upload keeps the buffer it was written into.
+	return up
+}
 
 func (u *memUpload) Commit() error {
 	if u.done {
 		return nil
 	}
 	u.done = true
-	// A fresh upload keeps the buffer it was written into; only appends
-	// and resumes copy, since committed data is never modified in place.
-	data := u.buf.Bytes()
-	if len(u.base) > 0 {
-		data = append(append(make([]byte, 0, len(u.base)+len(data)), u.base...), data...)
-	}
+	data := u.content()
 	u.fs.mu.Lock()
 	defer u.fs.mu.Unlock()
 	if p, ok := u.fs.nodes[path.Dir(u.name)]; !ok || !p.dir {
@@ -188,16 +201,11 @@ func (u *memUpload) Commit() error {
 	return nil
 }
 
+// Abort discards the upload: nothing of it becomes visible.
 func (u *memUpload) Abort() error {
-	if u.done {
-		return nil
-	}
 	u.done = true
-	if u.mode == WriteNew || u.buf.Len() == 0 {
-		return nil // nothing becomes visible
-	}
-	// Append and resume write in place on real servers: keep what arrived.
-	return u.Commit()
+	u.buf = bytes.Buffer{}
+	return nil
 }
 
 // Mkdir implements [FS].

@@ -38,6 +38,7 @@ type Persona struct {
 	Verified bool
 
 	settings func(*Server)
+	restart  restartPolicy // REST before STOR and RETR, measured (restart.go)
 	replies  map[ReplyKey]ftp.Reply
 }
 
@@ -48,6 +49,7 @@ func (p Persona) Apply(s *Server) {
 	if p.settings != nil {
 		p.settings(s)
 	}
+	p.restart.apply(s)
 	if len(p.replies) == 0 {
 		return
 	}

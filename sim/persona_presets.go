@@ -37,7 +37,7 @@ func one(code int, text string) ftp.Reply { return ftp.Reply{Code: code, Lines: 
 // Vsftpd is vsftpd 3.0.3 (Debian 12) with ssl_enable=YES and the upstream
 // defaults force_local_logins_ssl=YES, force_local_data_ssl=YES,
 // require_ssl_reuse=YES, pasv_promiscuous=NO, port_promiscuous=NO and
-// strict_ssl_read_eof=NO.
+// strict_ssl_read_eof=NO (see below for what that means with OpenSSL 3).
 //
 // It refuses USER in clear with 530 and hangs up; before login it answers
 // every command but USER, PASS, AUTH, PBSZ, PROT, FEAT, OPTS and QUIT with
@@ -46,7 +46,13 @@ func one(code int, text string) ftp.Reply { return ftp.Reply{Code: code, Lines: 
 // transfer refused ("522 Data connections must be encrypted."); a data
 // connection that does not resume a session gets 150, then "522 SSL
 // connection failed: session reuse required" (Debian's wording); CCC is an
-// unknown command.
+// unknown command. An upload that ends with a FIN but no close_notify gets
+// "426 Failure reading network stream." despite strict_ssl_read_eof=NO:
+// linked with OpenSSL 3, vsftpd sees the missing close_notify as a read
+// error (measured; it keeps the bytes on disk, sim keeps the previous
+// file). REST then STOR writes over the file in place and keeps its tail;
+// past the end it pads with zero bytes; REST past the end then RETR sends
+// nothing (restart.go).
 //
 // Variants: require_ssl_reuse=NO is Reuse = ReuseOff; force_local_*_ssl=NO
 // are ControlTLS/DataTLS = TLSOptional; pasv_address is PassiveAddr.
@@ -57,11 +63,13 @@ func Vsftpd() Persona {
 		Setup: "ssl_enable=YES force_local_logins_ssl=YES force_local_data_ssl=YES require_ssl_reuse=YES",
 		settings: tlsPath{
 			control: TLSRequired, data: TLSRequired, reuse: ReuseAny,
-			lenientEOF: true, disableCCC: true, closes: true,
+			disableCCC: true, closes: true,
 			preLogin: []string{"USER", "PASS", "AUTH", "PBSZ", "PROT", "FEAT", "OPTS", "QUIT"},
 		}.apply,
+		restart: restartPolicy{store: RestOverwrite, storEOF: PastEOFZeroFill, retrEOF: PastEOFClamp},
 		replies: map[ReplyKey]ftp.Reply{
 			ReplyGreeting:                     one(220, "(vsFTPd 3.0.3)"),
+			ReplyTruncated:                    one(426, "Failure reading network stream."),
 			ReplyAuthOK:                       one(234, "Proceed with negotiation."),
 			ReplyAuthUnknown:                  one(504, "Unknown AUTH type."),
 			ReplyAuthAgain:                    login,
@@ -113,7 +121,11 @@ func Vsftpd() Persona {
 // does not resume the control session gets 150, then "425 Unable to build
 // data connection: Operation not permitted". Passive data connections from
 // another address are accepted (mod_tls's session check is what binds
-// them); PORT and EPRT to another address are refused.
+// them); PORT and EPRT to another address are refused. An upload that ends
+// without close_notify is stored and answered 226 (measured). REST then
+// STOR, and APPE, get "451 <name>: Append/Restart not permitted, try
+// again" (AllowStoreRestart off); REST past the end then RETR gets 554
+// (restart.go).
 //
 // Variants: TLSRequired off is ControlTLS and DataTLS = TLSOptional;
 // TLSOptions NoSessionReuseRequired is Reuse = ReuseOff; MasqueradeAddress
@@ -126,10 +138,13 @@ func ProFTPD() Persona {
 		Setup: "mod_tls: TLSEngine on, TLSRequired on, session reuse required (default)",
 		settings: tlsPath{
 			control: TLSRequired, data: TLSRequired, reuse: ReuseSame,
-			allowForeign: true, cccOnlyIfOptional: true,
+			allowForeign: true, cccOnlyIfOptional: true, lenientEOF: true,
 			preTLS: []string{"AUTH", "FEAT", "SYST", "HOST", "QUIT"},
 		}.apply,
+		restart: restartPolicy{store: RestStoreDenied, retrEOF: PastEOFRefused},
 		replies: map[ReplyKey]ftp.Reply{
+			ReplyRestStoreDenied:         one(451, "{arg}: Append/Restart not permitted, try again"),
+			ReplyRestPastEOF:             one(554, "REST: invalid {arg} argument"),
 			ReplyGreeting:                one(220, "ProFTPD Server (ProFTPD) [127.0.0.1]"),
 			ReplyAuthOK:                  one(234, "AUTH {arg} successful"),
 			ReplyAuthUnknown:             one(500, "AUTH not understood"),
@@ -182,7 +197,11 @@ func ProFTPD() Persona {
 // 200, an unknown level to C with 534; PROT C is accepted and the transfer
 // refused with 521; session reuse is not required; CCC is allowed after
 // login; a passive data connection from another address is closed without
-// a word while the server keeps waiting for the client's own.
+// a word while the server keeps waiting for the client's own. An upload
+// that ends without close_notify is stored and answered 226 (measured).
+// REST then STOR keeps the first offset bytes and ends the file with the
+// upload, past the end it appends; REST past the end then RETR gets a
+// two-line 554 (restart.go).
 //
 // Variants: -Y 2 is DataTLS = TLSOptional; -Y 1 is ControlTLS =
 // TLSOptional too; -P (forcepassiveip) is PassiveAddr.
@@ -193,8 +212,11 @@ func PureFTPd() Persona {
 		settings: tlsPath{
 			control: TLSRequired, data: TLSRequired, reuse: ReuseOff,
 			dropForeign: true, authMechanisms: []string{"TLS"}, protFallback: true, userOnly: true,
+			lenientEOF: true,
 		}.apply,
+		restart: restartPolicy{store: RestTruncate, storEOF: PastEOFClamp, retrEOF: PastEOFRefused},
 		replies: map[ReplyKey]ftp.Reply{
+			ReplyRestPastEOF: lines(554, "Restart offset {offset} is too large for file size {size}.", "Restart offset reset to 0"),
 			ReplyGreeting: lines(220, "--------- Welcome to Pure-FTPd [privsep] [TLS] ----------",
 				"You are user number 1 of 50 allowed.", "Local time is now 00:00. Server port: 21.",
 				"This is a private system - No anonymous login",
@@ -318,7 +340,9 @@ func Pyftpdlib() Persona {
 			control: TLSRequired, data: TLSRequired, reuse: ReuseOff,
 			eagerAccept: true, disableCCC: true, authSSLKeepsProtC: true, dataTLSAtSetup: true,
 		}.apply,
+		restart: restartPolicy{store: RestOverwrite, storEOF: PastEOFRefused, retrEOF: PastEOFRefused},
 		replies: map[ReplyKey]ftp.Reply{
+			ReplyRestPastEOF:      one(554, "REST position ({offset}) > file size ({size})"),
 			ReplyGreeting:         one(220, "pyftpdlib 1.5.7 ready."),
 			ReplyAuthOK:           one(234, "AUTH {arg} successful."),
 			ReplyAuthUnknown:      one(502, "Unrecognized encryption type (use TLS or SSL)."),

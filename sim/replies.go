@@ -22,6 +22,7 @@ import (
 //	{addr}     the same with its port, ip:port
 //	{peer}     the IP of the control connection's client
 //	{count}    the number of entries of a listing (226 to LIST, NLST, MLSD)
+//	{offset}   the REST offset; {size} the file's size (ReplyRestPastEOF)
 type ReplyKey string
 
 // For refines a key by a command verb: Replies[ReplyOpeningData.For("LIST")]
@@ -81,6 +82,8 @@ const (
 	ReplyExtendedPassive ReplyKey = "extended-passive"  // 229 to EPSV, with {port}
 	ReplyActiveOK        ReplyKey = "active-ok"         // 200 to PORT and EPRT
 	ReplyDataAlreadyOpen ReplyKey = "data-already-open" // 125 when the data connection was there first (EagerAccept); code 0 = ReplyOpeningData
+	ReplyRestPastEOF     ReplyKey = "rest-past-eof"     // REST ({offset}) beyond the file ({arg}, {size} bytes) under PastEOFRefused
+	ReplyRestStoreDenied ReplyKey = "rest-store-denied" // STOR after REST, or APPE ({arg}), under RestStoreDenied
 )
 
 // DefaultReplies holds the code and text of every [ReplyKey] used when
@@ -135,6 +138,8 @@ var DefaultReplies = map[ReplyKey]ftp.Reply{
 	ReplyExtendedPassive:   r(229, "Entering Extended Passive Mode (|||{port}|)"),
 	ReplyActiveOK:          r(200, "{verb} command successful. Consider using EPSV."),
 	ReplyDataAlreadyOpen:   {},
+	ReplyRestPastEOF:       r(554, "Restart offset {offset} is past the end of {arg} ({size} bytes)."),
+	ReplyRestStoreDenied:   r(451, "Resuming or appending uploads is not allowed here."),
 }
 
 func r(code int, text string) ftp.Reply { return ftp.Reply{Code: code, Lines: []string{text}} }

@@ -208,6 +208,16 @@ type Server struct {
 	// ReplyOpeningData goes out before the connection is awaited. The zero
 	// value accepts when the transfer command comes and replies after.
 	EagerAccept bool
+	// RestStore says how STOR after REST writes (zero: RestTruncate, the
+	// file ends with the upload). See restart.go for what each real
+	// server does.
+	RestStore RestStorePolicy
+	// StorPastEOF is what STOR does after REST beyond the end of the file
+	// (zero: PastEOFClamp, the upload is appended).
+	StorPastEOF PastEOFPolicy
+	// RetrPastEOF is what RETR does after REST beyond the end of the file
+	// (zero: PastEOFClamp, nothing is sent and the transfer ends 226).
+	RetrPastEOF PastEOFPolicy
 	// Logger receives structured events (nil: discarded).
 	Logger *slog.Logger
 	// OnTranscript, if set, is called with every transcript entry of every

@@ -2,6 +2,7 @@ package fidelity
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"io"
 	"net"
@@ -103,6 +104,15 @@ type Data struct {
 	// server then stays silent, a second one from the control address
 	// follows, to show whether the server kept waiting.
 	From string
+	// Send, when non-nil, makes the transfer an upload (STOR, APPE):
+	// Send is written after the handshake, then the connection ends with
+	// close_notify and a FIN, or with a bare FIN when Truncate is set (a
+	// cut upload: no close_notify on a protected connection).
+	Send     []byte
+	Truncate bool
+	// Digest records the size and SHA-256 of the bytes read as an event,
+	// so they take part in the comparison (a RETR's content).
+	Digest bool
 }
 
 // Transfer opens a passive data connection and runs a transfer command on
@@ -245,7 +255,7 @@ func (s *session) dialData(addr, local string) net.Conn {
 // server replies afterwards is what gets compared.
 func (s *session) readData(c net.Conn, d Data) {
 	c.SetDeadline(time.Now().Add(s.tgt.Reply))
-	var r io.ReadCloser = c
+	var r net.Conn = c
 	defer func() { r.Close() }() // after the data, close_notify and FIN: servers wait for them
 	if d.Protect {
 		tc := tls.Client(c, s.tlsConfig(d.Resume))
@@ -259,12 +269,40 @@ func (s *session) readData(c net.Conn, d Data) {
 		s.note("data TLS %s resumed=%t", tls.VersionName(tc.ConnectionState().Version), tc.ConnectionState().DidResume)
 		r = tc
 	}
-	n, err := io.Copy(io.Discard, r)
+	if d.Send != nil {
+		s.upload(c, r, d)
+		return
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if d.Digest {
+		s.event("data: %d bytes, sha256 %x", n, h.Sum(nil)[:8])
+	}
 	if err != nil {
 		s.note("data: %d bytes, then %v", n, err)
 	} else {
 		s.note("data: %d bytes", n)
 	}
+}
+
+// upload writes d.Send on the data connection c (w is c or its TLS
+// client) and ends it as d says; what the server replies is compared.
+func (s *session) upload(c net.Conn, w io.Writer, d Data) {
+	n, err := w.Write(d.Send)
+	if err != nil {
+		s.note("upload: %d bytes, then %v", n, err)
+	} else {
+		s.note("upload: %d bytes", n)
+	}
+	if tc, ok := w.(*tls.Conn); ok && !d.Truncate {
+		tc.CloseWrite() // close_notify
+	}
+	if tcp, ok := c.(*net.TCPConn); ok {
+		tcp.CloseWrite()
+	}
+	// Wait for the server to close its side, so the final reply follows
+	// the whole upload.
+	io.Copy(io.Discard, c)
 }
 
 // Active announces an active-mode data address on ip (a listener is opened
