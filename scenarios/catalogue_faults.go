@@ -52,8 +52,8 @@ func toxicScenarios() []Scenario {
 			Steps:   []Step{{Op: "login"}, {Op: "upload", Path: "cut.bin", Size: 1 << 20}},
 			Expect:  fail("transfer", 426, "reply"),
 			Diagnosis: Diagnosis{
-				Cause: "the data connection ended without a TLS close_notify: the upload is truncated (vsftpd with strict_ssl_read_eof=NO would store it as complete)",
-				Fix:   "retry the upload; on vsftpd set strict_ssl_read_eof=YES so truncation is detected",
+				Cause: "the data connection ended without a TLS close_notify: the upload is truncated (ProFTPD and pure-ftpd store it as complete; vsftpd with OpenSSL 3 answers 426 but keeps the partial bytes)",
+				Fix:   "retry the upload; compare the stored size or checksum, since several servers accept a truncated upload",
 			},
 		},
 		{

@@ -16,18 +16,7 @@ import (
 func startDirFS(t *testing.T, configure func(*Server)) (*Server, string) {
 	t.Helper()
 	dir := t.TempDir()
-	fsys, err := NewDirFS(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := startSim(t, func(s *Server) {
-		s.FS = fsys
-		if configure != nil {
-			configure(s)
-		}
-	})
-	t.Cleanup(func() { fsys.Close() })
-	return srv, dir
+	return startDirFSAt(t, dir, configure), dir
 }
 
 func writeFile(t *testing.T, name, data string) {

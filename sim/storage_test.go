@@ -167,3 +167,94 @@ func TestRestPastEOFBackendsAgree(t *testing.T) {
 		t.Fatalf("REST 10 + STOR on a 3-byte file: MemFS stored %q, DirFS %q", stored[0], stored[1])
 	}
 }
+
+// TestDirFSControlCharacterNames: files made on disk behind the server's
+// back with CR, LF or other control characters in their names are left
+// out of LIST, NLST, MLSD and STAT listings, so they cannot inject lines
+// into a client's directory parse.
+func TestDirFSControlCharacterNames(t *testing.T) {
+	t.Parallel()
+	srv, dir := startDirFS(t, nil)
+	writeFile(t, filepath.Join(dir, "ok"), "fine")
+	evil := []string{
+		"evil\r\n-rw-r--r-- 1 ftp ftp 6 Jan  1 00:00 injected",
+		"nl\ninjected-too",
+		"bell\a",
+	}
+	for _, name := range evil {
+		writeFile(t, filepath.Join(dir, name), "evil")
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub\ndir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := dialCtl(t, srv)
+	c.login()
+	for cmd, want := range map[string]string{
+		"NLST":   "ok\r\n",
+		"LIST":   " ok\r\n",
+		"MLSD":   "; ok\r\n",
+		"LIST /": " ok\r\n",
+	} {
+		got := string(c.get(cmd, nil))
+		if strings.Count(got, "\r\n") != 1 || !strings.HasSuffix(got, want) || strings.Contains(got, "injected") {
+			t.Errorf("%s: %q, want the one line of ok", cmd, got)
+		}
+	}
+	if rep := c.must("STAT /", 213); strings.Contains(rep.Message(), "injected") || strings.Contains(rep.Message(), "bell") {
+		t.Errorf("STAT / shows a control-character name: %q", rep.Message())
+	}
+	if !transcriptHas(c.session(), "omitted") {
+		t.Errorf("transcript does not say what was omitted:\n%s", c.session().Transcript())
+	}
+	for _, name := range evil {
+		if got := readFile(t, filepath.Join(dir, name)); got != "evil" {
+			t.Errorf("%q changed: %q", name, got)
+		}
+	}
+}
+
+// TestPersonaRestart: each persona's REST policy, as measured (restart.go),
+// offline; suites/fidelity checks them against the real programs.
+func TestPersonaRestart(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		persona              Persona
+		storPast, storWithin string // file after REST 10 + STOR "XY" on "abc"; after REST 2 + STOR "XXX" on "0123456789"
+		storCode, retrCode   int    // final reply to that STOR, and to REST past the end + RETR
+	}{
+		{Vsftpd(), "abc\x00\x00\x00\x00\x00\x00\x00XY", "01XXX56789", 226, 226},
+		{ProFTPD(), "abc", "0123456789", 451, 554},
+		{PureFTPd(), "abcXY", "01XXX", 226, 554},
+		{Pyftpdlib(), "abc", "01XXX56789", 554, 554},
+	} {
+		t.Run(tc.persona.Name, func(t *testing.T) {
+			t.Parallel()
+			srv := startSim(t, func(s *Server) {
+				tc.persona.Apply(s)
+				s.ControlTLS, s.DataTLS, s.Reuse = TLSOptional, TLSOptional, ReuseOff
+				s.PreLoginCommands, s.PreTLSCommands = nil, nil
+			})
+			m := memFS(t, srv)
+			m.WriteFile("/past", []byte("abc"))
+			m.WriteFile("/within", []byte("0123456789"))
+			c := dialCtl(t, srv)
+			c.login()
+			c.must("TYPE I", 200)
+			c.must("REST 10", 350)
+			if res := c.transfer(xfer{cmd: "STOR past", data: []byte("XY")}); res.final.Code != tc.storCode {
+				t.Errorf("REST 10 + STOR: %q, want %d", res.final.String(), tc.storCode)
+			}
+			c.must("REST 2", 350)
+			c.transfer(xfer{cmd: "STOR within", data: []byte("XXX")})
+			c.must("REST 20", 350)
+			if res := c.transfer(xfer{cmd: "RETR within"}); res.final.Code != tc.retrCode || len(res.data) != 0 {
+				t.Errorf("REST 20 + RETR: %q with %d bytes, want %d and none", res.final.String(), len(res.data), tc.retrCode)
+			}
+			for name, want := range map[string]string{"/past": tc.storPast, "/within": tc.storWithin} {
+				if got, _ := m.ReadFile(name); sha256.Sum256(got) != sha256.Sum256([]byte(want)) {
+					t.Errorf("%s: %q, want %q", name, got, want)
+				}
+			}
+		})
+	}
+}
