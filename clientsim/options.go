@@ -85,6 +85,7 @@ type config struct {
 	ccc        bool
 	minVersion uint16
 	maxVersion uint16
+	noTickets  bool
 	serverName string
 	clientCert *tls.Certificate
 	rootCAs    *x509.CertPool
@@ -218,6 +219,17 @@ func WithTLSVersions(min, max uint16) Option {
 		c.minVersion, c.maxVersion = min, max
 	}
 }
+
+// WithoutSessionTickets leaves the session_ticket extension out of every
+// ClientHello (tls.Config.SessionTicketsDisabled), as curl 7.88 does with
+// OpenSSL (SSL_OP_NO_TICKET). Such a client resumes TLS 1.2 only by
+// session ID, which a real OpenSSL server (vsftpd, ProFTPD) honours and
+// crypto/tls cannot do on either end: this client's TLS 1.2 data
+// connections never resume, and a sim persona that requires reuse marks
+// the refusal as not reproducible ([sim.LimitSessionIDResumption]) instead
+// of presenting it as the real server's. Under TLS 1.3 it disables
+// resumption altogether. Default: tickets offered.
+func WithoutSessionTickets() Option { return func(c *config) { c.noTickets = true } }
 
 // WithServerName sets the name used for SNI and certificate verification on
 // control and data connections, and (with [ReuseShared]) as the session

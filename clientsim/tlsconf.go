@@ -50,6 +50,9 @@ func (c *Conn) setupTLS() {
 	if c.cfg.maxVersion != 0 {
 		cfg.MaxVersion = c.cfg.maxVersion
 	}
+	if c.cfg.noTickets {
+		cfg.SessionTicketsDisabled = true
+	}
 	if c.cfg.clientCert != nil {
 		cfg.Certificates = []tls.Certificate{*c.cfg.clientCert}
 	}
@@ -79,6 +82,12 @@ func (c *Conn) setupTLS() {
 func (c *Conn) tlsConfigFor(channel string, conn net.Conn) *tls.Config {
 	cfg := c.tlsBase.Clone()
 	if c.cache == nil {
+		// ReuseNone: offer the session_ticket extension with no ticket,
+		// as an OpenSSL client without a saved session does (stock
+		// ftplib). crypto/tls leaves the extension out without a cache,
+		// which would make this client look like one that resumes by
+		// session ID only (see WithoutSessionTickets).
+		cfg.ClientSessionCache = noSessions{}
 		return cfg
 	}
 	kc := &keyedCache{inner: c.cache, conn: c, channel: channel}
@@ -96,6 +105,12 @@ func (c *Conn) tlsConfigFor(channel string, conn net.Conn) *tls.Config {
 	cfg.ClientSessionCache = kc
 	return cfg
 }
+
+// noSessions is a session cache that holds nothing.
+type noSessions struct{}
+
+func (noSessions) Get(string) (*tls.ClientSessionState, bool) { return nil, false }
+func (noSessions) Put(string, *tls.ClientSessionState)        {}
 
 // keyedCache sits between one handshake and the session cache: it decides
 // the key (crypto/tls would use the ServerName we set) and whether this

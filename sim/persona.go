@@ -43,9 +43,11 @@ type Persona struct {
 }
 
 // Apply sets the persona's settings on s and writes its replies into
-// s.Replies (created if nil), over entries with the same keys. Settings the
+// s.Replies (created if nil), over entries with the same keys, and sets
+// s.Emulates to the persona's name and version. Settings the
 // persona does not mention are left alone. Call it before Start.
 func (p Persona) Apply(s *Server) {
+	s.Emulates = p.String()
 	if p.settings != nil {
 		p.settings(s)
 	}

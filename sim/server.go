@@ -220,6 +220,13 @@ type Server struct {
 	// RetrPastEOF is what RETR does after REST beyond the end of the file
 	// (zero: PastEOFClamp, nothing is sent and the transfer ends 226).
 	RetrPastEOF PastEOFPolicy
+	// Emulates names the real program this server stands in for, as
+	// "vsftpd 3.0.3"; [Persona.Apply] sets it. When set, a refusal that
+	// the real program might not give, because crypto/tls cannot do what
+	// it does (see [Limitations]), is marked as not reproducible instead
+	// of being presented as that program's. Empty: the server is itself,
+	// and its verdicts are crypto/tls's.
+	Emulates string
 	// Logger receives structured events (nil: discarded).
 	Logger *slog.Logger
 	// OnTranscript, if set, is called with every transcript entry of every

@@ -64,9 +64,18 @@ func (sess *Session) controlTLSConfig() *tls.Config {
 
 // dataTLSConfig returns the per-session configuration for data
 // connections. It records which session a presented ticket came from and
-// refuses to resume a foreign session's ticket under ReuseSame.
-func (sess *Session) dataTLSConfig(ev *DataEvidence) *tls.Config {
+// refuses to resume a foreign session's ticket under ReuseSame. It keeps
+// what the fidelity guard needs of the ClientHello in hello.
+func (sess *Session) dataTLSConfig(ev *DataEvidence, hello *helloFacts) *tls.Config {
 	cfg := sess.srv.tlsBase.Clone()
+	next := cfg.GetConfigForClient
+	cfg.GetConfigForClient = func(chi *tls.ClientHelloInfo) (*tls.Config, error) {
+		*hello = factsOf(chi)
+		if next != nil {
+			return next(chi)
+		}
+		return nil, nil
+	}
 	if sess.srv.DataCertificate != nil {
 		// Another TLS endpoint (a second server, a load balancer): its
 		// own certificate and its own ticket keys, so the control

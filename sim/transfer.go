@@ -30,6 +30,11 @@ type DataEvidence struct {
 	CloseNotify bool           // upload: the client ended with TLS close_notify
 	Reply       int            // final reply code (226, 426, 522, ...)
 	Notes       []string       // policy decisions, in order
+	// NotReproducible is set when the connection was refused in a way
+	// the emulated real program might not refuse it, because crypto/tls
+	// cannot do what that program does (see [Limitations]). The verdict
+	// is then the simulator's, not the real program's.
+	NotReproducible Limitation
 }
 
 // transfer is one running data transfer, owned by the session.
@@ -211,7 +216,8 @@ func (sess *Session) openEarly(ev *DataEvidence) bool {
 // dataTLS runs the server handshake on a data connection and enforces the
 // reuse policy.
 func (sess *Session) dataTLS(conn net.Conn, ev *DataEvidence) (net.Conn, ftp.Reply, bool) {
-	tc := tls.Server(&eofConn{Conn: conn}, sess.dataTLSConfig(ev))
+	var hello helloFacts
+	tc := tls.Server(&eofConn{Conn: conn}, sess.dataTLSConfig(ev, &hello))
 	conn.SetDeadline(time.Now().Add(sess.srv.dataTimeout()))
 	err := tc.Handshake()
 	conn.SetDeadline(time.Time{})
@@ -229,7 +235,19 @@ func (sess *Session) dataTLS(conn net.Conn, ev *DataEvidence) (net.Conn, ftp.Rep
 		ev.Notes = append(ev.Notes, "rejected: reuse policy "+sess.srv.Reuse.String())
 		sess.transcript.Add(ftp.EntryNote, "data %d rejected: reuse policy %q not met", ev.N, sess.srv.Reuse)
 		tc.Close()
-		return nil, sess.srv.reply(ReplyReuseRequired), false
+		refusal := sess.srv.reply(ReplyReuseRequired)
+		if lim := sess.notReproducible(ev, hello); lim != "" {
+			// Go's outcome is not the real program's: say so rather
+			// than give the real program's refusal text.
+			ev.NotReproducible = lim
+			note := limitationNote(sess.srv.Emulates, lim)
+			ev.Notes = append(ev.Notes, note)
+			sess.transcript.Add(ftp.EntryNote, "data %d: %s", ev.N, note)
+			sess.srv.logger().Warn("not reproducible in-process", "session", sess.ID, "data", ev.N,
+				"limitation", string(lim), "emulates", sess.srv.Emulates, "check", realProductCheck)
+			return nil, sess.limitationReply(refusal.Code, lim), false
+		}
+		return nil, refusal, false
 	}
 	return tc, ftp.Reply{}, true
 }
