@@ -142,6 +142,9 @@ func clientOptions(spec ClientSpec) ([]clientsim.Option, error) {
 	default:
 		return nil, fmt.Errorf("client.tls_max %q: want 1.2 or 1.3", spec.TLSMax)
 	}
+	if spec.NoTickets {
+		opts = append(opts, clientsim.WithoutSessionTickets())
+	}
 	more, err := clientDataOptions(spec)
 	if err != nil {
 		return nil, err

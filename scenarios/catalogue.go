@@ -23,7 +23,7 @@ func Lookup(name string) (Scenario, bool) {
 
 var ok = Outcome{Result: Success}
 
-func fail(phase string, code int, class string) Outcome {
+func fail(phase string, code int, class Class) Outcome {
 	return Outcome{Result: Failure, Phase: phase, Code: code, Class: class}
 }
 

@@ -12,6 +12,16 @@ func personaScenarios() []Scenario {
 			Diagnosis: Diagnosis{Cause: "vsftpd answers 150, then 522 SSL connection failed: session reuse required", Fix: reuseFix + "; or set require_ssl_reuse=NO (weaker)"},
 		},
 		{
+			Name: "vsftpd-tls12-session-id", Cases: []string{"S01"}, Labels: []string{"tls", "reuse", "persona", "limitation"},
+			Summary: "a TLS 1.2 client that resumes by session ID (curl with OpenSSL) against vsftpd: crypto/tls cannot decide it",
+			Server:  ServerSpec{Persona: "vsftpd"}, Client: ClientSpec{TLSMax: "1.2", NoTickets: true},
+			Expect: fail("data-tls", 522, ClassNotReproducible),
+			Diagnosis: Diagnosis{
+				Cause: "the client offers no session ticket, so it can only resume by session ID; the real vsftpd (OpenSSL) issues session IDs and accepts such a resumption, Go's crypto/tls issues none, so the simulator's 522 is not vsftpd's verdict and is marked not reproducible",
+				Fix:   "get the real verdict from the real vsftpd: go test ./suites/docker -ginkgo.label-filter=not-reproducible (docker.RunVsftpd in your own test); with real curl against real vsftpd this case succeeds",
+			},
+		},
+		{
 			Name: "proftpd-reuse-required", Cases: []string{"S01"}, Labels: []string{"tls", "reuse", "persona"},
 			Summary: "ProFTPD mod_tls refuses a data connection that does not resume the control session",
 			Server:  ServerSpec{Persona: "proftpd"}, Client: noReuse, Expect: fail("data-tls", 425, "reply"),

@@ -108,7 +108,7 @@ func policy() []Scenario {
 
 // certScenario builds a scenario where the server presents one certificate
 // of the standard set.
-func certScenario(kind pki.Kind, class, cause, fix string, cases ...string) Scenario {
+func certScenario(kind pki.Kind, class Class, cause, fix string, cases ...string) Scenario {
 	s := Scenario{
 		Name:    "cert-" + kind.String(),
 		Summary: "the server presents a certificate that is " + kind.Description(),

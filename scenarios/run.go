@@ -57,7 +57,11 @@ type Result struct {
 	// CleartextCredentials reports that a PASS command crossed the virtual
 	// network in cleartext (only known with a network).
 	CleartextCredentials bool
-	Duration             time.Duration
+	// NotReproducible names the limitation behind a failure of class
+	// [ClassNotReproducible]: the verdict is the simulator's, and the
+	// real program may behave otherwise (see sim.Limitations).
+	NotReproducible sim.Limitation
+	Duration        time.Duration
 }
 
 // Run reproduces sc in-process: it starts the server the spec describes on
@@ -120,6 +124,7 @@ func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
 			res.ServerTranscripts = append(res.ServerTranscripts, s.Transcript().String())
 			res.ServerData = append(res.ServerData, s.Data()...)
 		}
+		res.settle()
 	}()
 
 	r := &runner{sc: &sc, mem: mem, known: known, addr: srv.Addr, implicitAddr: srv.ImplicitAddr, clock: clock}
@@ -176,7 +181,21 @@ func (r *runner) finish(res *Result, err error) {
 	} else {
 		res.Got = Outcome{Result: Success, Step: len(sc.Steps)}
 	}
-	res.Match = sc.Expect.Matches(res.Got)
+	res.settle()
+}
+
+// settle marks a failure the server said is not the emulated program's
+// (see [ClassNotReproducible]) and compares the outcome with the
+// expectation. It runs again once the server's evidence is in.
+func (res *Result) settle() {
+	res.NotReproducible = ""
+	if res.Got.Result == Failure {
+		if lim := notReproducible(res.ServerData, res.Got.Message); lim != "" {
+			res.Got.Class = ClassNotReproducible
+			res.NotReproducible = lim
+		}
+	}
+	res.Match = res.Scenario.Expect.Matches(res.Got)
 }
 
 // fileContent returns text, or size deterministic pseudo-random bytes
@@ -204,42 +223,31 @@ func classify(err error, step int) Outcome {
 	return o
 }
 
-func classOf(err error, code int) string {
-	switch pki.ClassifyVerifyError(err) {
-	case pki.FailUnknownAuthority:
-		return "unknown-authority"
-	case pki.FailExpired:
-		return "expired"
-	case pki.FailNotYetValid:
-		return "not-yet-valid"
-	case pki.FailHostname:
-		return "hostname"
-	case pki.FailIPSANMissing:
-		return "ip-san-missing"
-	case pki.FailIncompatibleUsage:
-		return "incompatible-usage"
+func classOf(err error, code int) Class {
+	if c := certificateClass(pki.ClassifyVerifyError(err)); c != "" {
+		return c
 	}
 	var ne net.Error
 	switch {
 	case errors.Is(err, clientsim.ErrTruncated):
-		return "truncated"
+		return ClassTruncated
 	case errors.Is(err, clientsim.ErrTLSRequired):
-		return "tls-required"
+		return ClassTLSRequired
 	case errors.As(err, new(tls.RecordHeaderError)):
-		return "not-tls"
+		return ClassNotTLS
 	case errors.Is(err, errCorrupt):
-		return "corrupt"
+		return ClassCorrupt
 	case code != 0:
-		return "reply"
+		return ClassReply
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return "refused"
+		return ClassRefused
 	case errors.Is(err, syscall.ECONNRESET):
-		return "reset"
+		return ClassReset
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
 		errors.As(err, &ne) && ne.Timeout():
-		return "timeout"
+		return ClassTimeout
 	}
-	return "other"
+	return ClassOther
 }
 
 func (r *Result) String() string {

@@ -96,6 +96,7 @@ type ClientSpec struct {
 	Passive    string `yaml:"passive"`     // epsv (default: EPSV then PASV), pasv
 	Active     string `yaml:"active"`      // "" (passive), port, eprt
 	CCC        bool   `yaml:"ccc"`         // clear the control channel after login
+	NoTickets  bool   `yaml:"no_tickets"`  // no session_ticket extension: resumes TLS 1.2 by session ID only, like curl with OpenSSL
 	Port       string `yaml:"port"`        // which server port to dial: explicit or implicit (default: as TLS says)
 	Timeout    string `yaml:"timeout"`     // bound on each wait (default 5s; 1s-2s on a network)
 	User       string `yaml:"user"`        // default ftpsim
@@ -131,10 +132,9 @@ type Outcome struct {
 	Phase string `yaml:"phase,omitempty"`
 	// Code is the FTP reply code that carried the failure, if any.
 	Code int `yaml:"code,omitempty"`
-	// Class names the kind of error: reply, unknown-authority, expired,
-	// not-yet-valid, hostname, ip-san-missing, incompatible-usage,
-	// refused, timeout, reset, truncated, tls-required, corrupt, other.
-	Class string `yaml:"class,omitempty"`
+	// Class names the kind of error (see [Class]); not-reproducible
+	// marks a refusal the emulated real program might not give.
+	Class Class `yaml:"class,omitempty"`
 	// Step is the step at which the failure happened (0-based); -1 for
 	// connecting. Ignored in expectations.
 	Step int `yaml:"-"`
@@ -160,8 +160,8 @@ func (o Outcome) String() string {
 	if o.Code != 0 {
 		parts = append(parts, fmt.Sprintf("code %d", o.Code))
 	}
-	if o.Class != "" && o.Class != "reply" {
-		parts = append(parts, o.Class)
+	if o.Class != "" && o.Class != ClassReply {
+		parts = append(parts, string(o.Class))
 	}
 	if len(parts) == 0 {
 		return Failure

@@ -83,6 +83,14 @@ func Limitations() []LimitationInfo {
 	}
 }
 
+// NotReproducibleMarker begins the text of every reply in which the
+// server says its verdict is not the emulated program's, followed by the
+// [Limitation] in parentheses, so a client that sees only the wire (a
+// scenario run against a remote ftpsim serve) can tell:
+//
+//	522 Not reproducible in-process (tls12-session-id-resumption): vsftpd 3.0.3 would …
+const NotReproducibleMarker = "Not reproducible in-process"
+
 // helloFacts is what the server kept of a data connection's ClientHello.
 type helloFacts struct {
 	seen          bool
@@ -124,9 +132,9 @@ func (sess *Session) limitationReply(code int, lim Limitation) ftp.Reply {
 	var text string
 	switch lim {
 	case LimitSessionIDResumption:
-		text = fmt.Sprintf("Not reproducible in-process: %s would resume this TLS 1.2 session by session ID, which Go's crypto/tls cannot; %s.", prog, shortCheck)
+		text = fmt.Sprintf(NotReproducibleMarker+" (%s): %s would resume this TLS 1.2 session by session ID, which Go's crypto/tls cannot; %s.", lim, prog, shortCheck)
 	default:
-		text = fmt.Sprintf("Not reproducible in-process (%s): %s may answer otherwise; %s.", lim, prog, shortCheck)
+		text = fmt.Sprintf(NotReproducibleMarker+" (%s): %s may answer otherwise; %s.", lim, prog, shortCheck)
 	}
 	return ftp.Reply{Code: code, Lines: []string{text}}
 }

@@ -78,10 +78,10 @@ func FailInPhase(phase clientsim.Phase) types.GomegaMatcher {
 
 // HaveClass succeeds when the actual [*scenarios.Result] or
 // [scenarios.Outcome] failed with the error class class, as
-// [scenarios.Run] classifies it: "reply", "unknown-authority", "expired",
-// "not-yet-valid", "hostname", "ip-san-missing", "incompatible-usage",
-// "refused", "timeout", "reset", "truncated", "tls-required", "corrupt",
-// "other".
+// [scenarios.Run] classifies it (one of [scenarios.Classes]; a string
+// constant such as "expired" works too). Use
+// [scenarios.ClassNotReproducible] to assert that the simulator flagged a
+// verdict as not the emulated program's.
 //
 // Example:
 //
@@ -92,7 +92,7 @@ func FailInPhase(phase clientsim.Phase) types.GomegaMatcher {
 //	Expected
 //	    scenario "cert-expired": failure at tls, expired
 //	to fail with error class "unknown-authority"
-func HaveClass(class string) types.GomegaMatcher {
+func HaveClass(class scenarios.Class) types.GomegaMatcher {
 	return makeMatcher(fmt.Sprintf("fail with error class %q", class), describeOutcomeOrError,
 		func(actual any) (bool, error) {
 			o, _, ok := asOutcome(actual)

@@ -33,8 +33,11 @@ func (r *reporter) progress(i int, res *scenarios.Result) {
 		return
 	}
 	mark := "ok  "
-	if !res.Match || res.Setup != nil {
+	switch {
+	case !res.Match || res.Setup != nil:
 		mark = "FAIL"
+	case res.NotReproducible != "":
+		mark = "WARN" // as expected, but the verdict is the simulator's
 	}
 	w := len(fmt.Sprint(r.total))
 	got := res.Got.String()
@@ -42,7 +45,10 @@ func (r *reporter) progress(i int, res *scenarios.Result) {
 		got = "setup error: " + res.Setup.Error()
 	}
 	fmt.Fprintf(r.out, "[%*d/%d] %s %-36s %-40s %6s\n", w, i, r.total, mark, res.Scenario.Name, got, res.Duration.Round(time.Millisecond))
-	if res.Match && !r.verbose {
+	if res.NotReproducible != "" {
+		fmt.Fprintf(r.out, "      not reproducible in-process (%s): this verdict is the simulator's, not the real program's\n", res.NotReproducible)
+	}
+	if res.Match && !r.verbose && res.NotReproducible == "" {
 		return
 	}
 	d := res.Scenario.Diagnosis
@@ -62,7 +68,7 @@ func (r *reporter) summary(results []*scenarios.Result) {
 	if r.json {
 		return
 	}
-	bad := 0
+	bad, unsure := 0, 0
 	fmt.Fprintf(r.out, "\n%-36s %-40s %s\n", "SCENARIO", "EXPECTED", "ACTUAL")
 	for _, res := range results {
 		actual := res.Got.String()
@@ -74,10 +80,17 @@ func (r *reporter) summary(results []*scenarios.Result) {
 			bad++
 			flag = "  <-- mismatch"
 		}
+		if res.NotReproducible != "" {
+			unsure++
+			flag += "  (not reproducible in-process)"
+		}
 		fmt.Fprintf(r.out, "%-36s %-40s %s%s\n", res.Scenario.Name, res.Scenario.Expect.String(), actual, flag)
 	}
 	fmt.Fprintf(r.out, "\n%d scenarios: %d as expected, %d mismatched (%s)\n", len(results), len(results)-bad, bad,
 		time.Since(r.began).Round(time.Millisecond))
+	if unsure > 0 {
+		fmt.Fprintf(r.out, "%d not reproducible in-process: Go's crypto/tls cannot do what the emulated program does there, so those verdicts are the simulator's; get the real one from the real product (each scenario's fix says how)\n", unsure)
+	}
 	if bad > 0 {
 		fmt.Fprintln(r.out, "rerun one with: ftpsim run -v NAME   (add --transcripts DIR to keep both sides' transcripts)")
 	}

@@ -215,11 +215,15 @@ type jsonResult struct {
 	Millis   int64             `json:"ms"`
 	Cause    string            `json:"cause"`
 	Fix      string            `json:"fix"`
+	// NotReproducible names the limitation when the verdict is the
+	// simulator's, not the emulated real program's.
+	NotReproducible string `json:"not_reproducible,omitempty"`
 }
 
 func toJSON(r *scenarios.Result) []byte {
 	j := jsonResult{Name: r.Scenario.Name, Match: r.Match && r.Setup == nil, Expected: r.Scenario.Expect, Actual: r.Got,
-		Millis: r.Duration.Milliseconds(), Cause: r.Scenario.Diagnosis.Cause, Fix: r.Scenario.Diagnosis.Fix}
+		Millis: r.Duration.Milliseconds(), Cause: r.Scenario.Diagnosis.Cause, Fix: r.Scenario.Diagnosis.Fix,
+		NotReproducible: string(r.NotReproducible)}
 	if r.Err != nil {
 		j.Error = r.Err.Error()
 	}

@@ -331,13 +331,20 @@ func personaNames() string {
 // printReuseLimit says where a session-reuse requirement makes ftpsim
 // stricter than the real servers: Go's crypto/tls resumes TLS 1.2 only
 // with session tickets, and OpenSSL clients such as curl 7.88 resume TLS
-// 1.2 by session ID, which the real vsftpd and ProFTPD accept. Such a
-// client's data connection is refused here and not by the real server.
+// 1.2 by session ID, which the real vsftpd and ProFTPD accept. Under a
+// persona the server marks such a refusal (sim.LimitSessionIDResumption).
 func printReuseLimit(w io.Writer, srv *sim.Server) {
 	if srv.Reuse == sim.ReuseOff {
 		return
 	}
 	fmt.Fprintln(w, "  limitation                 a TLS 1.2 client that resumes by session ID, not by ticket (curl --tls-max 1.2),")
+	if srv.Emulates != "" {
+		fmt.Fprintf(w, "                             is refused here but not by the real %s: Go's TLS 1.2 server resumes only with\n", srv.Emulates)
+		fmt.Fprintf(w, "                             tickets. Such refusals say %q in the reply and warn below;\n", sim.NotReproducibleMarker)
+		fmt.Fprintln(w, "                             get the real verdict from the real product (go test ./suites/docker)")
+		return
+	}
 	fmt.Fprintln(w, "                             fails session reuse here but not on the real vsftpd/ProFTPD: Go's TLS 1.2 server")
-	fmt.Fprintln(w, "                             resumes only with tickets; test that case against the real product (suites/docker)")
+	fmt.Fprintln(w, "                             resumes only with tickets (with --persona such refusals are marked); test that")
+	fmt.Fprintln(w, "                             case against the real product (suites/docker)")
 }

@@ -15,7 +15,9 @@ import (
 // against it: curl (which resumes the control session) transfers, stock
 // Python ftplib (which does not) gets vsftpd's own 522, and the banner's
 // stated limitation is true: curl capped at TLS 1.2 is refused here,
-// where the real vsftpd accepts it (see suites/docker).
+// where the real vsftpd accepts it (see suites/docker), and the refusal
+// says it is not reproducible in-process instead of passing for
+// vsftpd's: in the reply curl prints and in serve's output.
 func TestServePersona(t *testing.T) {
 	bin := buildFtpsim(t)
 	ctl, pasv := freeLoopbackPorts(t)
@@ -43,6 +45,17 @@ func TestServePersona(t *testing.T) {
 	r, err = newClient(t, "curl", o).List(ctx)
 	if err != nil || r.OK() || !r.HasReply(522) {
 		t.Errorf("curl --tls-max 1.2: the banner says it fails reuse here; %v\n%s", err, r)
+	}
+	if !strings.Contains(r.Trace, "522 Not reproducible in-process (tls12-session-id-resumption): vsftpd 3.0.3 would resume") ||
+		strings.Contains(r.Trace, "522 SSL connection failed") {
+		t.Errorf("curl --tls-max 1.2 must see the guard's 522, never vsftpd's own text:\n%s", r.Trace)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(p.output(), "not reproducible in-process") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if out := p.output(); !strings.Contains(out, "limitation=tls12-session-id-resumption") {
+		t.Errorf("serve printed no warning for the guarded refusal:\n%s", out)
 	}
 	if code, _, errOut := runCmd("serve", "--persona", "wu-ftpd"); code != exitUsage || !strings.Contains(errOut, "--persona") {
 		t.Errorf("unknown persona: exit %d, %s", code, errOut)

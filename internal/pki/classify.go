@@ -51,6 +51,35 @@ var failureNames = [...]string{
 	FailOther:             "other",
 }
 
+// The keys of the failures: short, lowercase, hyphenated, stable names for
+// machine-readable output (scenario outcome classes, JSON, YAML).
+const (
+	KeyUnknownAuthority  = "unknown-authority"
+	KeyExpired           = "expired"
+	KeyNotYetValid       = "not-yet-valid"
+	KeyHostname          = "hostname"
+	KeyIPSANMissing      = "ip-san-missing"
+	KeyIncompatibleUsage = "incompatible-usage"
+)
+
+var failureKeys = [...]string{
+	FailUnknownAuthority:  KeyUnknownAuthority,
+	FailExpired:           KeyExpired,
+	FailNotYetValid:       KeyNotYetValid,
+	FailHostname:          KeyHostname,
+	FailIPSANMissing:      KeyIPSANMissing,
+	FailIncompatibleUsage: KeyIncompatibleUsage,
+}
+
+// Key returns the failure's key, such as "unknown-authority"; "" for
+// FailNone, FailOther and unknown values.
+func (f Failure) Key() string {
+	if f >= 0 && int(f) < len(failureKeys) {
+		return failureKeys[f]
+	}
+	return ""
+}
+
 // String returns a short lowercase phrase such as "unknown authority".
 func (f Failure) String() string {
 	if f >= 0 && int(f) < len(failureNames) {
