@@ -10,6 +10,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/ftpsim/ftpsim/internal/ftp"
 )
@@ -136,6 +137,12 @@ func (sess *Session) store(command, p string, mode WriteMode, offset int64) bool
 	return false
 }
 
+// isUpload reports whether a transfer command writes to the server.
+func isUpload(command string) bool {
+	verb, _, _ := strings.Cut(command, " ")
+	return verb == "STOR" || verb == "APPE" || verb == "STOU"
+}
+
 // brokenTransfer classifies why a transfer stopped and picks the reply.
 func (sess *Session) brokenTransfer(t *transfer, ev *DataEvidence, err error) ftp.Reply {
 	switch {
@@ -146,6 +153,10 @@ func (sess *Session) brokenTransfer(t *transfer, ev *DataEvidence, err error) ft
 		ev.Notes = append(ev.Notes, "truncated: no close_notify")
 		sess.transcript.Add(ftp.EntryTLS, "data %d: ended without close_notify after %d bytes: truncated", ev.N, ev.Bytes)
 		return sess.srv.reply(ReplyTruncated)
+	case errors.Is(err, syscall.ECONNRESET) && isUpload(ev.Command):
+		ev.Notes = append(ev.Notes, "reset by the client")
+		sess.transcript.Add(ftp.EntryData, "data %d: reset by the client after %d bytes (bytes in flight are lost)", ev.N, ev.Bytes)
+		return sess.srv.reply(ReplyUploadReset)
 	case isTimeout(err):
 		sess.transcript.Add(ftp.EntryData, "data %d: stalled for %s after %d bytes", ev.N, sess.srv.dataTimeout(), ev.Bytes)
 		return sess.srv.reply(ReplyTransferAborted)

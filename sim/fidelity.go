@@ -95,6 +95,7 @@ const NotReproducibleMarker = "Not reproducible in-process"
 type helloFacts struct {
 	seen          bool
 	ticketOffered bool // the session_ticket extension (RFC 5077) was present
+	pskModes      bool // psk_key_exchange_modes (RFC 8446 4.2.9) was present
 	versions      []uint16
 }
 
@@ -102,10 +103,14 @@ type helloFacts struct {
 // (RFC 5077 section 3.2).
 const extensionSessionTicket = 35
 
+// extensionPSKModes is psk_key_exchange_modes (RFC 8446 section 4.2.9).
+const extensionPSKModes = 45
+
 func factsOf(chi *tls.ClientHelloInfo) helloFacts {
 	return helloFacts{
 		seen:          true,
 		ticketOffered: slices.Contains(chi.Extensions, extensionSessionTicket),
+		pskModes:      slices.Contains(chi.Extensions, extensionPSKModes),
 		versions:      slices.Clone(chi.SupportedVersions),
 	}
 }

@@ -69,6 +69,7 @@ const (
 	ReplyOpeningData       ReplyKey = "opening-data"        // 150 before a transfer
 	ReplyTransferComplete  ReplyKey = "transfer-complete"   // 226 after a transfer
 	ReplyTransferAborted   ReplyKey = "transfer-aborted"    // 426 after ABOR or a broken data connection
+	ReplyUploadReset       ReplyKey = "upload-reset"        // 426: the client reset the data connection of an upload
 	ReplyCantOpenData      ReplyKey = "cant-open-data"      // 425: dial/listen failure
 	ReplyPassiveListenFail ReplyKey = "passive-listen-fail" // no free port in the passive range
 
@@ -126,6 +127,7 @@ var DefaultReplies = map[ReplyKey]ftp.Reply{
 	ReplyOpeningData:       r(150, "Opening data connection."),
 	ReplyTransferComplete:  r(226, "Transfer complete."),
 	ReplyTransferAborted:   r(426, "Connection closed; transfer aborted."),
+	ReplyUploadReset:       r(426, "Connection reset by the client; upload aborted and not stored."),
 	ReplyCantOpenData:      r(425, "Can't open data connection."),
 	ReplyPassiveListenFail: r(425, "Can't open passive listener: no free port in the passive range."),
 	ReplyFeatures:          {},

@@ -210,6 +210,26 @@ type Server struct {
 	// ReplyOpeningData goes out before the connection is awaited. The zero
 	// value accepts when the transfer command comes and replies after.
 	EagerAccept bool
+	// CloseEarlyData, with EagerAccept, closes (with a reset) a passive
+	// data connection on which the client sends before the transfer
+	// command, as pyftpdlib 1.5.7 does (its data handler has nowhere to
+	// put the bytes; pyftpdlib issue #604). curl starts the data
+	// connection's TLS handshake right after connecting, so real curl
+	// fails against real pyftpdlib: "(13) Bad PASV/EPSV response" or
+	// "(35) Connection reset by peer" (measured 10 of 10 runs). No reply
+	// is sent; the listener is spent, as pyftpdlib's is after one
+	// connection. The zero value keeps the connection for the transfer.
+	CloseEarlyData bool
+	// LateTickets sends the TLS 1.3 session ticket of a data connection
+	// after the client's Finished, as OpenSSL servers do (vsftpd,
+	// ProFTPD), instead of in the server's flight as crypto/tls does. A
+	// client that never reads the data connection while uploading (curl,
+	// github.com/jlaffaye/ftp) then closes it with the ticket unread, the
+	// kernel resets the connection, and upload bytes still in flight may
+	// be lost: "426 Failure reading network stream." from vsftpd on part
+	// of TLS 1.3 uploads (measured with curl and 1 MiB: 2 to 4 in 10).
+	// The zero value keeps crypto/tls's timing.
+	LateTickets bool
 	// RestStore says how STOR after REST writes (zero: RestTruncate, the
 	// file ends with the upload). See restart.go for what each real
 	// server does.

@@ -205,6 +205,7 @@ func (sess *Session) openEarly(ev *DataEvidence) bool {
 	if !ok {
 		return false
 	}
+	el.stopWatch() // the command has come: later bytes are the transfer's
 	if el.ready() && sess.srv.reply(ReplyDataAlreadyOpen).Code != 0 {
 		sess.send(sess.openingReply(ev, ReplyDataAlreadyOpen))
 	} else {
@@ -217,7 +218,13 @@ func (sess *Session) openEarly(ev *DataEvidence) bool {
 // reuse policy.
 func (sess *Session) dataTLS(conn net.Conn, ev *DataEvidence) (net.Conn, ftp.Reply, bool) {
 	var hello helloFacts
-	tc := tls.Server(&eofConn{Conn: conn}, sess.dataTLSConfig(ev, &hello))
+	under := conn
+	if sess.srv.LateTickets {
+		// crypto/tls sends a ticket when the client offers PSK
+		// key-exchange modes (psk_dhe_ke, all clients in practice).
+		under = &lateTicketConn{Conn: conn, ticket: func() bool { return hello.pskModes }}
+	}
+	tc := tls.Server(&eofConn{Conn: under}, sess.dataTLSConfig(ev, &hello))
 	conn.SetDeadline(time.Now().Add(sess.srv.dataTimeout()))
 	err := tc.Handshake()
 	conn.SetDeadline(time.Time{})
