@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -40,9 +39,9 @@ func (l *faultList) Set(s string) error {
 
 func (f *faultFlags) register(fs *flag.FlagSet, withScenario bool) {
 	fs.Var(&f.list, "fault", "put the server behind a fault: `KEY[=VALUE]` (repeatable; see FAULTS below)")
-	fs.StringVar(&f.network, "network", "", "read the faults from `FILE`, a YAML network document (the network: part of a scenario); --fault adds to it")
+	fs.StringVar(&f.network, "network", "", "read the faults from `FILE`: a YAML network document (the keys of a scenario's network: section), or a scenario file whose network: section is used; --fault adds to it")
 	if withScenario {
-		fs.StringVar(&f.scenario, "scenario", "", "serve the server side of catalogue scenario `NAME` (its server and network), and print what its client should see and why")
+		fs.StringVar(&f.scenario, "scenario", "", "serve the server side of scenario `NAME|FILE.yaml[#NAME]` (its server and network): a catalogue name or a scenario file of your own; print what its client should see and why")
 	}
 	usage := fs.Usage
 	fs.Usage = func() {
@@ -65,21 +64,18 @@ func (f *faultFlags) spec() (scenarios.NetworkSpec, *scenarios.Scenario, error) 
 	case f.scenario != "" && f.network != "":
 		return spec, nil, errors.New("--scenario brings its own network; drop --network")
 	case f.scenario != "":
-		s, ok := scenarios.Lookup(f.scenario)
-		if !ok {
-			return spec, nil, fmt.Errorf("--scenario %q: no such scenario; see ftpsim list", f.scenario)
+		s, err := scenarioFlag(f.scenario)
+		if err != nil {
+			return spec, nil, err
 		}
-		sc = &s
+		sc = s
 		if s.Network != nil {
 			spec = *s.Network
 		}
 	case f.network != "":
-		data, err := os.ReadFile(f.network)
-		if err != nil {
-			return spec, nil, fmt.Errorf("--network: %w", err)
-		}
-		if err := decodeStrict(data, &spec); err != nil {
-			return spec, nil, fmt.Errorf("--network %s: %w", f.network, err)
+		var err error
+		if spec, err = networkFlag(f.network); err != nil {
+			return spec, nil, err
 		}
 	}
 	for _, s := range f.list {

@@ -59,7 +59,7 @@ func entryFlag(flagName, addr string) (netip.AddrPort, error) {
 
 // scenarioServer builds the scenario's server; the flags it replaces
 // must not be given.
-func scenarioServer(fs *flag.FlagSet, sc *scenarios.Scenario) (*sim.Server, error) {
+func scenarioServer(fs *flag.FlagSet, sc *scenarios.Scenario, cert *certFlags) (*sim.Server, error) {
 	var fixed []string
 	fs.Visit(func(fl *flag.Flag) {
 		for _, name := range scenarioFixes {
@@ -76,7 +76,17 @@ func scenarioServer(fs *flag.FlagSet, sc *scenarios.Scenario) (*sim.Server, erro
 	if err != nil {
 		return nil, err
 	}
-	return scenarios.BuildServer(sc.Server, set)
+	srv, err := scenarios.BuildServer(sc.Server, set)
+	if err != nil {
+		return nil, err
+	}
+	if sc.Server.Certificate != "" && sc.Server.Certificate != "good" {
+		if len(cert.names) > 0 {
+			return nil, usagef("--cert-name: scenario %s serves the %s certificate on purpose; its names are part of the scenario", sc.Name, sc.Server.Certificate)
+		}
+		return srv, nil
+	}
+	return srv, cert.issue(srv)
 }
 
 // printServeBanner is serve's banner behind faults: the loopback address
@@ -100,7 +110,7 @@ func (fn *faultNet) printServeBanner(w io.Writer, c *serveConfig, srv *sim.Serve
 		users = strings.Join(names, ",")
 	}
 	printAccess(w, users, srv)
-	ca := c.printCA(w)
+	ca := c.printCA(w, srv)
 	fn.printNetwork(w)
 	fmt.Fprintf(w, "try: curl --ssl-reqd --cacert %s -u USER:PASSWORD ftp://%s/\n", ca, ctl)
 	if !c.quiet {

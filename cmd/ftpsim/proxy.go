@@ -42,7 +42,9 @@ the target advertises, bypassing them, unless the target advertises the
 proxy's address. Plain FTP: the target's own address in 227 is rewritten as
 the scenario says (private address behind NAT, ALG, ...).
 Active mode (PORT/EPRT) is not proxied. Your certificate must name the
-address clients connect to.`, scenarios.ServerPublicAddr)
+address clients connect to: at start the proxy looks at the target's
+certificate (one AUTH TLS connection) and says which name to add if it
+does not (ftpsim serve's certificate covers 127.0.0.2; --cert-name adds more).`, scenarios.ServerPublicAddr)
 
 func runProxy(args []string, stdout, stderr io.Writer) error {
 	c := &proxyConfig{}
@@ -117,6 +119,7 @@ func (fn *faultNet) printProxyBanner(w io.Writer, c *proxyConfig, target netip.A
 	fmt.Fprintf(w, "  clients connect to         ftp://%s\n", ctl)
 	fmt.Fprintf(w, "  target                     %s, passive ports %s on %s\n", target, x.Passive, target.Addr())
 	fmt.Fprintf(w, "  passive ports              %s on %s, through the faults\n", x.Passive, ctl.Addr())
+	printTargetCertificate(context.Background(), w, target, ctl)
 	fmt.Fprintf(w, "  FTPS                       227 replies pass encrypted: clients that trust them dial the target directly (no faults) unless it advertises %s\n", ctl.Addr())
 	fn.printNetwork(w)
 	fmt.Fprintf(w, "try: curl --ssl-reqd --cacert YOUR-CA.pem -u USER:PASSWORD ftp://%s/\n", ctl)

@@ -120,7 +120,7 @@ func selectScenarios(args []string, label string) ([]scenarios.Scenario, error) 
 		if strings.HasSuffix(a, ".yaml") || strings.HasSuffix(a, ".yml") {
 			l, err := scenarios.Load(a)
 			if err != nil {
-				return nil, usagef("%v", err)
+				return nil, usagef("%s", oneLine(err))
 			}
 			list = append(list, l...)
 			continue

@@ -65,7 +65,9 @@ FileZilla or your own client at it:
   ftpsim serve --ca-out /tmp/ftpsim-ca.pem
   curl --ssl-reqd --cacert /tmp/ftpsim-ca.pem -u ftpsim:ftpsim ftp://127.0.0.1:2121/
 
-The certificate covers localhost, 127.0.0.1 and ::1. Without --user the only
+The certificate covers localhost, 127.0.0.1, 127.0.0.2 (where ftpsim proxy
+listens in front of a server on 127.0.0.1) and ::1; add names with --cert-name.
+Without --user the only
 account is ftpsim:ftpsim. Without --root files live in memory and vanish on exit.`, stdout)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:2121", "explicit-FTPS (and plain FTP) control listener `HOST:PORT`")
 	fs.StringVar(&c.implicitAddr, "implicit-addr", "", "implicit-FTPS listener `HOST:PORT` (off unless given; 990 is the standard port)")
@@ -146,7 +148,7 @@ func (c *serveConfig) server(fs *flag.FlagSet, sc *scenarios.Scenario, stdout, s
 	var srv *sim.Server
 	var err error
 	if sc != nil {
-		srv, err = scenarioServer(fs, sc)
+		srv, err = scenarioServer(fs, sc, &c.cert)
 	} else {
 		srv, cleanup, err = c.flagServer(stderr)
 	}
@@ -286,7 +288,7 @@ func (c *serveConfig) printBanner(w io.Writer, srv *sim.Server) {
 		storage = c.root
 	}
 	fmt.Fprintf(w, "  storage                    %s\n", storage)
-	ca := c.printCA(w)
+	ca := c.printCA(w, srv)
 	fmt.Fprintf(w, "try: curl --ssl-reqd --cacert %s -u USER:PASSWORD ftp://%s/\n", ca, srv.Addr)
 	fmt.Fprintln(w, "stop with Ctrl-C")
 }
@@ -303,7 +305,10 @@ func printAccess(w io.Writer, users string, srv *sim.Server) {
 
 // printCA prints where the CA certificate went and returns the file name
 // the curl example should use.
-func (c *serveConfig) printCA(w io.Writer) string {
+func (c *serveConfig) printCA(w io.Writer, srv *sim.Server) string {
+	if names := servedNames(srv); names != "" {
+		fmt.Fprintf(w, "  certificate names          %s\n", names)
+	}
 	if c.caOut == "" {
 		fmt.Fprintln(w, "  CA certificate             not written (use --ca-out FILE)")
 		return "ca.pem"
