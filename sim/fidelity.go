@@ -65,13 +65,13 @@ func Limitations() []LimitationInfo {
 		{
 			Limitation: "tls13-cipher-order",
 			Summary:    "TLS 1.3 cipher choice: crypto/tls picks its own order (AES-128-GCM first on AES hardware) and cannot be configured",
-			Real:       "vsftpd and ProFTPD with OpenSSL 3 pick TLS_AES_256_GCM_SHA384; no FTP outcome depends on it",
+			Real:       "ProFTPD and pure-ftpd (OpenSSL 3.0) pick TLS_AES_256_GCM_SHA384 where Go picks TLS_AES_128_GCM_SHA256 (vsftpd and pyftpdlib agree with Go); no FTP outcome depends on it",
 			Check:      "compare ConnectionState().CipherSuite against the container product if your client pins suites",
 		},
 		{
 			Limitation: "tls12-cipher-order",
 			Summary:    "TLS 1.2 cipher choice: crypto/tls ignores the configured order and prefers by its own rules",
-			Real:       "OpenSSL servers follow their configured cipher list (ssl_ciphers, TLSCipherSuite)",
+			Real:       "OpenSSL servers follow their configured cipher list (ssl_ciphers, TLSCipherSuite): ProFTPD and pure-ftpd pick ECDHE-RSA-AES256-GCM-SHA384 where Go picks the AES-128 suite",
 			Check:      "compare against the container product if your client offers a narrow cipher list",
 		},
 		{

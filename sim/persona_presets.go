@@ -1,6 +1,19 @@
 package sim
 
-import "github.com/ftpsim/ftpsim/internal/ftp"
+import (
+	"crypto/tls"
+
+	"github.com/ftpsim/ftpsim/internal/ftp"
+)
+
+// Key-exchange groups of the real servers, measured with a Go client
+// (suites/fidelity TestTLSParametersFidelity): vsftpd and pure-ftpd set
+// only P-256; ProFTPD and pyftpdlib keep OpenSSL 3.0's default list
+// (X25519, P-256, X448, P-521, P-384; Go has no X448).
+var (
+	groupsP256Only  = []tls.CurveID{tls.CurveP256}
+	groupsOpenSSL30 = []tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP521, tls.CurveP384}
+)
 
 // tlsPath sets every setting a persona owns, so that applying one persona
 // after another leaves nothing of the first.
@@ -14,6 +27,7 @@ type tlsPath struct {
 	eagerAccept       bool
 	closeEarlyData    bool
 	lateTickets       bool
+	curves            []tls.CurveID
 	authMechanisms    []string
 	authSSLKeepsProtC bool
 	protFallback      bool
@@ -28,6 +42,7 @@ func (t tlsPath) apply(s *Server) {
 	s.LenientTLSEOF, s.DisableCCC = t.lenientEOF, t.disableCCC
 	s.AllowForeignData, s.DropForeignData, s.EagerAccept = t.allowForeign, t.dropForeign, t.eagerAccept
 	s.CloseEarlyData, s.LateTickets = t.closeEarlyData, t.lateTickets
+	s.CurvePreferences = t.curves
 	s.AllowBounce = false
 	s.AuthMechanisms, s.AuthSSLKeepsProtC, s.ProtFallback = t.authMechanisms, t.authSSLKeepsProtC, t.protFallback
 	s.PreTLSCommands, s.PreLoginCommands = t.preTLS, t.preLogin
@@ -71,7 +86,7 @@ func Vsftpd() Persona {
 		Setup: "ssl_enable=YES force_local_logins_ssl=YES force_local_data_ssl=YES require_ssl_reuse=YES",
 		settings: tlsPath{
 			control: TLSRequired, data: TLSRequired, reuse: ReuseAny,
-			disableCCC: true, closes: true, lateTickets: true,
+			disableCCC: true, closes: true, lateTickets: true, curves: groupsP256Only,
 			preLogin: []string{"USER", "PASS", "AUTH", "PBSZ", "PROT", "FEAT", "OPTS", "QUIT"},
 		}.apply,
 		restart: restartPolicy{store: RestOverwrite, storEOF: PastEOFZeroFill, retrEOF: PastEOFClamp},
@@ -147,7 +162,7 @@ func ProFTPD() Persona {
 		Setup: "mod_tls: TLSEngine on, TLSRequired on, session reuse required (default)",
 		settings: tlsPath{
 			control: TLSRequired, data: TLSRequired, reuse: ReuseSame,
-			allowForeign: true, cccOnlyIfOptional: true, lenientEOF: true,
+			allowForeign: true, cccOnlyIfOptional: true, lenientEOF: true, curves: groupsOpenSSL30,
 			preTLS: []string{"AUTH", "FEAT", "SYST", "HOST", "QUIT"},
 		}.apply,
 		restart: restartPolicy{store: RestStoreDenied, retrEOF: PastEOFRefused},
@@ -221,7 +236,7 @@ func PureFTPd() Persona {
 		settings: tlsPath{
 			control: TLSRequired, data: TLSRequired, reuse: ReuseOff,
 			dropForeign: true, authMechanisms: []string{"TLS"}, protFallback: true, userOnly: true,
-			lenientEOF: true,
+			lenientEOF: true, curves: groupsP256Only,
 		}.apply,
 		restart: restartPolicy{store: RestTruncate, storEOF: PastEOFClamp, retrEOF: PastEOFRefused},
 		replies: map[ReplyKey]ftp.Reply{
@@ -350,7 +365,7 @@ func Pyftpdlib() Persona {
 		Setup: "TLS_FTPHandler with tls_control_required=True, tls_data_required=True",
 		settings: tlsPath{
 			control: TLSRequired, data: TLSRequired, reuse: ReuseOff,
-			eagerAccept: true, closeEarlyData: true, disableCCC: true, authSSLKeepsProtC: true, dataTLSAtSetup: true,
+			eagerAccept: true, closeEarlyData: true, curves: groupsOpenSSL30, disableCCC: true, authSSLKeepsProtC: true, dataTLSAtSetup: true,
 		}.apply,
 		restart: restartPolicy{store: RestOverwrite, storEOF: PastEOFRefused, retrEOF: PastEOFRefused},
 		replies: map[ReplyKey]ftp.Reply{

@@ -240,6 +240,13 @@ type Server struct {
 	// RetrPastEOF is what RETR does after REST beyond the end of the file
 	// (zero: PastEOFClamp, nothing is sent and the transfer ends 226).
 	RetrPastEOF PastEOFPolicy
+	// CurvePreferences are the TLS key-exchange groups the server accepts,
+	// in order (tls.Config.CurvePreferences); nil is crypto/tls's default
+	// (X25519MLKEM768 first). Personas set their real program's: vsftpd
+	// and pure-ftpd accept only P-256 (a Go or curl client gets a
+	// HelloRetryRequest), ProFTPD and pyftpdlib OpenSSL 3.0's list. It is
+	// ignored when TLSConfig is set.
+	CurvePreferences []tls.CurveID
 	// Emulates names the real program this server stands in for, as
 	// "vsftpd 3.0.3"; [Persona.Apply] sets it. When set, a refusal that
 	// the real program might not give, because crypto/tls cannot do what

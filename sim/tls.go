@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -38,8 +39,9 @@ func (s *Server) setupTLS() error {
 			s.Certificate = &c
 		}
 		s.tlsBase = &tls.Config{
-			MinVersion:   tls.VersionTLS12,
-			Certificates: []tls.Certificate{*s.Certificate},
+			MinVersion:       tls.VersionTLS12,
+			Certificates:     []tls.Certificate{*s.Certificate},
+			CurvePreferences: slices.Clone(s.CurvePreferences),
 		}
 	}
 	if s.Now != nil && s.tlsBase.Time == nil {
