@@ -142,7 +142,7 @@ var resolveRE = regexp.MustCompile(`curl (--resolve \S+) \.\.\. ftp://(\S+?)/`)
 func TestProxyCertWarning(t *testing.T) {
 	bin := buildFtpsim(t)
 	entry, pasv := freeLoopbackPorts(t) // the proxy takes the port on 127.0.0.2
-	srv := sim.NewUnstartedServer() // pki.Good: localhost, 127.0.0.1, ::1
+	srv := sim.NewUnstartedServer()     // pki.Good: localhost, 127.0.0.1, ::1
 	srv.PassivePorts = pasv
 	data := bytes.Repeat([]byte("certificate names "), 30000)
 	mem := sim.NewMemFS(nil)

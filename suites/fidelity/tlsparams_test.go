@@ -63,10 +63,18 @@ func TestTLSParametersFidelity(t *testing.T) {
 		persona sim.Persona
 		start   func(peers.Config) func(context.Context) (*peers.Server, error)
 	}{
-		{"vsftpd", sim.Vsftpd(), func(c peers.Config) func(context.Context) (*peers.Server, error) { return peers.Vsftpd{Config: c}.Start }},
-		{"proftpd", sim.ProFTPD(), func(c peers.Config) func(context.Context) (*peers.Server, error) { return peers.ProFTPD{Config: c}.Start }},
-		{"pure-ftpd", sim.PureFTPd(), func(c peers.Config) func(context.Context) (*peers.Server, error) { return peers.PureFTPd{Config: c}.Start }},
-		{"pyftpdlib", sim.Pyftpdlib(), func(c peers.Config) func(context.Context) (*peers.Server, error) { return peers.Pyftpdlib{Config: c}.Start }},
+		{"vsftpd", sim.Vsftpd(), func(c peers.Config) func(context.Context) (*peers.Server, error) {
+			return peers.Vsftpd{Config: c}.Start
+		}},
+		{"proftpd", sim.ProFTPD(), func(c peers.Config) func(context.Context) (*peers.Server, error) {
+			return peers.ProFTPD{Config: c}.Start
+		}},
+		{"pure-ftpd", sim.PureFTPd(), func(c peers.Config) func(context.Context) (*peers.Server, error) {
+			return peers.PureFTPd{Config: c}.Start
+		}},
+		{"pyftpdlib", sim.Pyftpdlib(), func(c peers.Config) func(context.Context) (*peers.Server, error) {
+			return peers.Pyftpdlib{Config: c}.Start
+		}},
 	}
 	offers := []struct {
 		name   string
