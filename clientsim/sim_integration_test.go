@@ -32,7 +32,7 @@ var simVersions = []uint16{tls.VersionTLS12, tls.VersionTLS13}
 // simTimeouts keeps a failing step short without making a loaded -race
 // run flaky.
 var simTimeouts = clientsim.Timeouts{Connect: 5 * time.Second, Reply: 5 * time.Second,
-	Data: 5 * time.Second, TLSHandshake: 5 * time.Second, CloseNotify: time.Second}
+	Data: 5 * time.Second, TLSHandshake: 5 * time.Second, CloseNotify: 5 * time.Second}
 
 // checkLeaks fails t if, once t and its subtests are done and their
 // cleanups (Conn.Close, Server.Close) have run, a goroutine started during
