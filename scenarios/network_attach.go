@@ -70,13 +70,19 @@ func (n *Network) clientOptions(spec ClientSpec) []clientsim.Option {
 // report adds the network's evidence to res and closes the network. It
 // runs after the server has closed (defers run last in, first out).
 func (n *Network) report(res *Result) {
+	n.evidence(res)
+	n.Net.Close()
+}
+
+// evidence adds the network's timeline and what it saw of the
+// credentials to res.
+func (n *Network) evidence(res *Result) {
 	res.Timeline = n.Net.Timeline().String()
 	for _, f := range n.Net.Flows() {
 		if f.Channel == faults.Control && hasCleartextPass(f.Captured(faults.Upstream)) {
 			res.CleartextCredentials = true
 		}
 	}
-	n.Net.Close()
 }
 
 // hasCleartextPass reports whether a PASS command appears at the start of a

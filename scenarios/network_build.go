@@ -57,7 +57,7 @@ func (s NetworkSpec) Build(passive faults.PortRange, implicit bool) (*Network, e
 		spec: s, passive: passive, implicit: implicit,
 		net:        &faults.Network{ControlPorts: []uint16{ControlPort, ImplicitPort}},
 		server:     &faults.Gateway{Name: "server-gateway"},
-		serverAddr: ServerPublicAddr,
+		serverAddr: s.ServerAddr(),
 	}
 	for _, f := range networkFields {
 		if err := f.build(p); err != nil {
@@ -86,6 +86,16 @@ func (s NetworkSpec) Build(passive faults.PortRange, implicit bool) (*Network, e
 		p.net.AddToxic(t)
 	}
 	return n, nil
+}
+
+// ServerAddr is the address the server has on the network:
+// [ServerPrivateAddr] behind ServerNAT, else [ServerPublicAddr]. A server
+// on it advertises it in 227 replies unless told another.
+func (s NetworkSpec) ServerAddr() netip.Addr {
+	if s.ServerNAT {
+		return ServerPrivateAddr
+	}
+	return ServerPublicAddr
 }
 
 // ControlAddr is the virtual address the client dials for explicit FTPS

@@ -75,7 +75,7 @@ var networkFields = fieldList{
 			if !p.spec.ServerNAT {
 				return nil
 			}
-			p.serverAddr, p.server.Public = ServerPrivateAddr, ServerPublicAddr
+			p.serverAddr, p.server.Public = p.spec.ServerAddr(), ServerPublicAddr
 			p.forward(faults.Ports(ControlPort))
 			if p.implicit {
 				p.forward(faults.Ports(ImplicitPort))

@@ -142,12 +142,33 @@ func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
 // runTarget runs the client side of res.Scenario against an external server.
 func runTarget(ctx context.Context, res *Result, t *Target) {
 	sc := res.Scenario
-	if !sc.TargetApplicable() {
+	check := *sc
+	if t.Network != nil {
+		check.Network = nil // the target is on it
+	}
+	if !check.TargetApplicable() {
 		res.Setup = fmt.Errorf("scenario %q depends on server settings; it cannot run against an external target", sc.Name)
+		if check.Network != nil {
+			if bare := (Scenario{Server: sc.Server, Steps: sc.Steps}); bare.TargetApplicable() {
+				res.Setup = fmt.Errorf("scenario %q runs on a virtual network: put the target on it (Target.Network, with Network.Backend)", sc.Name)
+			}
+		}
 		return
 	}
 	r := &runner{sc: sc, known: map[string][32]byte{}, addr: t.Addr, implicitAddr: t.ImplicitAddr,
 		user: t.User, password: t.Password, remotePrefix: fmt.Sprintf("ftpsim-%x-", rand.Uint32())}
+	if n := t.Network; n != nil {
+		explicitAddr, implicitAddr := n.clientTargets(n.Implicit)
+		if r.addr == "" {
+			r.addr = explicitAddr
+		}
+		if r.implicitAddr == "" {
+			r.implicitAddr = implicitAddr
+		}
+		r.trust = append(r.trust, n.clientOptions(sc.Client)...)
+		r.network = true
+		defer n.evidence(res)
+	}
 	switch {
 	case t.Insecure:
 		r.trust = append(r.trust, clientsim.WithInsecureSkipVerify())

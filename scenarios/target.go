@@ -30,6 +30,15 @@ type Target struct {
 	// Dial, if set, dials control and data connections (the fault layer's
 	// seam); nil means the default dialer.
 	Dial clientsim.DialFunc
+	// Network, if set, is the virtual network the target lives on: a real
+	// server put behind its server host with [Network.Backend], the
+	// network built from the scenario's own [NetworkSpec]. The client then
+	// runs from n.Client, dials n.ControlAddr (Addr and ImplicitAddr, if
+	// empty, default to the network's), uses the short timeouts of network
+	// scenarios, and the result carries the network's timeline. The
+	// scenario's NetworkSpec no longer makes it inapplicable. The caller
+	// closes the network.
+	Network *Network
 }
 
 // ParseTarget parses "ftp://user:pass@host:port" (explicit FTPS, default
@@ -70,7 +79,9 @@ func ParseTarget(raw string) (*Target, error) {
 // server ftpsim does not control: its outcome must not depend on server
 // settings (certificates, files, users, personas, tickets, replies), on a
 // virtual network, or on reading the server's storage or moving its clock.
-// Such scenarios vary only what the client does.
+// Such scenarios vary only what the client does. A scenario whose only
+// server-side part is its network runs against a target on that network
+// ([Target.Network]).
 func (s *Scenario) TargetApplicable() bool {
 	sp := s.Server
 	if sp.Certificate != "" || sp.DataCertificate != "" || len(sp.Files) > 0 || len(sp.Users) > 0 ||

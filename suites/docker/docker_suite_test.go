@@ -17,6 +17,7 @@ import (
 	"github.com/ftpsim/ftpsim/docker"
 	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
+	dockersuite "github.com/ftpsim/ftpsim/suites/docker"
 )
 
 // The two testcontainers-go settings this machine kind needs, unless the
@@ -63,6 +64,7 @@ const (
 	entryImage   = "docker image"
 	entryStartup = "docker startup"
 	entrySkipped = "not applicable"
+	entryRow     = "catalogue row" // a dockersuite.Row as JSON
 )
 
 var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
@@ -130,9 +132,15 @@ var _ = ReportAfterSuite("docker products", func(r Report) {
 	var imgs []string
 	startups := map[string][]time.Duration{}
 	skipped := map[string]bool{}
+	var rows []dockersuite.Row
 	for _, s := range r.SpecReports {
 		for _, e := range s.ReportEntries {
 			switch e.Name {
+			case entryRow:
+				var row dockersuite.Row
+				if json.Unmarshal([]byte(e.StringRepresentation()), &row) == nil {
+					rows = append(rows, row)
+				}
 			case entryImage:
 				imgs = append(imgs, e.StringRepresentation())
 			case entryStartup:
@@ -167,6 +175,15 @@ var _ = ReportAfterSuite("docker products", func(r Report) {
 		}
 	}
 	AddReportEntry("docker products", b.String(), types.ReportEntryVisibilityAlways)
+	if len(rows) > 0 {
+		// Printed by go test without -v too, when the table ran: it is the
+		// suite's main result.
+		table := "catalogue × product: the container's outcome and how it compares with the product's persona\n" +
+			"(same: ended alike; known*: a listed difference, reason below; DIFFERENT!/STALE!/BROKEN! fail)\n" +
+			dockersuite.FormatTable(rows)
+		AddReportEntry("catalogue table", table, types.ReportEntryVisibilityAlways)
+		fmt.Println("\n" + table)
+	}
 })
 
 func describeImage(name string, im imageInfo) string {

@@ -3,6 +3,7 @@ package dockersuite_test
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -29,28 +30,61 @@ const (
 	windowSize    = 10
 )
 
+// windowRest is how long a released window rests before it is handed
+// out again: the ports of a terminated container's docker-proxy and the
+// TIME_WAIT of its connections linger a moment, and a container bound to
+// them at once failed to start ("address already in use").
+const windowRest = 5 * time.Second
+
 var windows struct {
-	mu   sync.Mutex
-	used [windowsPerPro]bool
+	mu       sync.Mutex
+	used     [windowsPerPro]bool
+	released [windowsPerPro]time.Time
 }
 
+// takeWindow hands out a free window, preferring rested ones; it waits
+// (bounded by windowRest) for one to rest if all free ones are fresh.
 func takeWindow() (docker.PortRange, func()) {
+	deadline := time.Now().Add(windowRest + time.Second)
+	for {
+		w, release, wait := tryWindow()
+		if release != nil {
+			return w, release
+		}
+		if wait < 0 || time.Now().After(deadline) {
+			Fail("all passive windows of this process are in use")
+		}
+		time.Sleep(wait)
+	}
+}
+
+// tryWindow returns a rested free window, or how long until one rests (-1:
+// none is free).
+func tryWindow() (docker.PortRange, func(), time.Duration) {
 	windows.mu.Lock()
 	defer windows.mu.Unlock()
 	base := windowBase + (GinkgoParallelProcess()-1)*windowsPerPro*windowSize
+	wait := time.Duration(-1)
 	for i := range windows.used {
-		if !windows.used[i] {
-			windows.used[i] = true
-			first := base + i*windowSize
-			return docker.PortRange{Low: uint16(first), High: uint16(first + windowSize - 1)}, func() {
-				windows.mu.Lock()
-				defer windows.mu.Unlock()
-				windows.used[i] = false
-			}
+		if windows.used[i] {
+			continue
 		}
+		if rest := windowRest - time.Since(windows.released[i]); rest > 0 {
+			if wait < 0 || rest < wait {
+				wait = rest
+			}
+			continue
+		}
+		windows.used[i] = true
+		first := base + i*windowSize
+		return docker.PortRange{Low: uint16(first), High: uint16(first + windowSize - 1)}, func() {
+			windows.mu.Lock()
+			defer windows.mu.Unlock()
+			windows.used[i] = false
+			windows.released[i] = time.Now()
+		}, 0
 	}
-	Fail("all passive windows of this process are in use")
-	return docker.PortRange{}, nil
+	return docker.PortRange{}, nil, wait
 }
 
 // startContainer starts a container of p with a window of this process,
@@ -138,8 +172,49 @@ func runTarget(ctx context.Context, sc scenarios.Scenario, t *scenarios.Target) 
 }
 
 // outcome is an outcome with every field significant.
-func outcome(o scenarios.Outcome) string {
-	return fmt.Sprintf("%s (phase %q, code %d, class %q)", o.Result, o.Phase, o.Code, o.Class)
+func outcome(o scenarios.Outcome) string { return dockersuite.OutcomeText(o) }
+
+// runContainerOnNetwork runs sc's client side on sc's virtual network
+// with the container behind its server host (scenarios.Network.Backend:
+// the control port and the container's passive range, published 1:1 on
+// loopback).
+func runContainerOnNetwork(ctx context.Context, sc scenarios.Scenario, c *docker.Container) *scenarios.Result {
+	GinkgoHelper()
+	n, err := sc.Network.Build(c.Settings.Passive, false)
+	if err != nil {
+		Fail("network: " + err.Error())
+	}
+	defer n.Net.Close()
+	ctl, err := c.ControlAddr(ctx)
+	if err != nil {
+		Fail(err.Error())
+	}
+	addr, err := netip.ParseAddrPort(ctl)
+	if err != nil {
+		Fail(err.Error())
+	}
+	if _, err := n.Backend(addr); err != nil {
+		Fail("backend: " + err.Error())
+	}
+	return runTarget(ctx, sc, &scenarios.Target{User: c.Settings.User, Password: c.Settings.Password,
+		RootCAs: set.CA.Pool(), Network: n})
+}
+
+// personaOnNetwork puts the persona on a network built from sc's, with
+// the same passive range as the container, for runPersona.
+func personaOnNetwork(sc scenarios.Scenario, passive docker.PortRange) func(*sim.Server) (*scenarios.Target, error) {
+	return func(srv *sim.Server) (*scenarios.Target, error) {
+		n, err := sc.Network.Build(passive, false)
+		if err != nil {
+			return nil, err
+		}
+		if err := n.Attach(srv); err != nil {
+			n.Net.Close()
+			return nil, err
+		}
+		DeferCleanup(n.Net.Close)
+		return &scenarios.Target{User: sim.DefaultUser, Password: sim.DefaultPassword, RootCAs: set.CA.Pool(), Network: n}, nil
+	}
 }
 
 // EndLikePersona succeeds when the container's run ended exactly as the

@@ -45,7 +45,8 @@ func Persona(p *docker.Product, set *pki.Set) (*sim.Server, error) {
 type Realization struct {
 	// Scenario is the scenario with the server settings the container and
 	// the persona realize removed (a target ignores them, and
-	// scenarios.Run refuses a target scenario that has them).
+	// scenarios.Run refuses a target scenario that has them). Its Network,
+	// if any, is the one to run both on.
 	Scenario scenarios.Scenario
 	// Key names the container the scenario needs: "" is the product's
 	// default one; scenarios with the same key share a container.
@@ -60,8 +61,11 @@ type Realization struct {
 
 // Realize maps sc's server side onto the product: a certificate kind is
 // served by the container and the persona, a passive address advertised
-// by both, and active mode runs on a container in the host's network
-// namespace (docker.WithHostNetwork). Settings a product has by configuration (TLS policies, reuse)
+// by both, active mode runs on a container in the host's network
+// namespace (docker.WithHostNetwork), and a virtual network is kept in
+// the scenario, for the caller to put the container (with
+// scenarios.Network.Backend) or the persona (Network.Attach) on it; both
+// then advertise the network server's address. Settings a product has by configuration (TLS policies, reuse)
 // are the product's: the persona stands for them. What cannot be put in a
 // container from outside (files, extra users, deny lists, a data-only
 // certificate, a server without TLS, a virtual network) is skipped with
@@ -70,8 +74,10 @@ func Realize(sc scenarios.Scenario, p *docker.Product, set *pki.Set) Realization
 	r := Realization{Scenario: sc, Apply: func(*sim.Server) {}}
 	sp := sc.Server
 	switch {
-	case sc.Network != nil:
-		r.Skip = "a virtual network from the catalogue: its builder is internal to scenarios (this suite puts faults networks in front of containers itself)"
+	case sc.Network != nil && sc.Client.Active != "":
+		r.Skip = "active mode on a virtual network: a real product dials the PORT address itself, which faults.Backend does not proxy"
+	case sc.Network != nil && strings.EqualFold(sc.Client.TLS, "implicit"):
+		r.Skip = "implicit FTPS on a virtual network: the suite backs only the control port 21 with the container"
 	case len(sp.Files) > 0:
 		r.Skip = "needs files on the server before the run"
 	case len(sp.Users) > 0 || sp.Anonymous:
@@ -110,8 +116,15 @@ func Realize(sc scenarios.Scenario, p *docker.Product, set *pki.Set) Realization
 		r.Apply = func(s *sim.Server) { prev(s); s.Certificate = &tc }
 		keys = append(keys, "cert="+kind.String())
 	}
-	if sp.PassiveAddr != "" {
-		addr, err := netip.ParseAddr(sp.PassiveAddr)
+	pasv := sp.PassiveAddr
+	if pasv == "" && sc.Network != nil {
+		// Under TLS nothing on the network can translate what a product
+		// behind a Backend advertises by itself, so it is told the address
+		// a server on the network's server host advertises.
+		pasv = sc.Network.ServerAddr().String()
+	}
+	if pasv != "" {
+		addr, err := netip.ParseAddr(pasv)
 		if err != nil {
 			r.Skip = err.Error()
 			return r
@@ -130,7 +143,9 @@ func Realize(sc scenarios.Scenario, p *docker.Product, set *pki.Set) Realization
 	}
 	r.Key = strings.Join(keys, ",")
 	r.Scenario.Server.Certificate, r.Scenario.Server.PassiveAddr = "", ""
-	if !r.Scenario.TargetApplicable() {
+	bare := r.Scenario
+	bare.Network = nil // runs with the product on it (scenarios.Target.Network)
+	if !bare.TargetApplicable() {
 		r.Skip = "depends on server settings that cannot be given to a product from outside"
 	}
 	return r
