@@ -18,9 +18,12 @@ const module = "github.com/ftpsim/ftpsim"
 //	faults                       <- internal
 //	sim, clientsim               <- faults, internal (never each other)
 //	docker                       <- internal, testcontainers-go
-//	scenarios                    <- sim, clientsim, faults, internal, docker
+//	scenarios                    <- sim, clientsim, faults, internal (never docker)
 //	suites                       <- everything; nothing imports suites
-//	cmd/ftpsim                   <- scenarios and below
+//	cmd/ftpsim                   <- scenarios and below (never docker)
+//
+// testcontainers-go and the Docker client (moby) are confined to docker
+// and suites/docker: everything else runs without a Docker engine.
 var allowed = []struct {
 	pkg     string
 	imports []string
@@ -30,9 +33,38 @@ var allowed = []struct {
 	{"sim", []string{"faults", "internal/"}},
 	{"clientsim", []string{"faults", "internal/"}},
 	{"docker", []string{"internal/"}},
-	{"scenarios", []string{"sim", "clientsim", "faults", "docker", "internal/"}},
+	{"scenarios", []string{"sim", "clientsim", "faults", "internal/"}},
 	{"suites", []string{"scenarios", "sim", "clientsim", "faults", "docker", "internal/", "suites"}},
-	{"cmd/", []string{"scenarios", "sim", "clientsim", "faults", "docker", "internal/"}},
+	{"cmd/", []string{"scenarios", "sim", "clientsim", "faults", "internal/"}},
+}
+
+// containerLibs are the third-party modules that talk to a Docker engine;
+// only the packages in containerHomes may depend on them.
+var (
+	containerLibs  = []string{"github.com/testcontainers/testcontainers-go", "github.com/moby/", "github.com/docker/docker"}
+	containerHomes = []string{"docker", "suites/docker"}
+)
+
+// thirdPartyAllowed reports whether a module package may depend on the
+// third-party package dep (the test frameworks and the container
+// libraries are confined; internal/ is stdlib only).
+func thirdPartyAllowed(me, dep string) (string, bool) {
+	for _, fw := range testFrameworks {
+		if (dep == fw || strings.HasPrefix(dep, fw+"/")) && !matches(me, "suites") {
+			return "test framework " + dep + "; only suites may", false
+		}
+	}
+	for _, lib := range containerLibs {
+		if dep == strings.TrimSuffix(lib, "/") || strings.HasPrefix(dep, strings.TrimSuffix(lib, "/")+"/") {
+			if !containsMatch(containerHomes, me) {
+				return "container library " + dep + "; only docker and suites/docker may", false
+			}
+		}
+	}
+	if matches(me, "internal/") && strings.Contains(strings.SplitN(dep, "/", 2)[0], ".") {
+		return "third-party " + dep + "; internal/ is stdlib only", false
+	}
+	return "", true
 }
 
 // testFrameworks may only be imported by suites (and by tests). The
@@ -109,13 +141,8 @@ func TestImportDAG(t *testing.T) {
 				}
 				continue
 			}
-			for _, fw := range testFrameworks {
-				if (dep == fw || strings.HasPrefix(dep, fw+"/")) && !matches(me, "suites") {
-					t.Errorf("%s imports test framework %s; only suites may", me, dep)
-				}
-			}
-			if matches(me, "internal/") && strings.Contains(strings.SplitN(dep, "/", 2)[0], ".") {
-				t.Errorf("%s imports third-party %s; internal/ is stdlib only", me, dep)
+			if why, ok := thirdPartyAllowed(me, dep); !ok {
+				t.Errorf("%s imports %s (directly or not)", me, why)
 			}
 		}
 	}
@@ -146,6 +173,12 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"cmd/ftpsim", "scenarios", true},
 		{"faults", "sim", false},
 		{"suites", "sim", true},
+		{"scenarios", "docker", false},
+		{"cmd/ftpsim", "docker", false},
+		{"suites/docker", "docker", true},
+		{"docker", "internal/pki", true},
+		{"docker", "sim", false},
+		{"docker", "scenarios", false},
 	}
 	for _, c := range cases {
 		rules, ok := rulesFor(c.pkg)
@@ -153,6 +186,31 @@ func TestRulesCatchViolations(t *testing.T) {
 			t.Fatalf("no rule for %s", c.pkg)
 		}
 		if got := containsMatch(rules, c.dep); got != c.ok {
+			t.Errorf("%s -> %s: allowed=%v, want %v", c.pkg, c.dep, got, c.ok)
+		}
+	}
+}
+
+// TestThirdPartyRulesCatchViolations checks the confinement of the test
+// frameworks and the container libraries on made-up imports.
+func TestThirdPartyRulesCatchViolations(t *testing.T) {
+	cases := []struct {
+		pkg, dep string
+		ok       bool
+	}{
+		{"docker", "github.com/testcontainers/testcontainers-go", true},
+		{"suites/docker", "github.com/moby/moby/client", true},
+		{"scenarios", "github.com/testcontainers/testcontainers-go/wait", false},
+		{"cmd/ftpsim", "github.com/moby/moby/api/types", false},
+		{"sim", "github.com/docker/docker/client", false},
+		{"suites/conformance", "github.com/testcontainers/testcontainers-go", false},
+		{"suites/conformance", "github.com/onsi/ginkgo/v2", true},
+		{"docker", "github.com/onsi/gomega", false},
+		{"internal/ftp", "golang.org/x/crypto/ssh", false},
+		{"scenarios", "gopkg.in/yaml.v3", true},
+	}
+	for _, c := range cases {
+		if _, got := thirdPartyAllowed(c.pkg, c.dep); got != c.ok {
 			t.Errorf("%s -> %s: allowed=%v, want %v", c.pkg, c.dep, got, c.ok)
 		}
 	}
