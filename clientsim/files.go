@@ -23,11 +23,7 @@ func (c *Conn) Retrieve(ctx context.Context, path string, w io.Writer) (int64, e
 // RetrieveFrom is [Conn.Retrieve] starting at offset (REST offset, then
 // RETR; offset 0 sends no REST).
 func (c *Conn) RetrieveFrom(ctx context.Context, path string, offset int64, w io.Writer) (int64, error) {
-	if offset < 0 {
-		return 0, &Error{Phase: PhaseTransfer, Op: "REST", Err: fmt.Errorf("negative offset %d", offset)}
-	}
-	res, err := c.transfer(ctx, xfer{cmd: ftp.Command{Verb: "RETR", Arg: path}, offset: offset, dst: w})
-	return res.n, err
+	return c.transferAt(ctx, "RETR", path, offset, nil, w)
 }
 
 // Store uploads r to path (STOR) and returns the bytes sent. The data
@@ -40,10 +36,16 @@ func (c *Conn) Store(ctx context.Context, path string, r io.Reader) (int64, erro
 
 // StoreFrom is [Conn.Store] writing from offset (REST offset, then STOR).
 func (c *Conn) StoreFrom(ctx context.Context, path string, offset int64, r io.Reader) (int64, error) {
+	return c.transferAt(ctx, "STOR", path, offset, r, nil)
+}
+
+// transferAt runs verb on path after REST offset (none for 0), refusing a
+// negative offset before anything is sent.
+func (c *Conn) transferAt(ctx context.Context, verb, path string, offset int64, src io.Reader, dst io.Writer) (int64, error) {
 	if offset < 0 {
 		return 0, &Error{Phase: PhaseTransfer, Op: "REST", Err: fmt.Errorf("negative offset %d", offset)}
 	}
-	res, err := c.transfer(ctx, xfer{cmd: ftp.Command{Verb: "STOR", Arg: path}, offset: offset, src: r})
+	res, err := c.transfer(ctx, xfer{cmd: ftp.Command{Verb: verb, Arg: path}, offset: offset, src: src, dst: dst})
 	return res.n, err
 }
 
