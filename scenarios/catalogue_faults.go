@@ -37,7 +37,12 @@ func toxicScenarios() []Scenario {
 		{
 			Name: "control-idle-timeout-during-transfer", Cases: []string{"S27"}, Labels: []string{"firewall", "timeout"},
 			Summary: "the firewall forgets the idle control connection during a slow upload; the 226 never arrives",
-			Network: &NetworkSpec{IdleTimeout: 300 * time.Millisecond, Toxics: []faults.ToxicRule{{Toxic: faults.Bandwidth{Rate: 400}, Stream: faults.Upstream, Channel: faults.Data}}},
+			// A 1 s idle timer and a 2.6 s upload (512 KiB at 200 KB/s): the
+			// timer must outlast every product's greeting, and ProFTPD 1.3.8
+			// standalone greets up to 0.3 s late when connections arrive
+			// within 0.3 s of each other (measured against the container),
+			// which a 300 ms timer turned into a connect timeout.
+			Network: &NetworkSpec{IdleTimeout: time.Second, Toxics: []faults.ToxicRule{{Toxic: faults.Bandwidth{Rate: 200}, Stream: faults.Upstream, Channel: faults.Data}}},
 			Steps:   []Step{{Op: "login"}, {Op: "upload", Path: "slow.bin", Size: 512 << 10}},
 			Expect:  fail("transfer", 0, "timeout"),
 			Diagnosis: Diagnosis{
