@@ -154,10 +154,10 @@ var (
 
 var peerServers = []peerServer{
 	{name: "vsftpd", refusal: vsftpdRefusal, start: func(c peers.Config) func(context.Context) (*peers.Server, error) {
-		return peers.Vsftpd{Config: c, RequireSSLReuse: true}.Start
+		return peers.Vsftpd{Config: c}.Start
 	}},
 	{name: "vsftpd-implicit", refusal: vsftpdRefusal, start: func(c peers.Config) func(context.Context) (*peers.Server, error) {
-		return peers.Vsftpd{Config: c, RequireSSLReuse: true, Implicit: true}.Start
+		return peers.Vsftpd{Config: c, Implicit: true}.Start
 	}},
 	{name: "proftpd", refusal: proftpdRefusal, start: func(c peers.Config) func(context.Context) (*peers.Server, error) {
 		return peers.ProFTPD{Config: c}.Start

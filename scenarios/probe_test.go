@@ -554,9 +554,9 @@ func TestProbeRealPeers(t *testing.T) {
 		server string
 		wants  []want
 	}{
-		{"vsftpd", peers.Vsftpd{Config: cfg()}.Start, ServerVsftpd, with(want{CheckReuse, SeverityOK})},
-		{"vsftpd-reuse", peers.Vsftpd{Config: cfg(), RequireSSLReuse: true}.Start, ServerVsftpd, with(want{CheckReuse, SeverityWarning})},
-		{"vsftpd-nat", peers.Vsftpd{Config: cfg(), PASVAddress: "127.0.0.2"}.Start, ServerVsftpd, with(want{CheckPASVAddress, SeverityProblem})},
+		{"vsftpd", peers.Vsftpd{Config: cfg(), NoSSLReuse: true}.Start, ServerVsftpd, with(want{CheckReuse, SeverityOK})},
+		{"vsftpd-reuse", peers.Vsftpd{Config: cfg()}.Start, ServerVsftpd, with(want{CheckReuse, SeverityWarning})},
+		{"vsftpd-nat", peers.Vsftpd{Config: cfg(), PASVAddress: "127.0.0.2", NoSSLReuse: true}.Start, ServerVsftpd, with(want{CheckPASVAddress, SeverityProblem})},
 		{"proftpd-noreuse", peers.ProFTPD{Config: cfg(), NoSessionReuseRequired: true}.Start, ServerProFTPD, with(want{CheckReuse, SeverityOK})},
 		{"proftpd", peers.ProFTPD{Config: cfg()}.Start, ServerProFTPD, with(want{CheckReuse, SeverityWarning})},
 		{"pure-ftpd", peers.PureFTPd{Config: cfg()}.Start, ServerPureFTPd, with(want{CheckReuse, SeverityOK}, want{CheckAuthSSL, SeverityInfo})},

@@ -26,13 +26,13 @@ func TestCatalogueOnRealServers(t *testing.T) {
 	}
 	start := map[string]func(peers.Config) func(context.Context) (*peers.Server, error){
 		"vsftpd": func(c peers.Config) func(context.Context) (*peers.Server, error) {
-			return peers.Vsftpd{Config: c, RequireSSLReuse: true}.Start
+			return peers.Vsftpd{Config: c}.Start
 		},
 		"vsftpd-implicit": func(c peers.Config) func(context.Context) (*peers.Server, error) {
-			return peers.Vsftpd{Config: c, RequireSSLReuse: true, Implicit: true}.Start
+			return peers.Vsftpd{Config: c, Implicit: true}.Start
 		},
 		"vsftpd-nat": func(c peers.Config) func(context.Context) (*peers.Server, error) {
-			return peers.Vsftpd{Config: c, RequireSSLReuse: true, PASVAddress: "127.0.0.2"}.Start
+			return peers.Vsftpd{Config: c, PASVAddress: "127.0.0.2"}.Start
 		},
 		"proftpd": func(c peers.Config) func(context.Context) (*peers.Server, error) {
 			return peers.ProFTPD{Config: c}.Start

@@ -27,6 +27,7 @@ type tlsPath struct {
 	eagerAccept       bool
 	closeEarlyData    bool
 	lateTickets       bool
+	withholdTickets   bool
 	curves            []tls.CurveID
 	authMechanisms    []string
 	authSSLKeepsProtC bool
@@ -42,6 +43,7 @@ func (t tlsPath) apply(s *Server) {
 	s.LenientTLSEOF, s.DisableCCC = t.lenientEOF, t.disableCCC
 	s.AllowForeignData, s.DropForeignData, s.EagerAccept = t.allowForeign, t.dropForeign, t.eagerAccept
 	s.CloseEarlyData, s.LateTickets = t.closeEarlyData, t.lateTickets
+	s.Tickets.Withhold = t.withholdTickets
 	s.CurvePreferences = t.curves
 	s.AllowBounce = false
 	s.AuthMechanisms, s.AuthSSLKeepsProtC, s.ProtFallback = t.authMechanisms, t.authSSLKeepsProtC, t.protFallback
@@ -219,7 +221,8 @@ func ProFTPD() Persona {
 // stays open, and PASS then "530 Please tell me who you are"; PROT needs no
 // PBSZ, but PROT before AUTH says it does; PROT S and E fall back to P with
 // 200, an unknown level to C with 534; PROT C is accepted and the transfer
-// refused with 521; session reuse is not required; CCC is allowed after
+// refused with 521; session reuse is not required, and a Go client gets no session ticket at
+// all, on control or data (Tickets.Withhold); CCC is allowed after
 // login; a passive data connection from another address is closed without
 // a word while the server keeps waiting for the client's own. An upload
 // that ends without close_notify is stored and answered 226 (measured).
@@ -236,7 +239,7 @@ func PureFTPd() Persona {
 		settings: tlsPath{
 			control: TLSRequired, data: TLSRequired, reuse: ReuseOff,
 			dropForeign: true, authMechanisms: []string{"TLS"}, protFallback: true, userOnly: true,
-			lenientEOF: true, curves: groupsP256Only,
+			lenientEOF: true, curves: groupsP256Only, withholdTickets: true,
 		}.apply,
 		restart: restartPolicy{store: RestTruncate, storEOF: PastEOFClamp, retrEOF: PastEOFRefused},
 		replies: map[ReplyKey]ftp.Reply{

@@ -15,9 +15,10 @@ import (
 // try (S04–S06). The zero value issues a ticket per handshake and accepts
 // any valid one up to crypto/tls's 7-day limit.
 type TicketPolicy struct {
-	// Withhold makes control connections issue no session tickets, so no
-	// data connection can resume: what a client sees when the server's
-	// tickets never reach it (S06).
+	// Withhold issues no session tickets, on control or data connections,
+	// so no data connection can resume: what a client sees when the
+	// server's tickets never reach it (S06), and what a Go client gets
+	// from pure-ftpd 1.0.50 (measured: no ticket on either connection).
 	Withhold bool
 	// MaxAge refuses to resume a ticket issued longer ago than this, by
 	// the server's clock Now (S05: the control session's ticket expires

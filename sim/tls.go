@@ -87,6 +87,9 @@ func (sess *Session) dataTLSConfig(ev *DataEvidence, hello *helloFacts) *tls.Con
 		cfg.SetSessionTicketKeys([][32]byte{randomTicketKey()})
 	}
 	cfg.WrapSession = sess.wrapTicket(cfg)
+	if sess.srv.Tickets.Withhold {
+		cfg.SessionTicketsDisabled = true
+	}
 	cfg.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
 		ss, err := cfg.DecryptTicket(identity, cs)
 		if err != nil || ss == nil {

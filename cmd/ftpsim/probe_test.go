@@ -151,7 +151,7 @@ func TestProbeRealVsftpd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	v := peers.Vsftpd{Config: peers.Config{Dir: t.TempDir(), CertFile: filepath.Join(dir, "good.crt"), KeyFile: filepath.Join(dir, "good.key")},
-		PASVAddress: "127.0.0.2", RequireSSLReuse: true}
+		PASVAddress: "127.0.0.2"}
 	srv, err := v.Start(ctx)
 	var nie *peers.NotInstalledError
 	if errors.As(err, &nie) {

@@ -25,7 +25,6 @@ func ExampleVsftpd() {
 			CertFile: filepath.Join(dir, "server.crt"),
 			KeyFile:  filepath.Join(dir, "server.key"),
 		},
-		RequireSSLReuse: true,
 	}.Start(ctx)
 	var nie *peers.NotInstalledError
 	if errors.As(err, &nie) {

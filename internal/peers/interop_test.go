@@ -125,8 +125,8 @@ func pyftpdlib(p Pyftpdlib) func(Config) func(context.Context) (*Server, error) 
 const pyftpdlibCurl = "curl vs pyftpdlib 1.5.7 fails (pyftpdlib issue #604: the ClientHello curl sends before LIST/RETR/STOR gets an RST)"
 
 var serverCases = []serverCase{
-	{name: "vsftpd", start: vsftpd(Vsftpd{RequireSSLReuse: true}), stockFTPLib: vsftpdNoReuse},
-	{name: "vsftpd-noreuse", start: vsftpd(Vsftpd{}), extra: []clientCase{
+	{name: "vsftpd", start: vsftpd(Vsftpd{}), stockFTPLib: vsftpdNoReuse},
+	{name: "vsftpd-noreuse", start: vsftpd(Vsftpd{NoSSLReuse: true}), extra: []clientCase{
 		{name: "curl list", make: curlClient, op: "list", check: wantInStdout(seedName)},
 		{name: "curl upload tls1.2", make: curlClient, opts: tls12, op: "upload"},
 		{name: "lftp download", make: lftpClient, op: "download"},
@@ -136,13 +136,13 @@ var serverCases = []serverCase{
 		{name: "ftplib reuse active tls1.2", make: ftplibClient, opts: withOpts(reuse, active, tls12)},
 		{name: "ftplib active", make: ftplibClient, opts: active, check: wantInTrace("*cmd* 'PORT 127,0,0,1,")},
 	}},
-	{name: "vsftpd-nat", start: vsftpd(Vsftpd{RequireSSLReuse: true, PASVAddress: "127.0.0.2"}), stockFTPLib: vsftpdNoReuse, extra: []clientCase{
+	{name: "vsftpd-nat", start: vsftpd(Vsftpd{PASVAddress: "127.0.0.2"}), stockFTPLib: vsftpdNoReuse, extra: []clientCase{
 		// The 227 reply advertises 127.0.0.2; curl (skip-pasv-ip default),
 		// lftp (fixes the address) and ftplib (ignores it) dial 127.0.0.1.
 		{name: "curl PASV", make: curlClient, opts: withOpts(tls12, pasvOnly), check: wantInTrace("227 Entering Passive Mode (127,0,0,2,")},
 		{name: "lftp tls1.2 PASV fix-up", make: lftpClient, opts: tls12, check: wantInTrace("Address returned by PASV seemed to be incorrect")},
 	}},
-	{name: "vsftpd-implicit", start: vsftpd(Vsftpd{RequireSSLReuse: true, Implicit: true}), stockFTPLib: vsftpdNoReuse},
+	{name: "vsftpd-implicit", start: vsftpd(Vsftpd{Implicit: true}), stockFTPLib: vsftpdNoReuse},
 	{name: "proftpd", start: proftpd(ProFTPD{}), stockFTPLib: proftpdNoReuse},
 	{name: "proftpd-noreuse", start: proftpd(ProFTPD{NoSessionReuseRequired: true}), extra: []clientCase{
 		{name: "ftplib reuse active", make: ftplibClient, opts: withOpts(reuse, active)},

@@ -23,16 +23,17 @@ type Vsftpd struct {
 	// Implicit makes Port an implicit-TLS port (implicit_ssl=YES); the zero
 	// value is explicit FTPS (AUTH TLS).
 	Implicit bool
-	// RequireSSLReuse sets require_ssl_reuse: data connections must resume
-	// a TLS session (vsftpd checks only that one was resumed), or vsftpd
-	// answers "522 SSL connection failed: session reuse required". The
-	// zero value writes require_ssl_reuse=NO explicitly. That is not what
-	// vsftpd does without the line: Debian's man page says the default is
-	// NO, but vsftpd 3.0.3 on Debian 12 with no require_ssl_reuse line
-	// refuses Python ftplib's data connection with that 522 (measured
-	// 2026-12-05), i.e. the compiled default is YES, as upstream's and the
-	// ftpsim vsftpd image's.
-	RequireSSLReuse bool
+	// NoSSLReuse writes require_ssl_reuse=NO: data connections need not
+	// resume a TLS session. The zero value writes YES, vsftpd's own
+	// default (Debian's man page says NO, but vsftpd 3.0.3 on Debian 12
+	// with no such line refuses Python ftplib's data connection with "522
+	// SSL connection failed: session reuse required", measured
+	// 2026-12-05) and the ftpsim vsftpd image's. With YES, vsftpd checks
+	// only that a session was resumed: a data connection offering the
+	// session of another control connection to the same vsftpd is
+	// accepted (measured 2026-12-06, suites/fidelity case
+	// reuse-other-control), as sim.Vsftpd's ReuseAny does.
+	NoSSLReuse bool
 	// PASVAddress, when set, is advertised in 227 replies (pasv_address)
 	// instead of the control connection's address: the NAT misconfiguration.
 	// It must be a loopback address, e.g. 127.0.0.2, which the server does
@@ -105,10 +106,10 @@ func (v Vsftpd) name() string {
 	if v.Implicit {
 		parts = append(parts, "implicit")
 	}
-	if v.RequireSSLReuse {
-		parts = append(parts, "reuse=YES")
-	} else {
+	if v.NoSSLReuse {
 		parts = append(parts, "reuse=NO")
+	} else {
+		parts = append(parts, "reuse=YES")
 	}
 	if v.PASVAddress != "" {
 		parts = append(parts, "pasv_address="+v.PASVAddress)
@@ -176,7 +177,7 @@ func (v Vsftpd) render(cfg Config, cert, key, empty, logFile string) string {
 	set("ssl_sslv3", "NO")
 	set("ssl_tlsv1", "YES")
 	set("ssl_request_cert", "NO")
-	set("require_ssl_reuse", yes(v.RequireSSLReuse))
+	set("require_ssl_reuse", yes(!v.NoSSLReuse))
 	set("force_local_logins_ssl", "YES")
 	set("force_local_data_ssl", "YES")
 	set("allow_anon_ssl", "NO")

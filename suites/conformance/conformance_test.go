@@ -136,7 +136,7 @@ func startVsftpd(ctx SpecContext) conformance.Settings {
 	Expect(set.Get(pki.Good).WriteFiles(dir, "server")).To(Succeed())
 	start := func(implicit bool) *peers.Server {
 		cfg := peers.Config{Dir: GinkgoT().TempDir(), CertFile: filepath.Join(dir, "server.crt"), KeyFile: filepath.Join(dir, "server.key")}
-		srv, err := peers.Vsftpd{Config: cfg, RequireSSLReuse: true, Implicit: implicit}.Start(ctx)
+		srv, err := peers.Vsftpd{Config: cfg, Implicit: implicit}.Start(ctx)
 		var nie *peers.NotInstalledError
 		if errors.As(err, &nie) {
 			Skip(nie.Error())

@@ -61,6 +61,8 @@ var ServerCases = []Case{
 		Steps: with(protected, Transfer(Data{Verb: "LIST", PASV: true, Protect: true, Resume: true}))},
 	{Name: "reuse-missing", Doc: "a protected listing without session resumption: code, text and order",
 		Steps: with(protected, Transfer(Data{Verb: "LIST", Protect: true}))},
+	{Name: "reuse-other-control", Doc: "a protected listing offering a session from another control connection: is reuse tied to the control connection?",
+		Steps: with(protected, OtherSession(), Transfer(Data{Verb: "LIST", Other: true}))},
 	{Name: "foreign-data", Doc: "the passive data connection comes from 127.0.0.2",
 		Steps: with(protected, Transfer(Data{Verb: "LIST", Protect: true, Resume: true, From: Foreign}))},
 	{Name: "bounce", Doc: "PORT and EPRT to 127.0.0.2", Steps: with(protected,

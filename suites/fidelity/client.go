@@ -33,6 +33,8 @@ type Target struct {
 	// come (unsolicited replies, a silently dropped data connection);
 	// 0 means DefaultQuiet.
 	Quiet time.Duration
+
+	cache tls.ClientSessionCache // the control connection's; nil: a fresh one
 }
 
 // Defaults of [Target].
@@ -75,6 +77,7 @@ type session struct {
 	conn   net.Conn // raw or TLS
 	r      *bufio.Reader
 	cache  tls.ClientSessionCache
+	other  tls.ClientSessionCache // an OtherSession step's session
 	closed bool
 	lines  []Line
 }
@@ -101,8 +104,10 @@ func Run(ctx context.Context, tgt Target, steps []Step) ([]Record, error) {
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	s := &session{ctx: ctx, tgt: tgt, raw: c, conn: c, r: bufio.NewReader(c),
-		cache: tls.NewLRUClientSessionCache(8)}
+	s := &session{ctx: ctx, tgt: tgt, raw: c, conn: c, r: bufio.NewReader(c), cache: tgt.cache}
+	if s.cache == nil {
+		s.cache = tls.NewLRUClientSessionCache(8)
+	}
 	var recs []Record
 	for _, st := range steps {
 		s.lines = nil

@@ -124,7 +124,7 @@ func TestFailureFidelity(t *testing.T) {
 
 	t.Run("vsftpd/curl-upload", func(t *testing.T) {
 		realSrv := startReal(t, func(cfg peers.Config) func(context.Context) (*peers.Server, error) {
-			return peers.Vsftpd{Config: cfg, RequireSSLReuse: true}.Start
+			return peers.Vsftpd{Config: cfg, NoSSLReuse: true}.Start
 		})
 		personaSrv := startPersona(t, sim.Vsftpd(), nil)
 		local := filepath.Join(t.TempDir(), "up.bin")
@@ -180,7 +180,7 @@ func TestFailureFidelity(t *testing.T) {
 		// 1.2 by session ID, which the persona cannot (the fidelity guard
 		// marks it; see sim.Limitations).
 		realSrv = startReal(t, func(cfg peers.Config) func(context.Context) (*peers.Server, error) {
-			return peers.Vsftpd{Config: cfg}.Start
+			return peers.Vsftpd{Config: cfg, NoSSLReuse: true}.Start
 		})
 		personaSrv = startPersona(t, sim.Vsftpd(), func(s *sim.Server) { s.Reuse = sim.ReuseOff })
 		var real12, persona12 failureTally

@@ -31,11 +31,11 @@ var foreignIP = netip.MustParseAddr(Foreign)
 var serverRows = []serverRow{
 	{name: "vsftpd", persona: sim.Vsftpd(),
 		real: func(c peers.Config) func(context.Context) (*peers.Server, error) {
-			return peers.Vsftpd{Config: c, RequireSSLReuse: true}.Start
+			return peers.Vsftpd{Config: c}.Start
 		}},
 	{name: "vsftpd reuse=NO pasv_address", persona: sim.Vsftpd(),
 		real: func(c peers.Config) func(context.Context) (*peers.Server, error) {
-			return peers.Vsftpd{Config: c, PASVAddress: Foreign}.Start
+			return peers.Vsftpd{Config: c, PASVAddress: Foreign, NoSSLReuse: true}.Start
 		},
 		adjust: func(s *sim.Server) { s.Reuse, s.PassiveAddr = sim.ReuseOff, foreignIP },
 		cases:  []string{"reuse-missing", "data-pasv"}},

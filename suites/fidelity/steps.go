@@ -113,7 +113,49 @@ type Data struct {
 	// Digest records the size and SHA-256 of the bytes read as an event,
 	// so they take part in the comparison (a RETR's content).
 	Digest bool
+	// Other offers, instead of the control connection's session, the one
+	// an [OtherSession] step obtained on a second control connection:
+	// does the server accept a session its own control connection did
+	// not issue? It implies Protect and Resume.
+	Other bool
 }
+
+// OtherSession opens a second control connection to the server (AUTH TLS,
+// login, PBSZ 0, PROT P, a protected listing that resumes) and keeps the
+// TLS session it ends with, for a later [Data] with Other set. Its replies
+// are notes; the step's one compared event says whether a session came.
+func OtherSession() Step {
+	return Step{Name: "session from a second control connection", do: func(s *session) {
+		other := s.tgt
+		other.cache = tls.NewLRUClientSessionCache(8)
+		steps := with(append([]Step{Greeting()}, protected...), Transfer(Data{Verb: "LIST", Protect: true, Resume: true}))
+		recs, err := Run(s.ctx, other, steps)
+		if err != nil {
+			s.event("second control connection failed")
+			s.note("%v", err)
+			return
+		}
+		for _, r := range recs {
+			for _, l := range r.Lines {
+				s.note("second connection: %c %s", l.Kind, l.Text)
+			}
+		}
+		st, ok := other.cache.Get(other.ServerName)
+		if !ok || st == nil {
+			s.event("second control connection left no session")
+			return
+		}
+		s.other = fixedSession{st}
+		s.event("second control connection left a session")
+	}}
+}
+
+// fixedSession is a session cache that always offers one session and
+// keeps nothing new.
+type fixedSession struct{ st *tls.ClientSessionState }
+
+func (f fixedSession) Get(string) (*tls.ClientSessionState, bool) { return f.st, true }
+func (f fixedSession) Put(string, *tls.ClientSessionState)        {}
 
 // Transfer opens a passive data connection and runs a transfer command on
 // it, recording every reply until the final one.
@@ -123,6 +165,9 @@ func Transfer(d Data) Step {
 		name = "PASV+" + d.Verb
 	}
 	switch {
+	case d.Other:
+		d.Protect, d.Resume = true, true
+		name += " (TLS, offering the second connection's session)"
 	case d.Protect && d.Resume:
 		name += " (TLS, resumed)"
 	case d.Protect:
@@ -258,7 +303,14 @@ func (s *session) readData(c net.Conn, d Data) {
 	var r net.Conn = c
 	defer func() { r.Close() }() // after the data, close_notify and FIN: servers wait for them
 	if d.Protect {
-		tc := tls.Client(c, s.tlsConfig(d.Resume))
+		cfg := s.tlsConfig(d.Resume)
+		if d.Other {
+			cfg.ClientSessionCache = s.other
+			if s.other == nil {
+				s.event("no session from a second control connection to offer: a full handshake")
+			}
+		}
+		tc := tls.Client(c, cfg)
 		ctx, cancel := context.WithTimeout(s.ctx, s.tgt.Reply)
 		err := tc.HandshakeContext(ctx)
 		cancel()
