@@ -21,7 +21,7 @@ type Product struct {
 	// RequiresReuse says whether, as configured by default, the product
 	// refuses a data connection that does not resume the control
 	// connection's TLS session (vsftpd require_ssl_reuse=YES, ProFTPD's
-	// mod_tls default, ftpsim --reuse same). pure-ftpd never requires it.
+	// mod_tls default, ftpsim --well-configured). pure-ftpd never requires it.
 	RequiresReuse bool
 
 	debian bool     // FROM ${BASE}, a Debian 12 image
@@ -44,8 +44,10 @@ var (
 	// which its module adds (docker run --cap-add ...).
 	PureFTPd = &Product{Name: "pure-ftpd", debian: true,
 		opts: []Option{WithCapAdd("DAC_READ_SEARCH", "SYS_NICE")}}
-	// FTPSim is "ftpsim serve" on a FROM scratch image: TLS required on
-	// control and data, session reuse "same", settings passed as flags.
+	// FTPSim is "ftpsim serve --well-configured --lenient-tls-eof" on a
+	// FROM scratch image (sim.WellConfigured: TLS required on control and
+	// data, session reuse "same"; uploads without close_notify accepted),
+	// settings passed as flags.
 	FTPSim = &Product{Name: "ftpsim", Implicit: true, RequiresReuse: true, binary: true,
 		opts: []Option{WithCmdFunc(ftpsimCmd)}}
 )
@@ -105,17 +107,18 @@ func RunFTPSim(ctx context.Context, img string, opts ...testcontainers.Container
 // ftpsimCmd turns settings into "ftpsim serve" flags (the image's
 // entrypoint is "/ftpsim serve").
 func ftpsimCmd(s Settings) []string {
-	reuse := "same"
-	if s.Reuse == ReuseNotRequired {
-		reuse = "off"
-	}
+	// --well-configured is sim.WellConfigured, the one definition of the
+	// policies (TLS required on control and data, reuse "same").
 	args := []string{
 		"--addr", net.JoinHostPort(s.listenHost(), strconv.Itoa(s.ControlPort)),
 		"--user", s.User + ":" + s.Password,
-		"--tls", "required", "--data-tls", "required", "--reuse", reuse,
+		"--well-configured",
 		"--pasv-ports", s.Passive.String(),
 		"--cert", s.CertFile(), "--key", s.KeyFile(),
 		"--lenient-tls-eof",
+	}
+	if s.Reuse == ReuseNotRequired {
+		args = append(args, "--reuse", "off")
 	}
 	if s.ImplicitPort != 0 {
 		args = append(args, "--implicit-addr", net.JoinHostPort(s.listenHost(), strconv.Itoa(s.ImplicitPort)))

@@ -172,12 +172,15 @@ func TestSettingsFiles(t *testing.T) {
 func TestFTPSimCmd(t *testing.T) {
 	s := testSettings(t, Settings{ImplicitPort: 990, User: "u", Password: "p:w"})
 	got := strings.Join(ftpsimCmd(s), " ")
-	for _, want := range []string{"--addr 0.0.0.0:21", "--implicit-addr 0.0.0.0:990", "--user u:p:w", "--reuse same",
-		"--tls required --data-tls required", "--pasv-ports 30000-30009", "--pasv-addr 127.0.0.1",
+	for _, want := range []string{"--addr 0.0.0.0:21", "--implicit-addr 0.0.0.0:990", "--user u:p:w", "--well-configured",
+		"--lenient-tls-eof", "--pasv-ports 30000-30009", "--pasv-addr 127.0.0.1",
 		"--cert /etc/ftps/server.crt --key /etc/ftps/server.key"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("ftpsim serve %s: lacks %q", got, want)
 		}
+	}
+	if strings.Contains(got, "--reuse") || strings.Contains(got, "--tls") {
+		t.Errorf("ftpsim serve %s: restates policies that --well-configured sets", got)
 	}
 	s.AdvertiseBridge, s.Reuse = true, ReuseNotRequired
 	got = strings.Join(ftpsimCmd(s), " ")

@@ -3,6 +3,9 @@ package sim
 import (
 	"bytes"
 	"crypto/tls"
+	"errors"
+	"io"
+	"net"
 	"testing"
 )
 
@@ -70,4 +73,56 @@ func TestLastAppRecord(t *testing.T) {
 			t.Errorf("%s: got %d, %d; want %d, %d", c.name, last, count, c.last, c.count)
 		}
 	}
+}
+
+// TestLateTicketClientGone: when the held ticket can no longer be written
+// because the client already left, the bytes read (its Finished and its
+// upload) still reach crypto/tls with no error, so the transfer's end
+// decides the reply rather than a handshake failure.
+func TestLateTicketClientGone(t *testing.T) {
+	rec := func(typ byte, n int) []byte {
+		return append([]byte{typ, 3, 3, byte(n >> 8), byte(n)}, make([]byte, n)...)
+	}
+	under := &scriptedConn{read: []byte("finished+upload")}
+	c := &lateTicketConn{Conn: under}
+	flight := bytes.Join([][]byte{rec(22, 90), rec(23, 30), rec(23, 40)}, nil)
+	if n, err := c.Write(flight); err != nil || n != len(flight) {
+		t.Fatalf("write flight: %d, %v", n, err)
+	}
+	if len(c.held) == 0 {
+		t.Fatal("the ticket record was not held back")
+	}
+	under.writeErr = errors.New("write: broken pipe")
+	buf := make([]byte, 64)
+	n, err := c.Read(buf)
+	if err != nil || string(buf[:n]) != "finished+upload" {
+		t.Fatalf("read with the client gone: %q, %v; want the bytes and no error", buf[:n], err)
+	}
+	if len(c.held) != 0 {
+		t.Error("the undeliverable ticket is still held")
+	}
+}
+
+// scriptedConn is a net.Conn that returns read once and fails writes with
+// writeErr when set.
+type scriptedConn struct {
+	net.Conn
+	read     []byte
+	writeErr error
+}
+
+func (s *scriptedConn) Read(p []byte) (int, error) {
+	if len(s.read) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, s.read)
+	s.read = s.read[n:]
+	return n, nil
+}
+
+func (s *scriptedConn) Write(p []byte) (int, error) {
+	if s.writeErr != nil {
+		return 0, s.writeErr
+	}
+	return len(p), nil
 }

@@ -46,6 +46,7 @@ type serveConfig struct {
 	users                 userList
 	tls, dataTLS, reuse   string
 	persona               string
+	wellConfigured        bool
 	set                   map[string]bool // flags given on the command line
 	pasvPorts, pasvAddr   string
 	root, caOut           string
@@ -75,6 +76,7 @@ account is ftpsim:ftpsim. Without --root files live in memory and vanish on exit
 	fs.StringVar(&c.tls, "tls", "optional", "control-channel TLS: `required|optional|off` (required: USER before AUTH TLS gets 530)")
 	fs.StringVar(&c.dataTLS, "data-tls", "", "data-channel TLS: `required|optional|off` (required: PROT P enforced, 521 otherwise; default: same as --tls)")
 	fs.StringVar(&c.persona, "persona", "", "answer like a real server: `NAME` is "+personaNames()+" (its TLS policies, session-reuse rule, reply codes and texts, FEAT); --tls, --data-tls, --reuse and --lenient-tls-eof given as well override it")
+	fs.BoolVar(&c.wellConfigured, "well-configured", false, "the well-configured FTPS server (sim.WellConfigured): TLS required on control and data, session reuse \"same\"; the conformance suite's reference and the ftpsim container image; --tls, --data-tls and --reuse given as well override it")
 	fs.StringVar(&c.reuse, "reuse", "same", "TLS session reuse on data connections: `off|any|same` (same: must resume this control connection's session, like ProFTPD and FileZilla Server; any: must resume some session of this server, like vsftpd require_ssl_reuse=YES)")
 	fs.StringVar(&c.pasvPorts, "pasv-ports", "", "passive port range `LOW-HIGH` (default: any free port)")
 	fs.StringVar(&c.pasvAddr, "pasv-addr", "", "`IP` to advertise in 227 replies, as a NAT'd server would (default: the control connection's local address)")
@@ -191,8 +193,13 @@ func (c *serveConfig) flagServer(stderr io.Writer) (*sim.Server, func(), error) 
 	srv := sim.NewUnstartedServer()
 	cleanup := func() {}
 	var err error
-	persona := c.persona != ""
-	if persona {
+	if c.wellConfigured && c.persona != "" {
+		return nil, cleanup, usagef("--well-configured and --persona both set the server's policies: give one")
+	}
+	persona := c.persona != "" || c.wellConfigured
+	if c.wellConfigured {
+		sim.WellConfigured(srv)
+	} else if persona {
 		p, ok := sim.PersonaByName(c.persona)
 		if !ok && strings.EqualFold(c.persona, "filezilla") {
 			p, ok = sim.FileZillaServer(), true
@@ -202,8 +209,9 @@ func (c *serveConfig) flagServer(stderr io.Writer) (*sim.Server, func(), error) 
 		}
 		p.Apply(srv)
 	}
-	// Without a persona the flags' defaults apply; with one, only the
-	// flags given on the command line change what the persona set.
+	// Without a persona or --well-configured the flags' defaults apply;
+	// with one, only the flags given on the command line change what it
+	// set.
 	if !persona || c.set["tls"] {
 		if srv.ControlTLS, err = sim.ParseTLSPolicy(c.tls); err != nil {
 			return nil, cleanup, usagef("--tls: %v", err)

@@ -61,3 +61,43 @@ func TestServePersona(t *testing.T) {
 		t.Errorf("unknown persona: exit %d, %s", code, errOut)
 	}
 }
+
+// TestServeWellConfigured runs `ftpsim serve --well-configured` (what the
+// ftpsim container image runs) with real clients: curl, which resumes the
+// control session, transfers; stock Python ftplib, which does not, is
+// refused at the data connection; and a later --reuse off overrides the
+// preset, so ftplib then transfers too.
+func TestServeWellConfigured(t *testing.T) {
+	bin := buildFtpsim(t)
+	for _, tc := range []struct {
+		extra    []string
+		ftplibOK bool
+	}{{nil, false}, {[]string{"--reuse", "off"}, true}} {
+		ctl, pasv := freeLoopbackPorts(t)
+		ca := filepath.Join(t.TempDir(), "ca.pem")
+		args := append([]string{"serve", "--well-configured", "--addr", fmt.Sprintf("127.0.0.1:%d", ctl),
+			"--pasv-ports", pasv.String(), "--ca-out", ca}, tc.extra...)
+		p := startFtpsim(t, bin, args...)
+		want := "control required, data required, session reuse same"
+		if tc.ftplibOK {
+			want = "control required, data required, session reuse off"
+		}
+		if banner := p.output(); !strings.Contains(banner, want) {
+			t.Errorf("%v: banner lacks %q:\n%s", tc.extra, want, banner)
+		}
+		o := peers.ClientOptions{Addr: fmt.Sprintf("127.0.0.1:%d", ctl), CAFile: ca, Timeout: 10 * time.Second}
+		if r, err := newClient(t, "curl", o).List(context.Background()); err != nil || !r.OK() {
+			t.Errorf("%v: curl: %v\n%s", tc.extra, err, r)
+		}
+		r, err := newClient(t, "ftplib", o).List(context.Background())
+		if err != nil {
+			t.Errorf("%v: stock ftplib: %v", tc.extra, err)
+		} else if r.OK() != tc.ftplibOK {
+			t.Errorf("%v: stock ftplib ok=%v, want %v:\n%s", tc.extra, r.OK(), tc.ftplibOK, r)
+		}
+	}
+	code, _, errOut := runCmd("serve", "--well-configured", "--persona", "vsftpd")
+	if code != 2 || !strings.Contains(errOut, "give one") {
+		t.Errorf("--well-configured with --persona: exit %d, %q; want 2 and a usage error", code, errOut)
+	}
+}

@@ -13,8 +13,9 @@ import (
 )
 
 // WellConfigured returns an unstarted in-process server configured as the
-// well-configured FTPS server this package measures targets against (see
-// the package documentation):
+// well-configured FTPS server this package measures targets against
+// ([sim.WellConfigured], with implicit FTPS; see the package
+// documentation):
 //   - TLS required on the control channel: no login before AUTH TLS
 //     (vsftpd force_local_logins_ssl=YES);
 //   - TLS required on the data channel: PROT C transfers refused
@@ -30,9 +31,7 @@ import (
 func WellConfigured(set *pki.Set) *sim.Server {
 	srv := sim.NewUnstartedServer()
 	srv.PKI = set
-	srv.ControlTLS = sim.TLSRequired
-	srv.DataTLS = sim.TLSRequired
-	srv.Reuse = sim.ReuseSame
+	sim.WellConfigured(srv)
 	srv.Implicit = true
 	srv.IdleTimeout = time.Minute
 	srv.DataTimeout = 5 * time.Second

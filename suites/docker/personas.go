@@ -16,15 +16,15 @@ import (
 
 // Persona returns an unstarted in-process server that answers like the
 // product's container as this package configures it: sim.Vsftpd,
-// sim.ProFTPD and sim.PureFTPd, and for ftpsim the settings its image
-// passes to ftpsim serve (TLS required on control and data, reuse
-// "same", lenient TLS EOF).
+// sim.ProFTPD and sim.PureFTPd, and for ftpsim [sim.WellConfigured] with
+// lenient TLS EOF, as its image runs ftpsim serve.
 func Persona(p *docker.Product, set *pki.Set) (*sim.Server, error) {
 	var srv *sim.Server
 	switch p.Name {
 	case "ftpsim":
 		srv = sim.NewUnstartedServer()
-		srv.ControlTLS, srv.DataTLS, srv.Reuse, srv.LenientTLSEOF = sim.TLSRequired, sim.TLSRequired, sim.ReuseSame, true
+		sim.WellConfigured(srv) // the image runs ftpsim serve --well-configured --lenient-tls-eof
+		srv.LenientTLSEOF = true
 	default:
 		persona, ok := sim.PersonaByName(p.Name)
 		if !ok {
