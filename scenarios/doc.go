@@ -26,8 +26,7 @@
 // read by YAML, by ftpsim's --fault ([NetworkSpec.Apply]) and by the help
 // ([NetworkHelp]); toxics use the registry of [faults.ToxicKinds].
 //
-// [Probe] examines a real server the way a support engineer would —
-// explicit and implicit TLS, AUTH variants, certificates, PBSZ/PROT, the
-// passive address, the session-reuse requirement, a transfer round trip —
-// and reports findings with the fix for each.
+// Package github.com/ftpsim/ftpsim/scenarios/probe examines a real server
+// the way a support engineer would and reports findings with the fix for
+// each (ftpsim probe).
 package scenarios

@@ -146,12 +146,11 @@ func runTarget(ctx context.Context, res *Result, t *Target) {
 	if t.Network != nil {
 		check.Network = nil // the target is on it
 	}
-	if !check.TargetApplicable() {
-		res.Setup = fmt.Errorf("scenario %q depends on server settings; it cannot run against an external target", sc.Name)
-		if check.Network != nil {
-			if bare := (Scenario{Server: sc.Server, Steps: sc.Steps}); bare.TargetApplicable() {
-				res.Setup = fmt.Errorf("scenario %q runs on a virtual network: put the target on it (Target.Network, with Network.Backend)", sc.Name)
-			}
+	if needs := check.ServerNeeds(); len(needs) > 0 {
+		if len(needs) == 1 && needs[0] == NeedNetwork {
+			res.Setup = fmt.Errorf("scenario %q runs on a virtual network: put the target on it (Target.Network, with Network.Backend)", sc.Name)
+		} else {
+			res.Setup = fmt.Errorf("scenario %q needs %s of its server; it cannot run against an external target", sc.Name, needs[0])
 		}
 		return
 	}

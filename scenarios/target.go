@@ -75,26 +75,103 @@ func ParseTarget(raw string) (*Target, error) {
 	return t, nil
 }
 
-// TargetApplicable reports whether the scenario means something against a
-// server ftpsim does not control: its outcome must not depend on server
-// settings (certificates, files, users, personas, tickets, replies), on a
-// virtual network, or on reading the server's storage or moving its clock.
-// Such scenarios vary only what the client does. A scenario whose only
-// server-side part is its network runs against a target on that network
-// ([Target.Network]).
-func (s *Scenario) TargetApplicable() bool {
+// Need is something a scenario needs of its server beyond an account
+// and FTPS, which a server ftpsim does not control may not offer.
+type Need int
+
+// The needs, in the order [Scenario.ServerNeeds] reports them. A harness
+// that configures a real product can meet the first three
+// (suites/docker gives a container the certificate and the advertised
+// address and puts it on the network); nothing from outside meets the
+// others.
+const (
+	NeedCertificate     Need = iota + 1 // a server certificate of a kind (ServerSpec.Certificate)
+	NeedPassiveAddr                     // an advertised passive address (ServerSpec.PassiveAddr)
+	NeedNetwork                         // a virtual network in front of the server (Scenario.Network)
+	NeedFiles                           // files on the server before the run
+	NeedUsers                           // other accounts, or anonymous login
+	NeedDenyList                        // a deny list of client addresses
+	NeedDataCertificate                 // another certificate on data connections
+	NeedNoTLS                           // a server without TLS
+	NeedPersona                         // a persona's replies and policies
+	NeedTickets                         // a TLS session ticket policy
+	NeedReplies                         // scripted replies (a misbehaving server)
+	NeedStorage                         // reading the server's storage after the run
+	NeedClock                           // moving the server's clock
+)
+
+// String says what the need is, as a reason to skip.
+func (n Need) String() string {
+	switch n {
+	case NeedCertificate:
+		return "a server certificate of its own kind"
+	case NeedPassiveAddr:
+		return "an advertised passive address"
+	case NeedNetwork:
+		return "a virtual network in front of the server"
+	case NeedFiles:
+		return "files on the server before the run"
+	case NeedUsers:
+		return "other accounts on the server"
+	case NeedDenyList:
+		return "a deny list on the server"
+	case NeedDataCertificate:
+		return "another certificate on data connections than on control"
+	case NeedNoTLS:
+		return "a server without TLS"
+	case NeedPersona:
+		return "a persona's replies and policies"
+	case NeedTickets:
+		return "a TLS session ticket policy"
+	case NeedReplies:
+		return "scripted server replies"
+	case NeedStorage:
+		return "reading the server's storage"
+	case NeedClock:
+		return "moving the server's clock"
+	}
+	return fmt.Sprintf("Need(%d)", int(n))
+}
+
+// ServerNeeds returns what the scenario needs of its server, in the order
+// of the Need constants; nil means it varies only what the client does.
+// It is the one place that decides what a server ftpsim does not control
+// cannot be told: [Scenario.TargetApplicable] and the container suites
+// derive from it.
+func (s *Scenario) ServerNeeds() []Need {
 	sp := s.Server
-	if sp.Certificate != "" || sp.DataCertificate != "" || len(sp.Files) > 0 || len(sp.Users) > 0 ||
-		len(sp.DenyIPs) > 0 || sp.PassiveAddr != "" || sp.Anonymous || sp.TLS == "off" {
-		return false
-	}
-	if sp.Persona != "" || sp.Tickets != nil || len(sp.Replies) > 0 || s.Network != nil {
-		return false
-	}
-	for _, st := range s.Steps {
-		if st.Op == "check-server-file" || st.Op == "advance-clock" {
-			return false
+	var needs []Need
+	add := func(cond bool, n Need) {
+		if cond {
+			needs = append(needs, n)
 		}
 	}
-	return true
+	add(sp.Certificate != "", NeedCertificate)
+	add(sp.PassiveAddr != "", NeedPassiveAddr)
+	add(s.Network != nil, NeedNetwork)
+	add(len(sp.Files) > 0, NeedFiles)
+	add(len(sp.Users) > 0 || sp.Anonymous, NeedUsers)
+	add(len(sp.DenyIPs) > 0, NeedDenyList)
+	add(sp.DataCertificate != "", NeedDataCertificate)
+	add(strings.EqualFold(sp.TLS, "off"), NeedNoTLS)
+	add(sp.Persona != "", NeedPersona)
+	add(sp.Tickets != nil, NeedTickets)
+	add(len(sp.Replies) > 0, NeedReplies)
+	storage, clock := false, false
+	for _, st := range s.Steps {
+		storage = storage || st.Op == "check-server-file"
+		clock = clock || st.Op == "advance-clock"
+	}
+	add(storage, NeedStorage)
+	add(clock, NeedClock)
+	return needs
 }
+
+// TargetApplicable reports whether the scenario means something against a
+// server ftpsim does not control: it has no [Scenario.ServerNeeds] (its
+// outcome does not depend on certificates, files, users, personas,
+// tickets, replies, a virtual network, the server's storage or clock), so
+// it varies only what the client does. A scenario whose only server-side
+// part is its network runs against a target on that network
+// ([Target.Network]).
+func (s *Scenario) TargetApplicable() bool { return len(s.ServerNeeds()) == 0 }

@@ -2,8 +2,10 @@ package scenarios_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,4 +116,32 @@ func freePortRange(t *testing.T) faults.PortRange {
 	}
 	t.Fatal("no ten consecutive free loopback ports in 50 tries")
 	return faults.PortRange{}
+}
+
+// TestServerNeeds: each server-side setting is reported once, in order,
+// and a target run refuses the scenario naming the first.
+func TestServerNeeds(t *testing.T) {
+	sc := scenarios.Scenario{Name: "needs",
+		Server: scenarios.ServerSpec{Certificate: "expired", Files: []scenarios.File{{Path: "/a", Size: 1}}, TLS: "OFF"},
+		Steps:  []scenarios.Step{{Op: "login"}, {Op: "check-server-file", Path: "a"}, {Op: "check-server-file", Path: "b"}}}
+	got := sc.ServerNeeds()
+	want := []scenarios.Need{scenarios.NeedCertificate, scenarios.NeedFiles, scenarios.NeedNoTLS, scenarios.NeedStorage}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("ServerNeeds = %v, want %v", got, want)
+	}
+	if sc.TargetApplicable() {
+		t.Error("a scenario with server needs is target-applicable")
+	}
+	if (&scenarios.Scenario{Steps: []scenarios.Step{{Op: "login"}}}).ServerNeeds() != nil {
+		t.Error("a client-only scenario has server needs")
+	}
+	res := scenarios.Run(context.Background(), sc, scenarios.RunOptions{Target: &scenarios.Target{Addr: "127.0.0.1:1"}})
+	if res.Setup == nil || !strings.Contains(res.Setup.Error(), "needs a server certificate of its own kind") {
+		t.Errorf("target run: setup error %v; want one naming the certificate", res.Setup)
+	}
+	for _, c := range scenarios.Catalogue() {
+		if needs := c.ServerNeeds(); (c.Network != nil) != slices.Contains(needs, scenarios.NeedNetwork) {
+			t.Errorf("%s: network %v but needs %v", c.Name, c.Network != nil, needs)
+		}
+	}
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/scenarios/probe"
 )
 
 // errProblems makes ftpsim probe exit 1 after printing its report.
@@ -63,7 +63,7 @@ errors.`, stdout)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	rep := scenarios.Probe(ctx, tgt, scenarios.ProbeOptions{Timeout: *timeout, ReadOnly: *readOnly})
+	rep := probe.Run(ctx, tgt, probe.Options{Timeout: *timeout, ReadOnly: *readOnly})
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -80,16 +80,16 @@ errors.`, stdout)
 }
 
 // probeMarks are the status marks of the one-line-per-check list.
-var probeMarks = map[scenarios.Severity]string{
-	scenarios.SeverityOK:      "[ ok ]",
-	scenarios.SeverityInfo:    "[info]",
-	scenarios.SeverityWarning: "[WARN]",
-	scenarios.SeverityProblem: "[FAIL]",
+var probeMarks = map[probe.Severity]string{
+	probe.SeverityOK:      "[ ok ]",
+	probe.SeverityInfo:    "[info]",
+	probe.SeverityWarning: "[WARN]",
+	probe.SeverityProblem: "[FAIL]",
 }
 
 // writeProbeReport prints one line per check, then the details of every
 // warning and problem, then the counts.
-func writeProbeReport(w io.Writer, rep *scenarios.ProbeReport) {
+func writeProbeReport(w io.Writer, rep *probe.Report) {
 	fmt.Fprintf(w, "ftpsim probe: %s", rep.Target)
 	if rep.Server != "" {
 		fmt.Fprintf(w, " (looks like %s)", rep.Server)
@@ -108,21 +108,21 @@ func writeProbeReport(w io.Writer, rep *scenarios.ProbeReport) {
 		}
 		fmt.Fprintf(w, "%s %-*s  %s\n", mark, width, f.Check, f.Summary)
 	}
-	for _, sev := range []scenarios.Severity{scenarios.SeverityProblem, scenarios.SeverityWarning} {
+	for _, sev := range []probe.Severity{probe.SeverityProblem, probe.SeverityWarning} {
 		for _, f := range rep.Findings {
 			if f.Severity == sev {
 				writeProbeDetail(w, f)
 			}
 		}
 	}
-	problems, warnings := rep.Count(scenarios.SeverityProblem), rep.Count(scenarios.SeverityWarning)
+	problems, warnings := rep.Count(probe.SeverityProblem), rep.Count(probe.SeverityWarning)
 	fmt.Fprintf(w, "\n%s, %s, %d ok, %d info (%d not checked) in %s\n",
-		plural(problems, "problem"), plural(warnings, "warning"), rep.Count(scenarios.SeverityOK),
-		rep.Count(scenarios.SeverityInfo)-skipped, skipped, rep.Duration.Round(time.Millisecond))
+		plural(problems, "problem"), plural(warnings, "warning"), rep.Count(probe.SeverityOK),
+		rep.Count(probe.SeverityInfo)-skipped, skipped, rep.Duration.Round(time.Millisecond))
 }
 
 // writeProbeDetail prints what was seen, why it matters and the fix.
-func writeProbeDetail(w io.Writer, f scenarios.Finding) {
+func writeProbeDetail(w io.Writer, f probe.Finding) {
 	mark := strings.Trim(probeMarks[f.Severity], "[] ")
 	fmt.Fprintf(w, "\n%s %s", mark, f.Check)
 	if len(f.Cases) > 0 {

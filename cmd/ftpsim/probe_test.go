@@ -12,7 +12,7 @@ import (
 
 	"github.com/ftpsim/ftpsim/internal/peers"
 	"github.com/ftpsim/ftpsim/internal/pki"
-	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/scenarios/probe"
 	"github.com/ftpsim/ftpsim/sim"
 )
 
@@ -104,16 +104,16 @@ func TestProbeJSONAndInsecure(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (self-signed)\n%s", code, out)
 	}
-	var rep scenarios.ProbeReport
+	var rep probe.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	sev := map[string]scenarios.Severity{}
+	sev := map[string]probe.Severity{}
 	for _, f := range rep.Findings {
 		sev[f.Check] = f.Severity
 	}
-	if sev[scenarios.CheckCertChain] != scenarios.SeverityProblem || sev[scenarios.CheckTransfer] != scenarios.SeverityOK {
-		t.Errorf("with --insecure: cert-chain %s, transfer %s; want problem, ok\n%s", sev[scenarios.CheckCertChain], sev[scenarios.CheckTransfer], out)
+	if sev[probe.CheckCertChain] != probe.SeverityProblem || sev[probe.CheckTransfer] != probe.SeverityOK {
+		t.Errorf("with --insecure: cert-chain %s, transfer %s; want problem, ok\n%s", sev[probe.CheckCertChain], sev[probe.CheckTransfer], out)
 	}
 	if !strings.Contains(out, `"severity": "problem"`) {
 		t.Errorf("severities are not names:\n%s", out)

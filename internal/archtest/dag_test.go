@@ -19,6 +19,7 @@ const module = "github.com/ftpsim/ftpsim"
 //	sim, clientsim               <- faults, internal (never each other)
 //	docker                       <- internal, testcontainers-go
 //	scenarios                    <- sim, clientsim, faults, internal (never docker)
+//	scenarios/probe              <- scenarios (for Target) and below
 //	suites                       <- everything; nothing imports suites
 //	cmd/ftpsim                   <- scenarios and below (never docker)
 //
@@ -33,6 +34,7 @@ var allowed = []struct {
 	{"sim", []string{"faults", "internal/"}},
 	{"clientsim", []string{"faults", "internal/"}},
 	{"docker", []string{"internal/"}},
+	{"scenarios/probe", []string{"scenarios", "sim", "clientsim", "faults", "internal/"}},
 	{"scenarios", []string{"sim", "clientsim", "faults", "internal/"}},
 	{"suites", []string{"scenarios", "sim", "clientsim", "faults", "docker", "internal/", "suites"}},
 	{"cmd/", []string{"scenarios", "sim", "clientsim", "faults", "internal/"}},
@@ -174,6 +176,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"faults", "sim", false},
 		{"suites", "sim", true},
 		{"scenarios", "docker", false},
+		{"scenarios/probe", "scenarios", true},
+		{"scenarios", "scenarios/probe", false},
 		{"cmd/ftpsim", "docker", false},
 		{"suites/docker", "docker", true},
 		{"docker", "internal/pki", true},

@@ -78,22 +78,17 @@ func Realize(sc scenarios.Scenario, p *docker.Product, set *pki.Set) Realization
 		r.Skip = "active mode on a virtual network: a real product dials the PORT address itself, which faults.Backend does not proxy"
 	case sc.Network != nil && strings.EqualFold(sc.Client.TLS, "implicit"):
 		r.Skip = "implicit FTPS on a virtual network: the suite backs only the control port 21 with the container"
-	case len(sp.Files) > 0:
-		r.Skip = "needs files on the server before the run"
-	case len(sp.Users) > 0 || sp.Anonymous:
-		r.Skip = "needs other accounts on the server"
-	case len(sp.DenyIPs) > 0:
-		r.Skip = "needs a deny list on the server"
-	case sp.DataCertificate != "":
-		r.Skip = "needs another certificate on data connections than on control"
-	case strings.EqualFold(sp.TLS, "off"):
-		r.Skip = "needs a server without TLS; every product here requires it"
 	case strings.EqualFold(sc.Client.TLS, "implicit") && !p.Implicit:
 		r.Skip = p.Name + " has no implicit FTPS (not built into Debian's package)"
 	}
-	for _, st := range sc.Steps {
-		if st.Op == "check-server-file" {
-			r.Skip = "reads the server's storage"
+	for _, n := range sc.ServerNeeds() {
+		switch n {
+		case scenarios.NeedCertificate, scenarios.NeedPassiveAddr, scenarios.NeedNetwork:
+			// given to the container and the persona below
+		default:
+			if r.Skip == "" {
+				r.Skip = "needs " + n.String() + ", which a product cannot be given from outside"
+			}
 		}
 	}
 	if r.Skip != "" {
@@ -143,10 +138,5 @@ func Realize(sc scenarios.Scenario, p *docker.Product, set *pki.Set) Realization
 	}
 	r.Key = strings.Join(keys, ",")
 	r.Scenario.Server.Certificate, r.Scenario.Server.PassiveAddr = "", ""
-	bare := r.Scenario
-	bare.Network = nil // runs with the product on it (scenarios.Target.Network)
-	if !bare.TargetApplicable() {
-		r.Skip = "depends on server settings that cannot be given to a product from outside"
-	}
 	return r
 }

@@ -1,4 +1,4 @@
-package scenarios
+package probe
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/ftpsim/ftpsim/clientsim"
 	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/scenarios"
 )
 
 // Severity grades a [Finding]. The zero value is [SeverityOK].
@@ -54,7 +55,7 @@ func (s *Severity) UnmarshalText(b []byte) error {
 	return fmt.Errorf("severity %q: want ok, info, warning or problem", b)
 }
 
-// The names of the checks [Probe] runs, as they appear in Finding.Check.
+// The names of the checks [Run] runs, as they appear in Finding.Check.
 const (
 	CheckGreeting     = "greeting"        // TCP connect and the 220 greeting
 	CheckCleartext    = "cleartext-login" // USER in clear before AUTH (never PASS)
@@ -78,7 +79,7 @@ const (
 	CheckTransfer     = "transfer"        // upload, download, compare SHA-256, delete
 )
 
-// Finding is the result of one check of [Probe].
+// Finding is the result of one check of [Run].
 type Finding struct {
 	// Check names the check (one of the Check constants).
 	Check string `json:"check"`
@@ -99,8 +100,8 @@ type Finding struct {
 	Skipped bool `json:"skipped,omitempty"`
 }
 
-// ProbeOptions tunes [Probe]. The zero value is ready to use.
-type ProbeOptions struct {
+// Options tunes [Run]. The zero value is ready to use.
+type Options struct {
 	// Timeout bounds each step: a dial, a reply, a handshake, a transfer's
 	// inactivity (zero: 10 seconds).
 	Timeout time.Duration
@@ -116,7 +117,7 @@ type ProbeOptions struct {
 	ReadOnly bool
 }
 
-func (o ProbeOptions) withDefaults() ProbeOptions {
+func (o Options) withDefaults() Options {
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
@@ -132,8 +133,8 @@ func (o ProbeOptions) withDefaults() ProbeOptions {
 	return o
 }
 
-// ProbeReport is what [Probe] found.
-type ProbeReport struct {
+// Report is what [Run] found.
+type Report struct {
 	// Target describes what was probed (addresses and user, no password).
 	Target string `json:"target"`
 	// Server is the server software guessed from its replies ("vsftpd",
@@ -149,7 +150,7 @@ type ProbeReport struct {
 }
 
 // Count returns how many findings have severity s (skipped ones included).
-func (r *ProbeReport) Count(s Severity) int {
+func (r *Report) Count(s Severity) int {
 	n := 0
 	for _, f := range r.Findings {
 		if f.Severity == s {
@@ -160,7 +161,7 @@ func (r *ProbeReport) Count(s Severity) int {
 }
 
 // Problems returns the findings of severity problem.
-func (r *ProbeReport) Problems() []Finding {
+func (r *Report) Problems() []Finding {
 	var out []Finding
 	for _, f := range r.Findings {
 		if f.Severity == SeverityProblem {
@@ -172,7 +173,7 @@ func (r *ProbeReport) Problems() []Finding {
 
 // Find returns the finding of a check, and false if the check did not
 // report.
-func (r *ProbeReport) Find(check string) (Finding, bool) {
+func (r *Report) Find(check string) (Finding, bool) {
 	for _, f := range r.Findings {
 		if f.Check == check {
 			return f, true
@@ -192,9 +193,9 @@ func (r *ProbeReport) Find(check string) (Finding, bool) {
 // It logs in only over TLS, and only when the certificate verified or
 // t.Insecure is set. Every step is bounded by opts.Timeout and by ctx. It
 // never returns nil.
-func Probe(ctx context.Context, t *Target, opts ProbeOptions) *ProbeReport {
+func Run(ctx context.Context, t *scenarios.Target, opts Options) *Report {
 	p := &prober{ctx: ctx, t: t, opts: opts.withDefaults()}
-	p.rep = &ProbeReport{Started: time.Now()}
+	p.rep = &Report{Started: time.Now()}
 	if t == nil || t.Addr == "" && t.ImplicitAddr == "" {
 		p.add(Finding{Check: CheckGreeting, Severity: SeverityProblem, Summary: "no address to probe"})
 		return p.rep
@@ -207,7 +208,7 @@ func Probe(ctx context.Context, t *Target, opts ProbeOptions) *ProbeReport {
 	return p.rep
 }
 
-func describeTarget(t *Target) string {
+func describeTarget(t *scenarios.Target) string {
 	var parts []string
 	if t.Addr != "" {
 		parts = append(parts, "explicit FTPS "+t.Addr)
@@ -224,9 +225,9 @@ func describeTarget(t *Target) string {
 // prober is the state of one Probe.
 type prober struct {
 	ctx  context.Context
-	t    *Target
-	opts ProbeOptions
-	rep  *ProbeReport
+	t    *scenarios.Target
+	opts Options
+	rep  *Report
 	rec  *dialRecorder
 
 	texts        []string   // replies seen so far, for guessing the server

@@ -1,8 +1,8 @@
-package scenarios
+package probe
 
 import "strings"
 
-// Server software [Probe] can recognise, as ProbeReport.Server names it.
+// Server software [Run] can recognise, as Report.Server names it.
 const (
 	ServerVsftpd    = "vsftpd"
 	ServerProFTPD   = "ProFTPD"

@@ -1,4 +1,4 @@
-package scenarios
+package probe
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/internal/peers"
 	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
 )
 
@@ -67,7 +68,7 @@ func wellConfigured(srv *sim.Server) {
 }
 
 // probeSim starts a sim server, probes it and closes it.
-func probeSim(t *testing.T, insecure bool, configure ...func(*sim.Server)) (*ProbeReport, *sim.Server) {
+func probeSim(t *testing.T, insecure bool, configure ...func(*sim.Server)) (*Report, *sim.Server) {
 	t.Helper()
 	set := testSet(t)
 	srv := sim.NewUnstartedServer()
@@ -77,18 +78,18 @@ func probeSim(t *testing.T, insecure bool, configure ...func(*sim.Server)) (*Pro
 		c(srv)
 	}
 	srv.Start()
-	tgt := &Target{Addr: srv.Addr, User: sim.DefaultUser, Password: sim.DefaultPassword,
+	tgt := &scenarios.Target{Addr: srv.Addr, User: sim.DefaultUser, Password: sim.DefaultPassword,
 		RootCAs: set.CA.Pool(), Insecure: insecure, Dial: loopbackDialer(t)}
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
-	rep := Probe(ctx, tgt, ProbeOptions{Timeout: 5 * time.Second})
+	rep := Run(ctx, tgt, Options{Timeout: 5 * time.Second})
 	srv.Close()
 	checkDialed(t, rep)
 	checkNoClearPassword(t, srv)
 	return rep, srv
 }
 
-func checkDialed(t *testing.T, rep *ProbeReport) {
+func checkDialed(t *testing.T, rep *Report) {
 	t.Helper()
 	if len(rep.Dialed) == 0 {
 		t.Error("report lists no dialed address")
@@ -117,7 +118,7 @@ func checkNoClearPassword(t *testing.T, srv *sim.Server) {
 
 // assertFindings checks that each wanted check reported with its
 // severity, and that the problems are exactly the wanted problems.
-func assertFindings(t *testing.T, rep *ProbeReport, wants ...want) {
+func assertFindings(t *testing.T, rep *Report, wants ...want) {
 	t.Helper()
 	var wantProblems []string
 	for _, w := range wants {
@@ -146,7 +147,7 @@ func assertFindings(t *testing.T, rep *ProbeReport, wants ...want) {
 	}
 }
 
-func dumpReport(rep *ProbeReport) string {
+func dumpReport(rep *Report) string {
 	var b strings.Builder
 	b.WriteString("report for " + rep.Target + " (" + rep.Server + ")\n")
 	for _, f := range rep.Findings {
@@ -260,8 +261,8 @@ func TestProbeSimPersonas(t *testing.T) {
 			defer srv.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 			defer cancel()
-			rep := Probe(ctx, &Target{Addr: srv.Addr, User: sim.DefaultUser, Password: sim.DefaultPassword,
-				RootCAs: set.CA.Pool(), Dial: loopbackDialer(t)}, ProbeOptions{Timeout: 5 * time.Second})
+			rep := Run(ctx, &scenarios.Target{Addr: srv.Addr, User: sim.DefaultUser, Password: sim.DefaultPassword,
+				RootCAs: set.CA.Pool(), Dial: loopbackDialer(t)}, Options{Timeout: 5 * time.Second})
 			assertFindings(t, rep, want{CheckCleartext, SeverityOK}, want{CheckReuse, tc.reuse},
 				want{CheckAuthSSL, tc.authSSL}, want{CheckTransfer, SeverityOK})
 			if rep.Server != tc.server {
@@ -324,16 +325,16 @@ func TestProbeSimImplicit(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
-	base := Target{User: sim.DefaultUser, Password: sim.DefaultPassword, RootCAs: set.CA.Pool(), Dial: loopbackDialer(t)}
+	base := scenarios.Target{User: sim.DefaultUser, Password: sim.DefaultPassword, RootCAs: set.CA.Pool(), Dial: loopbackDialer(t)}
 
 	both := base
 	both.Addr, both.ImplicitAddr = srv.Addr, srv.ImplicitAddr
-	rep := Probe(ctx, &both, ProbeOptions{Timeout: 5 * time.Second})
+	rep := Run(ctx, &both, Options{Timeout: 5 * time.Second})
 	assertFindings(t, rep, want{CheckImplicit, SeverityOK}, want{CheckAuthTLS, SeverityOK}, want{CheckReuse, SeverityWarning})
 
 	only := base
 	only.ImplicitAddr = srv.ImplicitAddr
-	rep = Probe(ctx, &only, ProbeOptions{Timeout: 5 * time.Second})
+	rep = Run(ctx, &only, Options{Timeout: 5 * time.Second})
 	assertFindings(t, rep, want{CheckGreeting, SeverityOK}, want{CheckImplicit, SeverityOK}, want{CheckLogin, SeverityOK},
 		want{CheckTransfer, SeverityOK}, want{CheckReuse, SeverityWarning})
 	if _, ok := rep.Find(CheckCleartext); ok {
@@ -342,7 +343,7 @@ func TestProbeSimImplicit(t *testing.T) {
 
 	wrong := base // the explicit port probed as implicit
 	wrong.ImplicitAddr = srv.Addr
-	rep = Probe(ctx, &wrong, ProbeOptions{Timeout: 2 * time.Second})
+	rep = Run(ctx, &wrong, Options{Timeout: 2 * time.Second})
 	if f, _ := rep.Find(CheckGreeting); f.Severity != SeverityProblem || !slices.Contains(f.Cases, "S22") {
 		t.Errorf("explicit port probed as implicit: %+v", f)
 	}
@@ -358,7 +359,7 @@ func TestProbeUnreachable(t *testing.T) {
 	ln.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
-	rep := Probe(ctx, &Target{Addr: addr, Dial: loopbackDialer(t)}, ProbeOptions{Timeout: 2 * time.Second})
+	rep := Run(ctx, &scenarios.Target{Addr: addr, Dial: loopbackDialer(t)}, Options{Timeout: 2 * time.Second})
 	assertFindings(t, rep, want{CheckGreeting, SeverityProblem})
 
 	// A listener that never greets: an implicit port probed as explicit.
@@ -377,7 +378,7 @@ func TestProbeUnreachable(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	rep = Probe(ctx, &Target{Addr: silent.Addr().String(), Dial: loopbackDialer(t)}, ProbeOptions{Timeout: 500 * time.Millisecond})
+	rep = Run(ctx, &scenarios.Target{Addr: silent.Addr().String(), Dial: loopbackDialer(t)}, Options{Timeout: 500 * time.Millisecond})
 	if f, _ := rep.Find(CheckGreeting); f.Severity != SeverityProblem || !slices.Contains(f.Cases, "S22") {
 		t.Errorf("silent server: %+v", f)
 	}
@@ -521,12 +522,12 @@ func startPeer(t *testing.T, start func(context.Context) (*peers.Server, error))
 	return srv
 }
 
-func probePeer(t *testing.T, srv *peers.Server, set *pki.Set) *ProbeReport {
+func probePeer(t *testing.T, srv *peers.Server, set *pki.Set) *Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
-	tgt := &Target{Addr: srv.Addr, User: srv.User, Password: srv.Password, RootCAs: set.CA.Pool(), Dial: loopbackDialer(t)}
-	rep := Probe(ctx, tgt, ProbeOptions{Timeout: 10 * time.Second})
+	tgt := &scenarios.Target{Addr: srv.Addr, User: srv.User, Password: srv.Password, RootCAs: set.CA.Pool(), Dial: loopbackDialer(t)}
+	rep := Run(ctx, tgt, Options{Timeout: 10 * time.Second})
 	checkDialed(t, rep)
 	if testing.Verbose() {
 		t.Log(dumpReport(rep))
@@ -584,15 +585,15 @@ func TestProbeRealPeers(t *testing.T) {
 	}
 }
 
-func ExampleProbe() {
+func ExampleRun() {
 	srv := sim.NewUnstartedServer()
 	srv.ControlTLS = sim.TLSRequired
 	srv.PassiveAddr = netip.MustParseAddr("127.0.0.2") // the NAT mistake: an address nobody can reach
 	srv.Start()
 	defer srv.Close()
-	t, _ := ParseTarget("ftp://ftpsim:ftpsim@" + srv.Addr)
+	t, _ := scenarios.ParseTarget("ftp://ftpsim:ftpsim@" + srv.Addr)
 	t.RootCAs = srv.RootCAs()
-	rep := Probe(context.Background(), t, ProbeOptions{Timeout: 5 * time.Second})
+	rep := Run(context.Background(), t, Options{Timeout: 5 * time.Second})
 	for _, f := range rep.Problems() {
 		fmt.Println(f.Check, f.Cases)
 	}
