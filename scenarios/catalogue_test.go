@@ -37,9 +37,9 @@ func TestCatalogue(t *testing.T) {
 				t.Fatalf("setup: %v", res.Setup)
 			}
 			if !res.Match {
-				t.Errorf("expected %s, got %s\nerror: %v\nclient transcript:\n%s", sc.Expect, res.Got, res.Err, res.ClientTranscript)
+				t.Errorf("expected %s, got %s\nerror: %v\nclient transcript:\n%s", sc.Expect, res.Got, res.Err, res.ClientTranscript.String())
 			}
-			if res.ClientTranscript == "" || len(res.ServerTranscripts) == 0 {
+			if len(res.ClientTranscript) == 0 || len(res.ServerTranscripts) == 0 {
 				t.Errorf("missing transcripts")
 			}
 		})
@@ -154,7 +154,7 @@ func TestNetworkEvidence(t *testing.T) {
 		if res.CleartextCredentials != wantClear {
 			t.Errorf("%s: cleartext credentials on the wire = %v, want %v", name, res.CleartextCredentials, wantClear)
 		}
-		if res.Timeline == "" {
+		if len(res.Timeline.Events) == 0 {
 			t.Errorf("%s: empty fault timeline", name)
 		}
 	}

@@ -77,7 +77,7 @@ func (n *Network) report(res *Result) {
 // evidence adds the network's timeline and what it saw of the
 // credentials to res.
 func (n *Network) evidence(res *Result) {
-	res.Timeline = n.Net.Timeline().String()
+	res.Timeline = n.Net.Timeline()
 	for _, f := range n.Net.Flows() {
 		if f.Channel == faults.Control && hasCleartextPass(f.Captured(faults.Upstream)) {
 			res.CleartextCredentials = true

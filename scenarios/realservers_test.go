@@ -87,7 +87,7 @@ func TestCatalogueOnRealServers(t *testing.T) {
 			}
 			if !res.Match {
 				t.Errorf("%s on %s: expected %s, got %s\nerror: %v\nclient transcript:\n%s\nserver logs:\n%s",
-					tc.scenario, tc.server, sc.Expect, res.Got, res.Err, res.ClientTranscript, srv.Logs())
+					tc.scenario, tc.server, sc.Expect, res.Got, res.Err, res.ClientTranscript.String(), srv.Logs())
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/clientsim"
+	"github.com/ftpsim/ftpsim/faults"
 	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/sim"
 )
@@ -44,16 +45,17 @@ type Result struct {
 	// Setup is an error that kept the scenario from running at all (bad
 	// spec, no listener); Got is then meaningless.
 	Setup error
-	// ClientTranscript and ServerTranscripts are both sides' views.
-	ClientTranscript  string
-	ServerTranscripts []string
+	// ClientTranscript and ServerTranscripts are both sides' views, one
+	// per server session (in-process runs only), entry by entry.
+	ClientTranscript  Transcript
+	ServerTranscripts []Transcript
 	// ClientTLS is the client's TLS evidence, control connection first.
 	ClientTLS []clientsim.TLSEvidence
 	// ServerData is the server's evidence of every data connection.
 	ServerData []sim.DataEvidence
-	// Timeline is the virtual network's fault timeline (empty without a
-	// network): every verdict with time, flow and rule.
-	Timeline string
+	// Timeline is the virtual network's fault timeline (no events without
+	// a network): every verdict with time, flow and rule.
+	Timeline faults.Timeline
 	// CleartextCredentials reports that a PASS command crossed the virtual
 	// network in cleartext (only known with a network).
 	CleartextCredentials bool
@@ -121,7 +123,7 @@ func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
 	defer func() {
 		srv.Close()
 		for _, s := range srv.Sessions() {
-			res.ServerTranscripts = append(res.ServerTranscripts, s.Transcript().String())
+			res.ServerTranscripts = append(res.ServerTranscripts, transcriptOf(s.Transcript()))
 			res.ServerData = append(res.ServerData, s.Data()...)
 		}
 		res.settle()
@@ -189,11 +191,11 @@ func runTarget(ctx context.Context, res *Result, t *Target) {
 func (r *runner) finish(res *Result, err error) {
 	sc := res.Scenario
 	if r.conn != nil {
-		res.ClientTranscript = r.conn.Transcript().String()
+		res.ClientTranscript = transcriptOf(r.conn.Transcript())
 		res.ClientTLS = r.conn.Evidence()
 		r.conn.Close()
 	} else if r.transcript != nil {
-		res.ClientTranscript = r.transcript.String()
+		res.ClientTranscript = transcriptOf(r.transcript)
 	}
 	if err != nil {
 		res.Err = err

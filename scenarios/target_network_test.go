@@ -66,12 +66,12 @@ func TestTargetOnNetwork(t *testing.T) {
 				t.Fatal(res.Setup)
 			}
 			if !tc.want.Matches(res.Got) {
-				t.Fatalf("got %v (%v), want %v\n%s", res.Got, res.Err, tc.want, res.ClientTranscript)
+				t.Fatalf("got %v (%v), want %v\n%s", res.Got, res.Err, tc.want, res.ClientTranscript.String())
 			}
 			if !res.Match {
 				t.Errorf("the catalogue's expectation %v does not hold for the product: %v", sc.Expect, res.Got)
 			}
-			if res.Timeline == "" || !strings.Contains(res.Timeline, n.ServerAddr.String()) {
+			if len(res.Timeline.Events) == 0 || !strings.Contains(res.Timeline.String(), n.ServerAddr.String()) {
 				t.Errorf("no network timeline naming the server's address %v:\n%s", n.ServerAddr, res.Timeline)
 			}
 		})
@@ -143,5 +143,28 @@ func TestServerNeeds(t *testing.T) {
 		if needs := c.ServerNeeds(); (c.Network != nil) != slices.Contains(needs, scenarios.NeedNetwork) {
 			t.Errorf("%s: network %v but needs %v", c.Name, c.Network != nil, needs)
 		}
+	}
+}
+
+// TestTranscriptRoundTrip: a run's typed transcript renders and parses
+// back to the same entries (times aside); continuation lines join the
+// entry before.
+func TestTranscriptRoundTrip(t *testing.T) {
+	sc, _ := scenarios.Lookup("explicit-tls")
+	res := scenarios.Run(context.Background(), sc, scenarios.RunOptions{})
+	if len(res.ClientTranscript) == 0 || len(res.ClientTranscript.Replies()) == 0 || len(res.ClientTranscript.Commands()) == 0 {
+		t.Fatalf("no typed client transcript: %v", res.ClientTranscript)
+	}
+	back := scenarios.ParseTranscript(res.ClientTranscript.String())
+	if len(back) != len(res.ClientTranscript) {
+		t.Fatalf("parsed %d entries, want %d", len(back), len(res.ClientTranscript))
+	}
+	for i, e := range back {
+		if e.Kind != res.ClientTranscript[i].Kind || e.Text != res.ClientTranscript[i].Text {
+			t.Errorf("entry %d: %v %q, want %v %q", i, e.Kind, e.Text, res.ClientTranscript[i].Kind, res.ClientTranscript[i].Text)
+		}
+	}
+	if got := scenarios.ParseTranscript("header\n> USER a\n< 211-x\n  y\n\n? junk\n"); len(got) != 2 || got[1].Text != "211-x\ny" {
+		t.Errorf("ParseTranscript = %#v", got)
 	}
 }

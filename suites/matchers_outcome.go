@@ -262,9 +262,9 @@ func describeResultLong(actual any) string {
 		fmt.Fprintf(&b, "\n    error:    %v", res.Err)
 	}
 	fmt.Fprintf(&b, "\n    cause:    %s", sc.Diagnosis.Cause)
-	if res.ClientTranscript != "" {
+	if len(res.ClientTranscript) > 0 {
 		fmt.Fprintf(&b, "\n    client transcript (end):\n%s",
-			indentAll(lastLines(res.ClientTranscript, transcriptTail), "      "))
+			indentAll(lastLines(res.ClientTranscript.String(), transcriptTail), "      "))
 	}
 	return b.String()
 }

@@ -75,7 +75,7 @@ func cleartextCredentials(actual any) ([]string, bool) {
 		if v == nil {
 			return nil, false
 		}
-		lines := cleartextCredentialLines(parseTranscript(v.ClientTranscript))
+		lines := cleartextCredentialLines(entriesOf(v.ClientTranscript))
 		if v.CleartextCredentials && len(lines) == 0 {
 			lines = []string{"PASS **** (seen on the virtual network)"}
 		}

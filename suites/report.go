@@ -65,18 +65,18 @@ func attachEvidence(res *scenarios.Result) {
 	}
 	d := res.Scenario.Diagnosis
 	ginkgo.AddReportEntry(EntryDiagnosis, "cause: "+d.Cause+"\nfix:   "+d.Fix, quiet)
-	if res.ClientTranscript != "" {
-		ginkgo.AddReportEntry(EntryClientTranscript, res.ClientTranscript, quiet)
+	if len(res.ClientTranscript) > 0 {
+		ginkgo.AddReportEntry(EntryClientTranscript, res.ClientTranscript.String(), quiet)
 	}
 	if len(res.ServerTranscripts) > 0 {
 		var b strings.Builder
 		for i, t := range res.ServerTranscripts {
-			fmt.Fprintf(&b, "== server session %d\n%s\n", i+1, strings.TrimRight(t, "\n"))
+			fmt.Fprintf(&b, "== server session %d\n%s\n", i+1, strings.TrimRight(t.String(), "\n"))
 		}
 		ginkgo.AddReportEntry(EntryServerTranscripts, b.String(), quiet)
 	}
-	if res.Timeline != "" {
-		ginkgo.AddReportEntry(EntryTimeline, res.Timeline, quiet)
+	if len(res.Timeline.Events) > 0 {
+		ginkgo.AddReportEntry(EntryTimeline, res.Timeline.String(), quiet)
 	}
 	if len(res.ServerData) > 0 {
 		var lines []string

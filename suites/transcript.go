@@ -17,9 +17,9 @@ type entry struct {
 }
 
 // transcriptOf returns the transcript held by actual: a rendered
-// transcript (string, as Transcript.String and Result.ClientTranscript
-// hold it), an *ftp.Transcript, a *clientsim.Conn or a *scenarios.Result
-// (its client transcript).
+// transcript (string, as Transcript.String returns it), a
+// scenarios.Transcript, an *ftp.Transcript, a *clientsim.Conn or a
+// *scenarios.Result (its client transcript).
 func transcriptOf(actual any) ([]entry, bool) {
 	switch v := actual.(type) {
 	case string:
@@ -38,30 +38,29 @@ func transcriptOf(actual any) ([]entry, bool) {
 			return nil, false
 		}
 		return transcriptOf(v.Transcript())
+	case scenarios.Transcript:
+		return entriesOf(v), true
 	case *scenarios.Result:
 		if v == nil {
 			return nil, false
 		}
-		return parseTranscript(v.ClientTranscript), true
+		return entriesOf(v.ClientTranscript), true
 	}
 	return nil, false
 }
 
-// parseTranscript parses the rendering of ftp.Transcript.String: a marker
-// and a space, then the text; continuation lines are indented by two
-// spaces. Other lines (headers) are ignored.
-func parseTranscript(s string) []entry {
-	var out []entry
-	for _, line := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
-		switch {
-		case len(line) >= 2 && strings.IndexByte("><~=#", line[0]) >= 0 && line[1] == ' ':
-			out = append(out, entry{kind: line[0], text: line[2:]})
-		case strings.HasPrefix(line, "  ") && len(out) > 0:
-			out[len(out)-1].text += "\n" + line[2:]
-		}
+// entriesOf takes a scenario result's typed transcript as it is.
+func entriesOf(t scenarios.Transcript) []entry {
+	out := make([]entry, len(t))
+	for i, e := range t {
+		out[i] = entry{kind: e.Kind.String()[0], text: e.Text}
 	}
 	return out
 }
+
+// parseTranscript parses the rendering of Transcript.String
+// (scenarios.ParseTranscript).
+func parseTranscript(s string) []entry { return entriesOf(scenarios.ParseTranscript(s)) }
 
 // looksLikeTranscript reports whether s is a rendered transcript rather
 // than raw protocol bytes.

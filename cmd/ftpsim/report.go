@@ -60,7 +60,7 @@ func (r *reporter) progress(i int, res *scenarios.Result) {
 	}
 	fmt.Fprintf(r.out, "      cause:    %s\n      fix:      %s\n", d.Cause, d.Fix)
 	if !res.Match && r.verbose {
-		fmt.Fprintf(r.out, "      client transcript:\n%s", indent(res.ClientTranscript, "        "))
+		fmt.Fprintf(r.out, "      client transcript:\n%s", indent(res.ClientTranscript.String(), "        "))
 	}
 }
 
@@ -128,7 +128,7 @@ func writeJUnit(path string, results []*scenarios.Result) error {
 	s := junitSuite{Name: "ftpsim", Tests: len(results)}
 	for _, r := range results {
 		c := junitCase{Name: r.Scenario.Name, Classname: "ftpsim." + strings.Join(r.Scenario.Labels, "."),
-			Time: r.Duration.Seconds(), SystemOut: r.ClientTranscript}
+			Time: r.Duration.Seconds(), SystemOut: r.ClientTranscript.String()}
 		if !r.Match || r.Setup != nil {
 			s.Failures++
 			msg := fmt.Sprintf("expected %s, got %s", r.Scenario.Expect, r.Got)

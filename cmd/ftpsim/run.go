@@ -197,7 +197,7 @@ func writeTranscripts(dir string, r *scenarios.Result) error {
 	if r.Err != nil {
 		fmt.Fprintf(&b, "error:    %v\n", r.Err)
 	}
-	fmt.Fprintf(&b, "cause:    %s\nfix:      %s\n\n== client\n%s", r.Scenario.Diagnosis.Cause, r.Scenario.Diagnosis.Fix, r.ClientTranscript)
+	fmt.Fprintf(&b, "cause:    %s\nfix:      %s\n\n== client\n%s", r.Scenario.Diagnosis.Cause, r.Scenario.Diagnosis.Fix, r.ClientTranscript.String())
 	for i, t := range r.ServerTranscripts {
 		fmt.Fprintf(&b, "\n== server session %d\n%s", i+1, t)
 	}

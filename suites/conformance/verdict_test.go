@@ -84,7 +84,7 @@ var _ = Describe("Classify", Label("classify"), func() {
 	It("calls a login with a wrong password insecure", func() {
 		sc, _ := scenarios.Lookup("wrong-password")
 		res := &scenarios.Result{Scenario: &sc, Got: scenarios.Outcome{Result: scenarios.Success},
-			ClientTranscript: "< 220 hi\n> AUTH TLS\n< 234 go\n~ control handshake done: TLS 1.3\n> USER ftpsim\n< 331 pw\n> PASS ****\n< 230 in\n"}
+			ClientTranscript: scenarios.ParseTranscript("< 220 hi\n> AUTH TLS\n< 234 go\n~ control handshake done: TLS 1.3\n> USER ftpsim\n< 331 pw\n> PASS ****\n< 230 in\n")}
 		v := conformance.Classify(res, references["wrong-password"], catalogue)
 		Expect(v.Kind).To(Equal(conformance.Insecure))
 		Expect(v.Reason).To(Equal("accepted a login the catalogue expects to be refused (wrong credentials)"))
