@@ -28,9 +28,7 @@ func (sess *Session) cmdRETR(arg string) bool {
 	}
 	rc, err := sess.srv.FS.Open(p, offset)
 	if err != nil {
-		sess.rest = 0
-		sess.closePassive()
-		sess.fsError(err)
+		sess.openFailed(err)
 		return false
 	}
 	ascii := sess.ascii
@@ -90,9 +88,7 @@ func (sess *Session) store(command, p string, mode WriteMode, offset int64) bool
 	}
 	up, err := sess.srv.FS.Create(p, mode, offset)
 	if err != nil {
-		sess.rest = 0
-		sess.closePassive()
-		sess.fsError(err)
+		sess.openFailed(err)
 		return false
 	}
 	ascii := sess.ascii
@@ -207,4 +203,12 @@ func stripListFlags(arg string) string {
 		fields = fields[1:]
 	}
 	return strings.Join(fields, " ")
+}
+
+// openFailed ends a transfer command whose file could not be opened: the
+// restart offset and the passive listener go, and the error is answered.
+func (sess *Session) openFailed(err error) {
+	sess.rest = 0
+	sess.closePassive()
+	sess.fsError(err)
 }

@@ -87,10 +87,8 @@ func (sess *Session) cmdPASV(string) bool {
 		sess.reply(ftp.CodeCantOpenData, "PASV needs IPv4; use EPSV on an IPv6 connection.")
 		return false
 	}
-	ln, err := sess.openPassive()
-	if err != nil {
-		sess.transcript.Add(ftp.EntryNote, "passive listen failed: %v", err)
-		sess.send(sess.srv.reply(ReplyPassiveListenFail))
+	ln, ok := sess.listenPassive()
+	if !ok {
 		return false
 	}
 	hp, _ := ftp.FormatHostPort(netip.AddrPortFrom(adv.Unmap(), addrOf(ln.Addr()).Port()))
@@ -118,10 +116,8 @@ func (sess *Session) cmdEPSV(arg string) bool {
 			return false
 		}
 	}
-	ln, err := sess.openPassive()
-	if err != nil {
-		sess.transcript.Add(ftp.EntryNote, "passive listen failed: %v", err)
-		sess.send(sess.srv.reply(ReplyPassiveListenFail))
+	ln, ok := sess.listenPassive()
+	if !ok {
 		return false
 	}
 	port := strconv.Itoa(int(addrOf(ln.Addr()).Port()))
@@ -264,4 +260,16 @@ func (sess *Session) dataConn(ctx context.Context, ev *DataEvidence) (net.Conn, 
 			return nil, &foreignError{peer: peer}
 		}
 	}
+}
+
+// listenPassive opens the passive listener, answering the refusal itself
+// when it cannot.
+func (sess *Session) listenPassive() (net.Listener, bool) {
+	ln, err := sess.openPassive()
+	if err != nil {
+		sess.transcript.Add(ftp.EntryNote, "passive listen failed: %v", err)
+		sess.send(sess.srv.reply(ReplyPassiveListenFail))
+		return nil, false
+	}
+	return ln, true
 }
