@@ -104,7 +104,7 @@ func HaveProtectedData() types.GomegaMatcher {
 				return false, wrongType("HaveProtectedData",
 					"sim.DataEvidence, []sim.DataEvidence, a *scenarios.Result or a transcript", actual)
 			}
-			return len(cleartextTransfers(entries)) == 0, nil
+			return len(entries.CleartextTransfers()) == 0, nil
 		})
 }
 
@@ -205,7 +205,7 @@ func describeProtection(actual any) string {
 		return describeTLS(data)
 	}
 	entries, _ := transcriptOf(actual)
-	if clear := cleartextTransfers(entries); len(clear) > 0 {
+	if clear := entries.CleartextTransfers(); len(clear) > 0 {
 		return "cleartext transfers: " + strings.Join(clear, ", ")
 	}
 	return "a transcript whose transfers were all protected"

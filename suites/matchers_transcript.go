@@ -70,12 +70,12 @@ func cleartextCredentials(actual any) ([]string, bool) {
 			raw = []byte(v)
 			break
 		}
-		return cleartextCredentialLines(parseTranscript(v)), true
+		return scenarios.ParseTranscript(v).CleartextCredentials(), true
 	case *scenarios.Result:
 		if v == nil {
 			return nil, false
 		}
-		lines := cleartextCredentialLines(entriesOf(v.ClientTranscript))
+		lines := v.ClientTranscript.CleartextCredentials()
 		if v.CleartextCredentials && len(lines) == 0 {
 			lines = []string{"PASS **** (seen on the virtual network)"}
 		}
@@ -85,7 +85,7 @@ func cleartextCredentials(actual any) ([]string, bool) {
 		if !ok {
 			return nil, false
 		}
-		return cleartextCredentialLines(entries), true
+		return entries.CleartextCredentials(), true
 	}
 	var out []string
 	for _, m := range rawCredential.FindAll(raw, -1) {
@@ -129,17 +129,17 @@ func HaveExchanged(command string, code int) types.GomegaMatcher {
 	want := fmt.Sprintf("have exchanged %s -> %d", command, code)
 	describe := func(actual any) string {
 		entries, _ := transcriptOf(actual)
-		ex := exchangesOf(entries, command)
+		ex := entries.Exchanges(command)
 		if len(ex) == 0 {
 			return fmt.Sprintf("a transcript without %s (%d entries)", command, len(entries))
 		}
 		var lines []string
 		for _, x := range ex {
-			if len(x.replies) == 0 {
-				lines = append(lines, x.command+" -> no reply")
+			if len(x.Replies) == 0 {
+				lines = append(lines, x.Command+" -> no reply")
 				continue
 			}
-			lines = append(lines, x.command+" -> "+strings.Join(firstLines(x.replies), " / "))
+			lines = append(lines, x.Command+" -> "+strings.Join(firstLines(x.Replies), " / "))
 		}
 		return strings.Join(lines, "\n")
 	}
@@ -149,14 +149,7 @@ func HaveExchanged(command string, code int) types.GomegaMatcher {
 			return false, wrongType("HaveExchanged",
 				"a transcript (string, *ftp.Transcript, *clientsim.Conn, *scenarios.Result)", actual)
 		}
-		for _, x := range exchangesOf(entries, command) {
-			for _, r := range x.replies {
-				if replyCode(r) == code {
-					return true, nil
-				}
-			}
-		}
-		return false, nil
+		return entries.Exchanged(command, code), nil
 	})
 }
 
