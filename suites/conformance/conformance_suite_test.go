@@ -30,7 +30,7 @@ var (
 	// catalogue is where known outcomes are looked up.
 	catalogue = scenarios.Catalogue()
 	// applicable are the scenarios that run against a target.
-	applicable = conformance.Applicable(catalogue)
+	applicable = scenarios.TargetScenarios(catalogue)
 	// set is the suite's certificate set (reference and self-test servers).
 	set *pki.Set
 	// references is what the well-configured reference server does with
@@ -44,7 +44,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	var err error
 	set, err = pki.NewSet(pki.SetOptions{})
 	Expect(err).NotTo(HaveOccurred())
-	references, err = conformance.References(ctx, applicable, set)
+	references, err = scenarios.References(ctx, applicable, set)
 	Expect(err).NotTo(HaveOccurred())
 })
 

@@ -70,12 +70,12 @@ func conformanceSpecs(start func(SpecContext) conformance.Settings, check func(c
 	})
 	for _, fam := range suites.Families(applicable) {
 		args := []any{Label(fam.Name), func(ctx SpecContext, sc scenarios.Scenario) {
-			if reason := conformance.NeedsAddress(sc, target); reason != "" {
+			if reason := target.MissingAddress(sc); reason != "" {
 				Skip(reason)
 			}
-			res := scenarios.Run(ctx, conformance.ForTarget(sc, target), scenarios.RunOptions{Target: target, Timeout: timeout})
+			res := scenarios.Run(ctx, target.Adapt(sc), scenarios.RunOptions{Target: target, Timeout: timeout})
 			suites.Record(res)
-			v := conformance.Classify(res, references[sc.Name], catalogue)
+			v := scenarios.Judge(res, references[sc.Name], catalogue)
 			conformance.Record(name, v)
 			Expect(v).To(conformance.BeAcceptable())
 			if check != nil {
@@ -117,7 +117,7 @@ func writeCA(dir string) string {
 // the settings a user would give for it, so the self-test goes through the
 // same FTPSIM_TARGET path.
 func startSim(SpecContext) conformance.Settings {
-	srv := conformance.WellConfigured(set)
+	srv := scenarios.ReferenceServer(set)
 	srv.Start()
 	DeferCleanup(srv.Close)
 	return conformance.Settings{

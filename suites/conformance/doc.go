@@ -34,7 +34,7 @@
 // # What runs
 //
 // The scenarios of [scenarios.Catalogue] whose outcome depends only on
-// what the client does ([Applicable]: [scenarios.Scenario.TargetApplicable]
+// what the client does ([scenarios.TargetScenarios]: [scenarios.Scenario.TargetApplicable]
 // and no virtual network): explicit and implicit FTPS, TLS 1.2 only, a
 // plain-FTP client, AUTH SSL fallback, CCC, active mode (PORT, EPRT),
 // clients with and without TLS session reuse (including Go's
@@ -46,9 +46,10 @@
 //
 // # Well-configured, precisely
 //
-// A well-configured FTPS server, for this suite, is what [WellConfigured]
-// builds, and the reference outcome of each scenario is what that server
-// does with the scenario's client ([References]):
+// A well-configured FTPS server, for this suite, is what [scenarios.ReferenceServer]
+// builds ([sim.WellConfigured] with implicit FTPS), and the reference
+// outcome of each scenario is what that server does with the scenario's
+// client ([scenarios.References]):
 //
 //   - TLS is offered: AUTH TLS (and the legacy AUTH SSL) on the control
 //     port, and implicit FTPS on its own port if the server has one; TLS
@@ -74,7 +75,8 @@
 //
 // # Verdicts
 //
-// [Classify] gives each run one [Kind]:
+// [scenarios.Judge] gives each run one [Kind], the same verdicts as
+// ftpsim run --target:
 //
 //   - well-configured: the same behaviour as the reference server (a
 //     refusal of a misbehaving client counts: vsftpd refusing a client

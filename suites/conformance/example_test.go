@@ -11,7 +11,7 @@ import (
 
 // Classify judges runs against a server: here a lenient one, where TLS is
 // optional, as a plain client and a client without session reuse see it.
-func ExampleClassify() {
+func Example() {
 	ctx := context.Background()
 	srv := sim.NewServer() // TLS optional, no session reuse required
 	defer srv.Close()
@@ -23,14 +23,14 @@ func ExampleClassify() {
 		sc, _ := scenarios.Lookup(name)
 		list = append(list, sc)
 	}
-	refs, err := conformance.References(ctx, list, nil)
+	refs, err := scenarios.References(ctx, list, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	for _, sc := range list {
-		res := scenarios.Run(ctx, conformance.ForTarget(sc, target), scenarios.RunOptions{Target: target})
-		v := conformance.Classify(res, refs[sc.Name], catalogue)
+		res := scenarios.Run(ctx, target.Adapt(sc), scenarios.RunOptions{Target: target})
+		v := scenarios.Judge(res, refs[sc.Name], catalogue)
 		fmt.Printf("%s: %s (fails the spec: %t)\n", sc.Name, v.Kind, v.Failed())
 	}
 	// Output:

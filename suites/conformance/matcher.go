@@ -11,7 +11,7 @@ import (
 //
 // Example:
 //
-//	v := conformance.Classify(res, reference, scenarios.Catalogue())
+//	v := scenarios.Judge(res, reference, scenarios.Catalogue())
 //	Expect(v).To(conformance.BeAcceptable())
 //
 // fails with

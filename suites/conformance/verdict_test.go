@@ -35,8 +35,8 @@ func classify(ctx context.Context, t *scenarios.Target, name string) conformance
 	GinkgoHelper()
 	sc, ok := scenarios.Lookup(name)
 	Expect(ok).To(BeTrue(), name)
-	res := scenarios.Run(ctx, conformance.ForTarget(sc, t), scenarios.RunOptions{Target: t, Timeout: conformance.DefaultTimeout})
-	return conformance.Classify(res, references[name], catalogue)
+	res := scenarios.Run(ctx, t.Adapt(sc), scenarios.RunOptions{Target: t, Timeout: conformance.DefaultTimeout})
+	return scenarios.Judge(res, references[name], catalogue)
 }
 
 var _ = Describe("Classify", Label("classify"), func() {
@@ -85,7 +85,7 @@ var _ = Describe("Classify", Label("classify"), func() {
 		sc, _ := scenarios.Lookup("wrong-password")
 		res := &scenarios.Result{Scenario: &sc, Got: scenarios.Outcome{Result: scenarios.Success},
 			ClientTranscript: scenarios.ParseTranscript("< 220 hi\n> AUTH TLS\n< 234 go\n~ control handshake done: TLS 1.3\n> USER ftpsim\n< 331 pw\n> PASS ****\n< 230 in\n")}
-		v := conformance.Classify(res, references["wrong-password"], catalogue)
+		v := scenarios.Judge(res, references["wrong-password"], catalogue)
 		Expect(v.Kind).To(Equal(conformance.Insecure))
 		Expect(v.Reason).To(Equal("accepted a login the catalogue expects to be refused (wrong credentials)"))
 	})
@@ -93,7 +93,7 @@ var _ = Describe("Classify", Label("classify"), func() {
 	It("says how an unexplained outcome differs", func() {
 		sc, _ := scenarios.Lookup("explicit-tls")
 		got := scenarios.Outcome{Result: scenarios.Failure, Phase: "transfer", Code: 451, Class: "reply", Message: "451 disk full"}
-		v := conformance.Classify(&scenarios.Result{Scenario: &sc, Got: got}, references["explicit-tls"], catalogue)
+		v := scenarios.Judge(&scenarios.Result{Scenario: &sc, Got: got}, references["explicit-tls"], catalogue)
 		Expect(v.Kind).To(Equal(conformance.Differs))
 		Expect(v.Reason).To(Equal("failure at transfer, code 451, where a well-configured server gives success: 451 disk full"))
 	})
