@@ -175,3 +175,19 @@ func (s *Scenario) ServerNeeds() []Need {
 // part is its network runs against a target on that network
 // ([Target.Network]).
 func (s *Scenario) TargetApplicable() bool { return len(s.ServerNeeds()) == 0 }
+
+// String describes the target without its password: "explicit FTPS
+// host:21, implicit FTPS host:990, user NAME".
+func (t *Target) String() string {
+	var parts []string
+	if t.Addr != "" {
+		parts = append(parts, "explicit FTPS "+t.Addr)
+	}
+	if t.ImplicitAddr != "" {
+		parts = append(parts, "implicit FTPS "+t.ImplicitAddr)
+	}
+	if t.User != "" {
+		parts = append(parts, "user "+t.User)
+	}
+	return strings.Join(parts, ", ")
+}

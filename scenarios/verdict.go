@@ -169,7 +169,10 @@ func Judge(res *Result, reference Outcome, catalogue []Scenario) Verdict {
 		v.Reason = fmt.Sprintf("the target does not implement what the scenario needs (%d): %s", res.Got.Code, res.Got.Message)
 	default:
 		v.Kind = VerdictDiffers
-		v.Reason = fmt.Sprintf("%s, where a well-configured server gives %s: %s", res.Got, reference, res.Got.Message)
+		v.Reason = fmt.Sprintf("%s, where a well-configured server gives %s", res.Got, reference)
+		if res.Got.Message != "" {
+			v.Reason += ": " + res.Got.Message
+		}
 	}
 	return v
 }

@@ -15,7 +15,7 @@ import (
 // that could not take place at all (3).
 const (
 	exitOK       = 0 // every scenario behaved as expected; the command did what was asked
-	exitMismatch = 1 // a scenario's outcome differed from its expectation, or probe found problems
+	exitMismatch = 1 // a scenario's outcome differed from its expectation, a --target verdict is insecure or no-run, or probe found problems
 	exitUsage    = 2 // bad flag, flag value or argument; unknown command or scenario; unreadable scenario file
 	exitFailed   = 3 // the run could not take place (a port in use, a write that failed, ...)
 )

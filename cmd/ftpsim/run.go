@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,7 +23,20 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 each, whether the actual outcome is the expected one, then a summary table.
 Without arguments it runs the whole catalogue ("ftpsim list" shows it).
 Arguments are catalogue names or YAML files of your own scenarios.
-Exits 1 if any scenario does not behave as expected.`, stdout)
+Exits 1 if any scenario does not behave as expected.
+
+With --target URL the client side of each scenario that depends only on
+the client runs against your server instead, and gets a verdict against
+what the well-configured reference server (in-process: TLS required on
+control and data, session reuse required) does with the same client:
+well-configured, reproduces NAME (your server behaves like that catalogue
+scenario; its cause and fix are printed), unsupported (a command refused
+as not implemented), differs, insecure (a cleartext login or transfer, a
+wrong password accepted, no TLS) or no-run. Exits 1 only on insecure or
+no-run. Scenarios for the implicit-FTPS port need --implicit-addr (or an
+ftps:// URL) and are not-applicable otherwise.
+
+  ftpsim run --target ftp://user:pass@127.0.0.1:21 --ca ca.pem --implicit-addr 127.0.0.1:990`, stdout)
 	label := fs.String("label", "", "only scenarios matching `EXPR`: labels joined by , (or) and && (and), ! negates; e.g. 'tls&&!cert,nat'")
 	asJSON := fs.Bool("json", false, "print one JSON object per scenario instead of text")
 	junit := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
@@ -30,10 +44,11 @@ Exits 1 if any scenario does not behave as expected.`, stdout)
 	verbose := fs.Bool("v", false, "print the diagnosis of every scenario and the transcripts of mismatches")
 	timeout := fs.Duration("timeout", 30*time.Second, "bound on each scenario")
 	parallel := fs.Int("parallel", 4, "run up to `N` scenarios at once (in-process only; each has its own server and network)")
-	target := fs.String("target", "", "run the client side against your server at `URL` instead of the in-process one: ftp://user:pass@host:port (explicit FTPS) or ftps://… (implicit); only scenarios that do not depend on server settings run")
+	target := fs.String("target", "", "run the client side against your server at `URL` instead of the in-process one and judge it against the well-configured reference: ftp://user:pass@host:port (explicit FTPS) or ftps://… (implicit); only scenarios that do not depend on server settings run")
 	caFile := fs.String("ca", "", "with --target: PEM `FILE` of the CA that signed your server's certificate (default: system roots)")
 	insecure := fs.Bool("insecure", false, "with --target: do not verify your server's certificate")
 	serverName := fs.String("server-name", "", "with --target: TLS `NAME` to verify (default: the URL's host)")
+	implicitAddr := fs.String("implicit-addr", "", "with --target: your server's implicit-FTPS address `HOST:PORT` too (an ftp:// target has only the explicit one)")
 	names, err := parseArgs(fs, args, -1)
 	if err != nil {
 		return err
@@ -60,6 +75,15 @@ Exits 1 if any scenario does not behave as expected.`, stdout)
 	if err != nil {
 		return err
 	}
+	if *implicitAddr != "" {
+		if tgt == nil {
+			return usagef("--implicit-addr needs --target")
+		}
+		if _, _, err := net.SplitHostPort(*implicitAddr); err != nil {
+			return usagef("--implicit-addr %q: want HOST:PORT", *implicitAddr)
+		}
+		tgt.ImplicitAddr = *implicitAddr
+	}
 	if tgt != nil {
 		list = applicableToTarget(list, stdout)
 	}
@@ -72,14 +96,26 @@ Exits 1 if any scenario does not behave as expected.`, stdout)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if tgt != nil {
+		tr := &targetRun{out: stdout, json: *asJSON, verbose: *verbose, timeout: *timeout, transcripts: *transcripts}
+		results, failed, err := tr.run(ctx, list, tgt, set)
+		if err != nil {
+			return err
+		}
+		if *junit != "" {
+			if err := writeJUnit(*junit, results); err != nil {
+				return err
+			}
+		}
+		if failed {
+			return errMismatch
+		}
+		return ctx.Err()
+	}
 	rep := &reporter{out: stdout, json: *asJSON, verbose: *verbose, total: len(list)}
 	rep.start()
-	opts := scenarios.RunOptions{PKI: set, Timeout: *timeout, Target: tgt}
-	workers := *parallel
-	if tgt != nil {
-		workers = 1 // one scenario at a time against someone else's server
-	}
-	results, err := runAll(ctx, list, opts, workers, func(done int, res *scenarios.Result) error {
+	opts := scenarios.RunOptions{PKI: set, Timeout: *timeout}
+	results, err := runAll(ctx, list, opts, *parallel, func(done int, res *scenarios.Result) error {
 		rep.progress(done, res)
 		if *transcripts != "" {
 			return writeTranscripts(*transcripts, res)
@@ -265,7 +301,7 @@ func applicableToTarget(list []scenarios.Scenario, out io.Writer) []scenarios.Sc
 	var keep []scenarios.Scenario
 	skipped := 0
 	for _, sc := range list {
-		if sc.TargetApplicable() {
+		if len(scenarios.TargetScenarios([]scenarios.Scenario{sc})) == 1 {
 			keep = append(keep, sc)
 		} else {
 			skipped++

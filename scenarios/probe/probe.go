@@ -208,19 +208,7 @@ func Run(ctx context.Context, t *scenarios.Target, opts Options) *Report {
 	return p.rep
 }
 
-func describeTarget(t *scenarios.Target) string {
-	var parts []string
-	if t.Addr != "" {
-		parts = append(parts, "explicit FTPS "+t.Addr)
-	}
-	if t.ImplicitAddr != "" {
-		parts = append(parts, "implicit FTPS "+t.ImplicitAddr)
-	}
-	if t.User != "" {
-		parts = append(parts, "user "+t.User)
-	}
-	return strings.Join(parts, ", ")
-}
+func describeTarget(t *scenarios.Target) string { return t.String() }
 
 // prober is the state of one Probe.
 type prober struct {

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/scenarios"
+)
+
+// targetRun is ftpsim run --target: each applicable scenario's client
+// side against the user's server, judged against what the well-configured
+// reference server (in-process, same client) does with it, in the
+// vocabulary of the conformance suite (scenarios.Judge).
+type targetRun struct {
+	out         io.Writer
+	json        bool
+	verbose     bool
+	timeout     time.Duration
+	transcripts string
+}
+
+// targetJSON is one scenario's verdict in --json output.
+type targetJSON struct {
+	Name      string                `json:"name"`
+	Verdict   scenarios.VerdictKind `json:"verdict"`
+	Reason    string                `json:"reason"`
+	Actual    scenarios.Outcome     `json:"actual"`
+	Reference scenarios.Outcome     `json:"reference,omitzero"`
+	Known     []string              `json:"known,omitempty"`
+	Cause     string                `json:"cause,omitempty"`
+	Fix       string                `json:"fix,omitempty"`
+	Millis    int64                 `json:"ms"`
+}
+
+// run judges list against t and returns the results (Match set to "the
+// verdict does not fail") and whether any verdict fails.
+func (tr *targetRun) run(ctx context.Context, list []scenarios.Scenario, t *scenarios.Target, set *pki.Set) ([]*scenarios.Result, bool, error) {
+	var runnable []scenarios.Scenario
+	skipped := map[string]string{}
+	for _, sc := range list {
+		if why := t.MissingAddress(sc); why != "" {
+			skipped[sc.Name] = why
+			continue
+		}
+		runnable = append(runnable, sc)
+	}
+	if !tr.json {
+		fmt.Fprintf(tr.out, "ftpsim run --target %s: %d scenarios against your server, each judged against the well-configured reference server (in-process) given the same client\n",
+			t, len(runnable))
+		for _, sc := range list {
+			if why, ok := skipped[sc.Name]; ok {
+				fmt.Fprintf(tr.out, "  not-applicable  %-36s %s\n", sc.Name, why)
+			}
+		}
+	}
+	refs, err := scenarios.References(ctx, runnable, set)
+	if err != nil {
+		return nil, false, err
+	}
+	catalogue := scenarios.Catalogue()
+	var results []*scenarios.Result
+	var verdicts []scenarios.Verdict
+	failed := false
+	w := len(fmt.Sprint(len(runnable)))
+	for i, sc := range runnable {
+		if ctx.Err() != nil {
+			break
+		}
+		res := scenarios.Run(ctx, t.Adapt(sc), scenarios.RunOptions{Target: t, Timeout: tr.timeout})
+		v := scenarios.Judge(res, refs[sc.Name], catalogue)
+		res.Match = !v.Failed()
+		failed = failed || v.Failed()
+		results, verdicts = append(results, res), append(verdicts, v)
+		if tr.transcripts != "" {
+			if err := writeTranscripts(tr.transcripts, res); err != nil {
+				return results, failed, err
+			}
+		}
+		if tr.json {
+			b, _ := json.Marshal(targetJSON{Name: sc.Name, Verdict: v.Kind, Reason: v.Reason, Actual: v.Got, Reference: v.Reference,
+				Known: v.Known, Cause: v.Cause, Fix: v.Fix, Millis: res.Duration.Milliseconds()})
+			fmt.Fprintf(tr.out, "%s\n", b)
+			continue
+		}
+		mark := "ok  "
+		if v.Failed() {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(tr.out, "[%*d/%d] %s %-16s %-36s %s\n", w, i+1, len(runnable), mark, v.Kind, sc.Name, v.Got)
+		if v.Kind != scenarios.VerdictWellConfigured || tr.verbose {
+			fmt.Fprintf(tr.out, "      %s\n", v.Reason)
+			if v.Fix != "" {
+				fmt.Fprintf(tr.out, "      fix: %s\n", v.Fix)
+			}
+		}
+		if v.Failed() && res.Err != nil {
+			fmt.Fprintf(tr.out, "      error: %v\n", res.Err)
+		}
+	}
+	if !tr.json {
+		tr.summary(verdicts, len(skipped))
+	}
+	return results, failed, nil
+}
+
+func (tr *targetRun) summary(vs []scenarios.Verdict, skipped int) {
+	counts := map[scenarios.VerdictKind]int{}
+	for _, v := range vs {
+		counts[v.Kind]++
+	}
+	var parts []string
+	for _, k := range []scenarios.VerdictKind{scenarios.VerdictWellConfigured, scenarios.VerdictReproduces, scenarios.VerdictUnsupported,
+		scenarios.VerdictDiffers, scenarios.VerdictInsecure, scenarios.VerdictNoRun} {
+		if counts[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+		}
+	}
+	if skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d not-applicable", skipped))
+	}
+	fmt.Fprintf(tr.out, "\n%d scenarios: %s\n", len(vs), strings.Join(parts, ", "))
+	fmt.Fprintln(tr.out, "(only insecure and no-run fail; reproduces names the catalogue scenario your server behaves like, with its fix)")
+}
