@@ -33,6 +33,10 @@ type runner struct {
 	clock              *serverClock
 }
 
+// DefaultSteps returns what a scenario without steps does: log in, upload
+// 256 KiB, download it, list, quit.
+func DefaultSteps() []Step { return append([]Step(nil), defaultSteps...) }
+
 // defaultSteps is what a scenario without steps does.
 var defaultSteps = []Step{
 	{Op: "login"},

@@ -74,11 +74,11 @@ func (fn *faultNet) reach() string {
 	return "unroutable from the client: a black hole, connections time out"
 }
 
-// clientDescription renders a scenario's client and the curl options
-// that come closest to it.
+// clientDescription renders a scenario's client settings.
 func clientDescription(c scenarios.ClientSpec) string {
-	var parts, curl []string
-	for _, kv := range [][2]string{{"tls", c.TLS}, {"passive", c.Passive}, {"pasv", c.PASV}, {"active", c.Active}, {"reuse", c.Reuse}} {
+	var parts []string
+	for _, kv := range [][2]string{{"tls", c.TLS}, {"auth", c.Auth}, {"prot", c.Prot}, {"tls_max", c.TLSMax}, {"passive", c.Passive},
+		{"pasv", c.PASV}, {"active", c.Active}, {"reuse", c.Reuse}, {"server_name", c.ServerName}, {"verify", c.Verify}, {"port", c.Port}} {
 		if kv[1] != "" {
 			parts = append(parts, kv[0]+"="+kv[1])
 		}
@@ -86,20 +86,13 @@ func clientDescription(c scenarios.ClientSpec) string {
 	if c.CCC {
 		parts = append(parts, "ccc")
 	}
-	if c.TLS != "plain" {
-		curl = append(curl, "--ssl-reqd")
+	if c.NoTickets {
+		parts = append(parts, "no_tickets")
 	}
-	if c.Passive == "pasv" {
-		curl = append(curl, "--disable-epsv")
+	if len(parts) == 0 {
+		return "defaults (explicit FTPS, EPSV then PASV, 227 address skipped like curl)"
 	}
-	if c.PASV == "trust" {
-		curl = append(curl, "--no-ftp-skip-pasv-ip")
-	}
-	desc := strings.Join(parts, " ")
-	if desc == "" {
-		desc = "defaults (explicit FTPS, EPSV then PASV, 227 address skipped like curl)"
-	}
-	return desc + "; with curl: curl " + strings.Join(curl, " ")
+	return strings.Join(parts, " ")
 }
 
 // stop prints what the network saw and closes it: flows, verdicts, and

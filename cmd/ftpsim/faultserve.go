@@ -112,7 +112,28 @@ func (fn *faultNet) printServeBanner(w io.Writer, c *serveConfig, srv *sim.Serve
 	printAccess(w, users, srv)
 	ca := c.printCA(w, srv)
 	fn.printNetwork(w)
-	fmt.Fprintf(w, "try: curl --ssl-reqd --cacert %s -u USER:PASSWORD ftp://%s/\n", ca, ctl)
+	implicit := ""
+	if ia, ok := x.ImplicitAddr(); ok {
+		implicit = ia.String()
+	}
+	switch {
+	case fn.sc == nil:
+		fmt.Fprintf(w, "try: curl --ssl-reqd --cacert %s -u USER:PASSWORD ftp://%s/\n", ca, ctl)
+	default:
+		cmd, note, ok, why := curlCommand(fn.sc, ctl.String(), implicit, ca)
+		if note != "" {
+			note = "; " + note
+		}
+		switch {
+		case cmd == "":
+			fmt.Fprintf(w, "no curl command reproduces this scenario here: %s\n", why)
+		case ok:
+			fmt.Fprintf(w, "reproduce with: %s\n", cmd)
+			fmt.Fprintf(w, "  (expected: %s%s)\n", fn.sc.Expect, note)
+		default:
+			fmt.Fprintf(w, "nearest curl command (not the scenario's client: %s%s): %s\n", why, note, cmd)
+		}
+	}
 	if !c.quiet {
 		fmt.Fprintln(w, `fault events print live as "fault #FLOW VERDICT: ..." lines`)
 	}

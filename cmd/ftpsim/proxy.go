@@ -74,9 +74,9 @@ func runProxy(args []string, stdout, stderr io.Writer) error {
 	}
 	fn := &faultNet{x: x, proxy: true}
 	defer fn.stop(stdout)
-	fn.printProxyBanner(stdout, c, target)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	fn.printProxyBanner(stdout, c, target) // after the signals are caught, as serve does
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "ftpsim proxy: stopping")
 	return nil

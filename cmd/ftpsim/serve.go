@@ -128,13 +128,16 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--ca-out: %w", err)
 		}
 	}
+	// Catch SIGINT/SIGTERM before the banner says the server is up, so a
+	// caller that stops it as soon as it reads the banner gets a clean
+	// stop, not a killed process.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	if fn != nil {
 		fn.printServeBanner(stdout, c, srv)
 	} else {
 		c.printBanner(stdout, srv)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "ftpsim serve: stopping")
 	return nil

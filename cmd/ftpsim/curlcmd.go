@@ -1,0 +1,159 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ftpsim/ftpsim/scenarios"
+)
+
+// curlCommand is the curl command line (note says what its FILE must be) that does what a scenario's client
+// does against a server at ctl (explicit FTPS / plain FTP) and implicit
+// (implicit FTPS, "" if none), with the CA file ca. ok is false when curl
+// cannot behave like that client (Go-specific session caches, lftp's
+// passive-address rule, AUTH SSL only, a step curl has no option for);
+// why then says what curl would do differently. The serve banner prints
+// it, and TestBannerCommands runs every one of them.
+func curlCommand(sc *scenarios.Scenario, ctl, implicit, ca string) (cmd, note string, ok bool, why string) {
+	c := sc.Client
+	args := []string{"curl", "-v"}
+	var inexact []string
+	tlsMode := strings.ToLower(c.TLS)
+	port := strings.ToLower(c.Port)
+	if port == "" {
+		port = tlsMode
+	}
+	host := ctl
+	scheme := "ftp"
+	switch {
+	case port == "implicit":
+		if implicit == "" {
+			return "", "", false, "the scenario's client dials the implicit-FTPS port, and this server has none (add --implicit-addr)"
+		}
+		host = implicit
+	}
+	switch {
+	case tlsMode == "implicit":
+		scheme = "ftps"
+	case tlsMode == "plain":
+	case strings.EqualFold(c.Prot, "C"):
+		args = append(args, "--ftp-ssl-control") // TLS for the login only; --ssl-reqd would send PROT P
+	default:
+		args = append(args, "--ssl-reqd")
+	}
+	switch strings.ToUpper(c.Auth) {
+	case "SSL":
+		inexact = append(inexact, "curl falls back to AUTH TLS when AUTH SSL is refused")
+	}
+	switch {
+	case c.TLSMax == "1.2" && c.NoTickets:
+		args = append(args, "--tls-max", "1.2")
+	case c.TLSMax == "1.2":
+		inexact = append(inexact, "curl resumes TLS 1.2 by session ID, not with the ticket this client uses")
+	case c.NoTickets:
+		inexact = append(inexact, "curl sends the ticket extension in TLS 1.3")
+	}
+	switch strings.ToLower(c.Reuse) {
+	case "none":
+		args = append(args, "--no-sessionid")
+	case "shared":
+		inexact = append(inexact, "the shared session cache is a Go client's")
+	}
+	if c.ServerName != "" {
+		inexact = append(inexact, "curl verifies the URL's host, not the separate TLS name "+c.ServerName)
+	}
+	if strings.EqualFold(c.Verify, "insecure") {
+		args = append(args, "-k")
+	} else if tlsMode != "plain" {
+		args = append(args, "--cacert", ca)
+	}
+	switch strings.ToLower(c.PASV) {
+	case "trust":
+		args = append(args, "--no-ftp-skip-pasv-ip")
+	case "lftp":
+		inexact = append(inexact, "lftp's rule for the 227 address (lftp -e 'set ftp:ignore-pasv-address ...') is lftp's")
+	}
+	if strings.EqualFold(c.Passive, "pasv") {
+		args = append(args, "--disable-epsv")
+	}
+	switch strings.ToLower(c.Active) {
+	case "port":
+		args = append(args, "-P", "127.0.0.1", "--disable-eprt")
+	case "eprt":
+		args = append(args, "-P", "127.0.0.1")
+	}
+	if c.Active != "" && tlsMode != "plain" {
+		inexact = append(inexact, "curl 7.88 sends active-mode data without a TLS handshake (curl issue 10666)")
+	}
+	if c.CCC {
+		args = append(args, "--ftp-ssl-ccc")
+		inexact = append(inexact, "curl 7.88 with --ftp-ssl-ccc fails the transfer after CCC here (exit 56), where this scenario's client succeeds")
+	}
+	if sc.Server.Tickets != nil {
+		inexact = append(inexact, "the ticket policy shows on later data connections, and curl makes one")
+	}
+	if len(sc.Server.DenyIPs) > 0 {
+		inexact = append(inexact, "the deny list names the scenario client's address, not the one your client enters from")
+	}
+	user, pass := c.User, c.Password
+	if user == "" {
+		user = "ftpsim"
+	}
+	if pass == "" {
+		pass = "ftpsim"
+	}
+	args = append(args, "-u", user+":"+pass)
+	url := scheme + "://" + host + "/"
+	steps := sc.Steps
+	if len(steps) == 0 {
+		steps = scenarios.DefaultSteps()
+	}
+	if e := sc.Expect; e.Result == scenarios.Failure && (e.Phase == "data-connect" || e.Phase == "data-tls") {
+		// The first data connection decides; curl reads the reply after
+		// a listing's data connection fails, not after an upload's.
+		steps = []scenarios.Step{{Op: "list"}}
+	}
+	transfers := 0
+	for _, st := range steps {
+		switch st.Op {
+		case "login", "quit", "noop", "type-binary":
+			continue
+		case "list", "upload", "download":
+		default:
+			if transfers == 0 {
+				inexact = append(inexact, "curl has no single option for the step "+st.Op)
+			}
+		}
+		if transfers++; transfers > 1 {
+			continue // curl makes the first transfer; the later ones go the same way
+		}
+		switch st.Op {
+		case "upload":
+			size := st.Size
+			if st.Text != "" {
+				size = int64(len(st.Text))
+			}
+			args = append(args, "-T", "FILE")
+			url += strings.TrimPrefix(st.Path, "/")
+			note = fmt.Sprintf("FILE: any file of %d bytes", size)
+			if e := sc.Expect; e.Result == scenarios.Failure && e.Phase == "transfer" {
+				note += "; curl reports a cut upload as (55) Send failure, and serve's output shows the server's reply"
+			}
+		case "download":
+			url += strings.TrimPrefix(st.Path, "/")
+			args = append(args, "-o", "/dev/null")
+		}
+	}
+	if transfers == 0 {
+		// curl always transfers: a listing is the nearest to a bare
+		// login, and the same when the login is where it ends.
+		if e := sc.Expect; e.Result != scenarios.Failure || (e.Phase != "connect" && e.Phase != "tls" && e.Phase != "login") {
+			inexact = append(inexact, "curl lists the directory after the login, which this scenario does not")
+		}
+	}
+	args = append(args, url)
+	if len(inexact) > 0 {
+		return strings.Join(args, " "), note, false, strings.Join(inexact, "; ")
+	}
+	return strings.Join(args, " "), note, true, ""
+}
