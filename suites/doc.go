@@ -1,10 +1,25 @@
 // Package suites holds ftpsim's Gomega matchers and the helpers its Ginkgo
 // suites share; the suites themselves live in the subpackages catalogue
-// (every catalogue scenario, in-process) and conformance (the catalogue's
-// client side against a server of your own).
+// (every catalogue scenario, in-process), conformance (the catalogue's
+// client side against a server of your own) and docker (the catalogue
+// against real products in containers, beside their personas).
 //
-// Only this package tree may import Ginkgo and Gomega
-// (internal/archtest enforces it), and nothing imports it.
+// Import it in your own Ginkgo specs: the matchers below take what sim,
+// clientsim and scenarios produce and explain a failure in FTP terms,
+// so a test of your FTPS client or server reads like
+//
+//	import . "github.com/ftpsim/ftpsim/suites"
+//
+//	It("refuses a data connection that does not resume", func(ctx SpecContext) {
+//		sc, _ := scenarios.Lookup("vsftpd-reuse-required")
+//		res := scenarios.Run(ctx, sc, scenarios.RunOptions{})
+//		Expect(res).To(MatchExpectation())
+//		Expect(res).To(HaveReplyCode(522))
+//		Expect(res).To(HaveNoCleartextCredentials())
+//	})
+//
+// Within ftpsim only this package tree may import Ginkgo and Gomega
+// (internal/archtest enforces it), and no ftpsim package imports it.
 //
 // # Matchers
 //
