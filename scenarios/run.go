@@ -156,6 +156,12 @@ func runTarget(ctx context.Context, res *Result, t *Target) {
 		}
 		return
 	}
+	if t.Network == nil {
+		if why := t.MissingAddress(*sc); why != "" {
+			res.Setup = fmt.Errorf("scenario %q: %s", sc.Name, why)
+			return
+		}
+	}
 	r := &runner{sc: sc, known: map[string][32]byte{}, addr: t.Addr, implicitAddr: t.ImplicitAddr,
 		user: t.User, password: t.Password, remotePrefix: fmt.Sprintf("ftpsim-%x-", rand.Uint32())}
 	if n := t.Network; n != nil {

@@ -1,0 +1,88 @@
+// Package usermod is a user's module: it imports ftpsim the way a user
+// does (a require and a replace), so every exported name it calls must
+// be callable from outside. internal/archtest builds and runs it.
+package usermod
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ftpsim/ftpsim/clientsim"
+	"github.com/ftpsim/ftpsim/docker"
+	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim"
+)
+
+// The README's 20-line test, as a user copies it.
+func TestUploadResumesTLSSession(t *testing.T) {
+	srv := sim.NewUnstartedServer()
+	srv.ControlTLS = sim.TLSRequired
+	srv.Reuse = sim.ReuseSame // like ProFTPD and FileZilla Server
+	srv.Start()
+	defer srv.Close()
+
+	ctx := context.Background()
+	c, err := clientsim.DialServer(ctx, srv) // trusts srv's test CA, like httptest's srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(ctx, sim.DefaultUser, sim.DefaultPassword); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Store(ctx, "report.csv", strings.NewReader("a,b\n")); err != nil {
+		t.Fatal(err) // a *clientsim.Error with phase, command and reply code
+	}
+	data := srv.Sessions()[0].Data()[0]
+	if !data.TLS.Resumed {
+		t.Fatalf("data connection did a full handshake: %s", data.TLS)
+	}
+}
+
+// A catalogue scenario with a virtual network, and a persona.
+func TestScenarios(t *testing.T) {
+	for _, name := range []string{"nat-private-pasv-trusted", "vsftpd-reuse-required"} {
+		sc, ok := scenarios.Lookup(name)
+		if !ok {
+			t.Fatalf("no scenario %s", name)
+		}
+		res := scenarios.Run(context.Background(), sc, scenarios.RunOptions{})
+		if !res.Match {
+			t.Errorf("%s: got %s, want %s\n%s", name, res.Got, sc.Expect, res.ClientTranscript)
+		}
+	}
+	persona := sim.NewPersonaServer(sim.ProFTPD())
+	defer persona.Close()
+	if !strings.HasPrefix(persona.URL, "ftp://") {
+		t.Errorf("persona URL %q", persona.URL)
+	}
+}
+
+// Judging a server ftpsim does not control, as ftpsim run --target does.
+func TestJudgeTarget(t *testing.T) {
+	ref := scenarios.ReferenceServer(nil)
+	ref.Start()
+	defer ref.Close()
+	target := &scenarios.Target{Addr: ref.Addr, ImplicitAddr: ref.ImplicitAddr, User: sim.DefaultUser, Password: sim.DefaultPassword, RootCAs: ref.RootCAs()}
+	list := scenarios.TargetScenarios(scenarios.Catalogue())[:3]
+	refs, err := scenarios.References(context.Background(), list, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range list {
+		res := scenarios.Run(context.Background(), target.Adapt(sc), scenarios.RunOptions{Target: target})
+		if v := scenarios.Judge(res, refs[sc.Name], scenarios.Catalogue()); v.Kind != scenarios.VerdictWellConfigured {
+			t.Errorf("%s: %s", sc.Name, v)
+		}
+	}
+}
+
+// The container tier's products are nameable without an engine.
+func TestDockerProducts(t *testing.T) {
+	for _, name := range []string{"vsftpd", "proftpd", "pure-ftpd", "ftpsim"} {
+		if _, ok := docker.ProductByName(name); !ok {
+			t.Errorf("no docker product %s", name)
+		}
+	}
+}
