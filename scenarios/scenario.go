@@ -103,6 +103,16 @@ type ClientSpec struct {
 	Password   string `yaml:"password"`    // default ftpsim
 }
 
+// DialsImplicit reports whether the client dials the server's
+// implicit-FTPS port: Port says so, or without Port, TLS is implicit.
+func (c ClientSpec) DialsImplicit() bool {
+	port := c.Port
+	if port == "" {
+		port = c.TLS
+	}
+	return strings.EqualFold(port, "implicit")
+}
+
 // Step is one client action.
 type Step struct {
 	// Op is one of: login, list, nlst, mlsd, upload, download, append,

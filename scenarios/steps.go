@@ -67,11 +67,7 @@ func (r *runner) run(ctx context.Context) error {
 		opts = append(opts, clientsim.WithInsecureSkipVerify())
 	}
 	addr := r.addr
-	port := r.sc.Client.Port
-	if port == "" {
-		port = strings.ToLower(r.sc.Client.TLS)
-	}
-	if port == "implicit" {
+	if r.sc.Client.DialsImplicit() {
 		addr = r.implicitAddr
 		if addr == "" {
 			return fmt.Errorf("scenario: the client uses implicit TLS but the server has no implicit-FTPS address")

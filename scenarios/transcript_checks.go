@@ -135,3 +135,29 @@ func commandMatches(sent, want string) bool {
 	}
 	return !strings.Contains(want, " ") && strings.EqualFold(verbOf(sent), want)
 }
+
+// DataProtected reports whether every data connection of the run was
+// protected: by the server's evidence when the run has it (in-process),
+// else by the client's transcript (no transfer completed without PROT P).
+func (r *Result) DataProtected() bool {
+	if len(r.ServerData) > 0 {
+		for _, d := range r.ServerData {
+			if !d.Protected {
+				return false
+			}
+		}
+		return true
+	}
+	return len(r.ClientTranscript.CleartextTransfers()) == 0
+}
+
+// CredentialsInClear returns the USER and PASS commands the run sent
+// without TLS: from the client's transcript, or, when only the virtual
+// network saw it, "PASS **** (seen on the virtual network)".
+func (r *Result) CredentialsInClear() []string {
+	lines := r.ClientTranscript.CleartextCredentials()
+	if r.CleartextCredentials && len(lines) == 0 {
+		lines = []string{"PASS **** (seen on the virtual network)"}
+	}
+	return lines
+}

@@ -96,7 +96,7 @@ func loggedIn(res *Result) bool {
 var insecureRules = []insecureRule{
 	{
 		applies: func(res *Result) bool {
-			return loggedIn(res) && (res.CleartextCredentials || len(res.ClientTranscript.CleartextCredentials()) > 0)
+			return loggedIn(res) && len(res.CredentialsInClear()) > 0
 		},
 		reason: "accepted a login whose USER/PASS crossed the network in cleartext",
 		cause:  "the server does not require TLS before login, so any client misconfiguration sends the password in clear",
@@ -111,7 +111,7 @@ var insecureRules = []insecureRule{
 		fix:    "check the server's authentication backend (PAM, virtual users); never allow any-password logins",
 	},
 	{
-		applies: func(res *Result) bool { return !protectedData(res) },
+		applies: func(res *Result) bool { return !res.DataProtected() },
 		reason:  "transferred data over a cleartext data connection (PROT C accepted)",
 		cause:   "the server does not require PROT P, so file contents and listings can cross the network in clear",
 		fix:     "require protected data connections (vsftpd force_local_data_ssl=YES, ProFTPD TLSRequired on, pure-ftpd --tls=3)",
@@ -227,21 +227,6 @@ func lookup(catalogue []Scenario, name string) (Diagnosis, bool) {
 	return Diagnosis{}, false
 }
 
-// protectedData reports whether every data connection was protected: by
-// the server's evidence when the run has it (in-process), else by the
-// client's transcript (no transfer completed over PROT C).
-func protectedData(res *Result) bool {
-	if len(res.ServerData) > 0 {
-		for _, d := range res.ServerData {
-			if !d.Protected {
-				return false
-			}
-		}
-		return true
-	}
-	return len(res.ClientTranscript.CleartextTransfers()) == 0
-}
-
 // ReferenceServer returns an unstarted in-process server configured as the
 // well-configured FTPS server that targets are judged against
 // ([sim.WellConfigured], with implicit FTPS):
@@ -308,11 +293,7 @@ func (t *Target) Adapt(sc Scenario) Scenario {
 // MissingAddress returns a reason to skip sc against t when t lacks the
 // address the scenario's client dials (implicit or explicit FTPS), or "".
 func (t *Target) MissingAddress(sc Scenario) string {
-	port := sc.Client.Port // the port the client dials, as the runner picks it
-	if port == "" {
-		port = sc.Client.TLS
-	}
-	implicit := strings.EqualFold(port, "implicit")
+	implicit := sc.Client.DialsImplicit()
 	switch {
 	case implicit && t.ImplicitAddr == "":
 		return "the scenario dials the implicit-FTPS port and the target has none: give its address " +

@@ -96,6 +96,9 @@ func HaveResumedTLS() types.GomegaMatcher {
 func HaveProtectedData() types.GomegaMatcher {
 	return makeMatcher("have protected every data connection with TLS (PROT P)", describeProtection,
 		func(actual any) (bool, error) {
+			if res, ok := actual.(*scenarios.Result); ok && res != nil {
+				return res.DataProtected(), nil
+			}
 			if data, ok := serverData(actual); ok {
 				return allData(data, func(d sim.DataEvidence) bool { return d.Protected }), nil
 			}

@@ -75,11 +75,7 @@ func cleartextCredentials(actual any) ([]string, bool) {
 		if v == nil {
 			return nil, false
 		}
-		lines := v.ClientTranscript.CleartextCredentials()
-		if v.CleartextCredentials && len(lines) == 0 {
-			lines = []string{"PASS **** (seen on the virtual network)"}
-		}
-		return lines, true
+		return v.CredentialsInClear(), true
 	default:
 		entries, ok := transcriptOf(actual)
 		if !ok {

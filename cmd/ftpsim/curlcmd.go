@@ -19,14 +19,9 @@ func curlCommand(sc *scenarios.Scenario, ctl, implicit, ca string) (cmd, note st
 	args := []string{"curl", "-v"}
 	var inexact []string
 	tlsMode := strings.ToLower(c.TLS)
-	port := strings.ToLower(c.Port)
-	if port == "" {
-		port = tlsMode
-	}
 	host := ctl
 	scheme := "ftp"
-	switch {
-	case port == "implicit":
+	if c.DialsImplicit() {
 		if implicit == "" {
 			return "", "", false, "the scenario's client dials the implicit-FTPS port, and this server has none (add --implicit-addr)"
 		}

@@ -298,16 +298,8 @@ func targetFromFlags(rawURL, caFile, serverName string, insecure bool) (*scenari
 
 // applicableToTarget drops scenarios that depend on server settings.
 func applicableToTarget(list []scenarios.Scenario, out io.Writer) []scenarios.Scenario {
-	var keep []scenarios.Scenario
-	skipped := 0
-	for _, sc := range list {
-		if len(scenarios.TargetScenarios([]scenarios.Scenario{sc})) == 1 {
-			keep = append(keep, sc)
-		} else {
-			skipped++
-		}
-	}
-	fmt.Fprintf(out, "--target: %d scenarios apply; %d depend on server settings ftpsim cannot set on your server and are left out\n", len(keep), skipped)
+	keep := scenarios.TargetScenarios(list)
+	fmt.Fprintf(out, "--target: %d scenarios apply; %d depend on server settings ftpsim cannot set on your server and are left out\n", len(keep), len(list)-len(keep))
 	return keep
 }
 

@@ -199,10 +199,10 @@ func (c *serveConfig) flagServer(stderr io.Writer) (*sim.Server, func(), error) 
 	if c.wellConfigured && c.persona != "" {
 		return nil, cleanup, usagef("--well-configured and --persona both set the server's policies: give one")
 	}
-	persona := c.persona != "" || c.wellConfigured
+	preset := c.persona != "" || c.wellConfigured // the policies come from a preset, not the flags' defaults
 	if c.wellConfigured {
 		sim.WellConfigured(srv)
-	} else if persona {
+	} else if preset {
 		p, ok := sim.PersonaByName(c.persona)
 		if !ok && strings.EqualFold(c.persona, "filezilla") {
 			p, ok = sim.FileZillaServer(), true
@@ -215,7 +215,7 @@ func (c *serveConfig) flagServer(stderr io.Writer) (*sim.Server, func(), error) 
 	// Without a persona or --well-configured the flags' defaults apply;
 	// with one, only the flags given on the command line change what it
 	// set.
-	if !persona || c.set["tls"] {
+	if !preset || c.set["tls"] {
 		if srv.ControlTLS, err = sim.ParseTLSPolicy(c.tls); err != nil {
 			return nil, cleanup, usagef("--tls: %v", err)
 		}
@@ -226,7 +226,7 @@ func (c *serveConfig) flagServer(stderr io.Writer) (*sim.Server, func(), error) 
 			return nil, cleanup, usagef("--data-tls: %v", err)
 		}
 	}
-	if !persona || c.set["reuse"] {
+	if !preset || c.set["reuse"] {
 		if srv.Reuse, err = sim.ParseReusePolicy(c.reuse); err != nil {
 			return nil, cleanup, usagef("--reuse: %v", err)
 		}
@@ -250,7 +250,7 @@ func (c *serveConfig) flagServer(stderr io.Writer) (*sim.Server, func(), error) 
 		srv.FS, cleanup = d, func() { d.Close() }
 	}
 	srv.Users, srv.Anonymous = c.users, c.anonymous
-	if !persona || c.set["lenient-tls-eof"] {
+	if !preset || c.set["lenient-tls-eof"] {
 		srv.LenientTLSEOF = c.lenientEOF
 	}
 	srv.IdleTimeout, srv.DataTimeout = c.idle, c.dataTimeout

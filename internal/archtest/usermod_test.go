@@ -1,6 +1,7 @@
 package archtest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,7 +11,7 @@ import (
 
 // TestUserModule builds and runs testdata/usermod as a user's own module
 // (a require of github.com/ftpsim/ftpsim and a replace pointing here): the
-// README example, catalogue runs, target verdicts, the docker products
+// README's "test in 20 lines" taken from README.md, catalogue runs, target verdicts, the docker products
 // and a Ginkgo spec with the suites matchers. An exported name a user's
 // module cannot call fails it at compile time.
 func TestUserModule(t *testing.T) {
@@ -40,6 +41,14 @@ func TestUserModule(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The README's example, exactly as a user would paste it.
+	example, err := readmeExample(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "readme_example_test.go"), []byte(example), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// The user's go.sum starts as ours: every module it needs is one of
 	// ours, so no download is needed when the cache has them.
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
@@ -59,4 +68,35 @@ func TestUserModule(t *testing.T) {
 		}
 		t.Logf("go %s: %s", strings.Join(args, " "), strings.TrimSpace(string(out)))
 	}
+}
+
+// readmeExample returns README.md's "test in 20 lines" as a test file of
+// the user module, with the imports it needs.
+func readmeExample(readme string) (string, error) {
+	b, err := os.ReadFile(readme)
+	if err != nil {
+		return "", err
+	}
+	const start = "func TestUploadResumesTLSSession(t *testing.T) {\n"
+	s := string(b)
+	i := strings.Index(s, start)
+	if i < 0 {
+		return "", fmt.Errorf("%s: no %q", readme, strings.TrimSpace(start))
+	}
+	j := strings.Index(s[i:], "\n}\n")
+	if j < 0 {
+		return "", fmt.Errorf("%s: the example does not end", readme)
+	}
+	return `package usermod
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ftpsim/ftpsim/clientsim"
+	"github.com/ftpsim/ftpsim/sim"
+)
+
+` + s[i:i+j+3], nil
 }

@@ -201,14 +201,12 @@ func Run(ctx context.Context, t *scenarios.Target, opts Options) *Report {
 		return p.rep
 	}
 	p.rec = &dialRecorder{next: t.Dial}
-	p.rep.Target = describeTarget(t)
+	p.rep.Target = t.String()
 	p.run()
 	p.rep.Dialed = p.rec.list()
 	p.rep.Duration = time.Since(p.rep.Started)
 	return p.rep
 }
-
-func describeTarget(t *scenarios.Target) string { return t.String() }
 
 // prober is the state of one Probe.
 type prober struct {

@@ -76,9 +76,9 @@ func Realize(sc scenarios.Scenario, p *docker.Product, set *pki.Set) Realization
 	switch {
 	case sc.Network != nil && sc.Client.Active != "":
 		r.Skip = "active mode on a virtual network: a real product dials the PORT address itself, which faults.Backend does not proxy"
-	case sc.Network != nil && strings.EqualFold(sc.Client.TLS, "implicit"):
+	case sc.Network != nil && sc.Client.DialsImplicit():
 		r.Skip = "implicit FTPS on a virtual network: the suite backs only the control port 21 with the container"
-	case dialsImplicit(sc.Client) && !p.Implicit:
+	case sc.Client.DialsImplicit() && !p.Implicit:
 		r.Skip = p.Name + " has no implicit FTPS (not built into Debian's package), and the scenario's client dials the implicit port"
 	}
 	for _, n := range sc.ServerNeeds() {
@@ -139,14 +139,4 @@ func Realize(sc scenarios.Scenario, p *docker.Product, set *pki.Set) Realization
 	r.Key = strings.Join(keys, ",")
 	r.Scenario.Server.Certificate, r.Scenario.Server.PassiveAddr = "", ""
 	return r
-}
-
-// dialsImplicit reports whether the client dials the implicit-FTPS port
-// (Client.Port, else as its TLS mode says).
-func dialsImplicit(c scenarios.ClientSpec) bool {
-	port := c.Port
-	if port == "" {
-		port = c.TLS
-	}
-	return strings.EqualFold(port, "implicit")
 }

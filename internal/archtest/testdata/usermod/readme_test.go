@@ -1,6 +1,7 @@
 // Package usermod is a user's module: it imports ftpsim the way a user
 // does (a require and a replace), so every exported name it calls must
-// be callable from outside. internal/archtest builds and runs it.
+// be callable from outside. internal/archtest builds and runs it, with
+// the README's 20-line example added as readme_example_test.go.
 package usermod
 
 import (
@@ -8,37 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ftpsim/ftpsim/clientsim"
 	"github.com/ftpsim/ftpsim/docker"
 	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
 )
-
-// The README's 20-line test, as a user copies it.
-func TestUploadResumesTLSSession(t *testing.T) {
-	srv := sim.NewUnstartedServer()
-	srv.ControlTLS = sim.TLSRequired
-	srv.Reuse = sim.ReuseSame // like ProFTPD and FileZilla Server
-	srv.Start()
-	defer srv.Close()
-
-	ctx := context.Background()
-	c, err := clientsim.DialServer(ctx, srv) // trusts srv's test CA, like httptest's srv.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login(ctx, sim.DefaultUser, sim.DefaultPassword); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Store(ctx, "report.csv", strings.NewReader("a,b\n")); err != nil {
-		t.Fatal(err) // a *clientsim.Error with phase, command and reply code
-	}
-	data := srv.Sessions()[0].Data()[0]
-	if !data.TLS.Resumed {
-		t.Fatalf("data connection did a full handshake: %s", data.TLS)
-	}
-}
 
 // A catalogue scenario with a virtual network, and a persona.
 func TestScenarios(t *testing.T) {
