@@ -42,7 +42,7 @@ test-short:
 	$(GO) test -short -count=1 $(PKGS)
 
 bench:
-	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 20m ./clientsim/ ./faults/ ./scenarios/ ./internal/pki/
+	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 20m ./clientsim/ ./faults/ ./scenarios/ ./sim/pki/
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -5,7 +5,7 @@ import (
 	"io"
 	"sync"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // activeTransfer is the transfer in progress, shared with Abort and Close.

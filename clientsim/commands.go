@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // Features sends FEAT (RFC 2389) and returns the features by upper-case

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // dataPath is a data connection in the making: dialed already (passive) or

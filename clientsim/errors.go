@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // Phase names the step of a session in which an error happened. Scenario

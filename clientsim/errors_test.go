@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 func TestErrorFormatAndHelpers(t *testing.T) {

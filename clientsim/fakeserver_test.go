@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // fakeOpts scripts the fake server. The zero value is an explicit FTPS

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // MaxListing bounds the bytes of one LIST, NLST or MLSD listing.

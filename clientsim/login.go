@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // Login sends USER and, when asked (331), PASS; 230, 232 and 202 count as

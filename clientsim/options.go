@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // Option configures [Dial]. Options are applied in order; a later option

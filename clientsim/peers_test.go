@@ -76,10 +76,10 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/clientsim"
-	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/internal/peers"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/ftp"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // peerTLSVersions is the TLS matrix of every real-server test.

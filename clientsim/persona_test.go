@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/ftpsim/ftpsim/clientsim"
-	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // The differential tests in suites/fidelity hold the curl, lftp and ftplib

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/ftpsim/ftpsim/clientsim"
-	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // roundTrip uploads and downloads one file and checks the bytes on the

@@ -22,8 +22,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ftpsim/ftpsim/clientsim"
-	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // simVersions is the TLS matrix every integration test runs.

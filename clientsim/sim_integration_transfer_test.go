@@ -16,8 +16,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ftpsim/ftpsim/clientsim"
-	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // abortWriter signals the first bytes of a download and then keeps

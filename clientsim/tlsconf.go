@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // TLSEvidence records one TLS handshake of a session, successful or not.

@@ -9,7 +9,7 @@ import (
 	"net"
 	"strconv"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // xfer describes one transfer command.

@@ -13,7 +13,7 @@ import (
 	"github.com/ftpsim/ftpsim/clientsim"
 	"github.com/ftpsim/ftpsim/docker"
 	"github.com/ftpsim/ftpsim/faults"
-	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // Start a product (here vsftpd, built on first use), upload a file over

@@ -6,7 +6,7 @@ import (
 
 	"github.com/testcontainers/testcontainers-go"
 
-	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // config is what the options of one Run collect.

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
-	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/sim/ftp"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // Defaults of [Settings].

@@ -103,7 +103,7 @@
 // sim.Server takes as Listener, ListenPassive and DialActive;
 // [Host.DialContext] and [Host.ListenContext] fit clientsim.WithDialer and
 // clientsim.WithActiveListener. This package imports neither: it depends
-// on the standard library and internal/ftp only.
+// on the standard library and sim/ftp only.
 //
 // # Real programs: entries and backends
 //

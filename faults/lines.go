@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // isText reports whether a segment looks like cleartext FTP control

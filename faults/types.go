@@ -3,7 +3,7 @@ package faults
 import (
 	"strings"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // Stream is a direction of a flow, in Toxiproxy's words: upstream runs

@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // BenchmarkCatalogue measures one pass over the whole in-process catalogue,

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/clientsim"
-	"github.com/ftpsim/ftpsim/internal/ftp"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/ftp"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // buildServer turns a spec into an unstarted server (no certificates yet).

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // TestCatalogue runs every catalogue scenario and checks that the actual

@@ -1,6 +1,6 @@
 package scenarios
 
-import "github.com/ftpsim/ftpsim/internal/pki"
+import "github.com/ftpsim/ftpsim/sim/pki"
 
 func reuse() []Scenario {
 	return []Scenario{

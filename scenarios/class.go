@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // Class names the kind of error behind a failed outcome. The certificate

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // TestClassNames: every certificate failure the PKI classifies has its

@@ -7,8 +7,8 @@ import (
 	"net/netip"
 
 	"github.com/ftpsim/ftpsim/faults"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // ExternalOptions say where real programs (curl, lftp, FileZilla, your

@@ -16,9 +16,9 @@ import (
 
 	"github.com/ftpsim/ftpsim/faults"
 	"github.com/ftpsim/ftpsim/internal/peers"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // activeCase is a real client in active mode entering a scenario network.

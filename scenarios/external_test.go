@@ -9,9 +9,9 @@ import (
 
 	"github.com/ftpsim/ftpsim/clientsim"
 	"github.com/ftpsim/ftpsim/internal/peers"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // fetchReal downloads /a.txt from a real address with the PASV policy given.

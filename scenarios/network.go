@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/faults"
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // NetworkSpec puts the scenario's client and server on a virtual network

@@ -8,7 +8,7 @@ import (
 
 	"github.com/ftpsim/ftpsim/faults"
 	"github.com/ftpsim/ftpsim/internal/field"
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // networkField is one key of the network vocabulary: its text form

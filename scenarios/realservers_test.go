@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/internal/peers"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // TestCatalogueOnRealServers runs catalogue scenarios' client side against

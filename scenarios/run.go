@@ -14,8 +14,8 @@ import (
 
 	"github.com/ftpsim/ftpsim/clientsim"
 	"github.com/ftpsim/ftpsim/faults"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // RunOptions tunes [Run]. The zero value is ready to use.

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/clientsim"
-	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // runner holds one run's state.

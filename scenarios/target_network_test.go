@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/faults"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // A server ftpsim did not configure (here a sim server on loopback

@@ -3,6 +3,8 @@ package scenarios
 import (
 	"strconv"
 	"strings"
+
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // What a transcript shows about security and exchanges. The suites
@@ -23,13 +25,13 @@ func (t Transcript) Exchanges(command string) []Exchange {
 	var cur *Exchange
 	for _, e := range t {
 		switch e.Kind {
-		case EntryCommand:
+		case ftp.EntryCommand:
 			cur = nil
 			if commandMatches(e.Text, command) {
 				out = append(out, Exchange{Command: e.Text})
 				cur = &out[len(out)-1]
 			}
-		case EntryReply:
+		case ftp.EntryReply:
 			if cur != nil {
 				cur.Replies = append(cur.Replies, e.Text)
 			}
@@ -59,7 +61,7 @@ func (t Transcript) CleartextCredentials() []string {
 	protected := false
 	for _, e := range t {
 		protected = controlProtected(protected, e)
-		if e.Kind == EntryCommand && !protected {
+		if e.Kind == ftp.EntryCommand && !protected {
 			if v := verbOf(e.Text); v == "USER" || v == "PASS" {
 				out = append(out, e.Text)
 			}
@@ -80,9 +82,9 @@ func (t Transcript) CleartextTransfers() []string {
 	last := ""
 	for _, e := range t {
 		switch e.Kind {
-		case EntryCommand:
+		case ftp.EntryCommand:
 			last = e.Text
-		case EntryReply:
+		case ftp.EntryReply:
 			code := ReplyCode(e.Text)
 			switch v := verbOf(last); {
 			case v == "PROT" && code/100 == 2:
@@ -109,8 +111,8 @@ func ReplyCode(text string) int {
 
 // controlProtected updates whether the control channel is under TLS after
 // a TLS entry of a clientsim or sim transcript.
-func controlProtected(protected bool, e TranscriptEntry) bool {
-	if e.Kind != EntryTLS {
+func controlProtected(protected bool, e ftp.Entry) bool {
+	if e.Kind != ftp.EntryTLS {
 		return protected
 	}
 	switch {

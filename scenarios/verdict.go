@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // VerdictKind is the verdict on one scenario run against a server ftpsim

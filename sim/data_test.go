@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // altLoopback is a second loopback address: Linux routes all of 127/8 to

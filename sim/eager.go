@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // eagerListener is a passive listener under [Server.EagerAccept]: a

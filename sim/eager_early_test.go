@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // TestCloseEarlyData: under CloseEarlyData a data connection that sends

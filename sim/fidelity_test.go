@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // TestFidelityGuard: the guard marks exactly the refusals the emulated

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // FuzzSession feeds arbitrary bytes to a session as its command stream,

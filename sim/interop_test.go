@@ -54,8 +54,8 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/internal/peers"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // The account every interop server has; the clients log in with it.

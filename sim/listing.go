@@ -3,7 +3,7 @@ package sim
 import (
 	"fmt"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 	"io"
 	"io/fs"
 	"time"

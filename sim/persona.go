@@ -4,7 +4,7 @@ import (
 	"maps"
 	"strings"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // Persona is a preset that makes a [Server] answer like a real FTPS server

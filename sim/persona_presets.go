@@ -3,7 +3,7 @@ package sim
 import (
 	"crypto/tls"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // Key-exchange groups of the real servers, measured with a Go client

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // The differential tests in suites/fidelity hold the personas to the real

@@ -14,13 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
-	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/sim/ftp"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // This file holds the tiny raw FTP client the sim tests drive the server
 // with. It is deliberately dumb: it writes exactly the bytes a test asks for
-// and reads replies with internal/ftp, so the tests see the server's wire
+// and reads replies with sim/ftp, so the tests see the server's wire
 // behaviour and nothing a smarter client would paper over.
 
 // ioTimeout bounds every read and write a test makes, so a server bug shows

@@ -3,7 +3,7 @@ package sim
 import (
 	"strings"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // ReplyKey names a reply whose code and text differ between real servers.

@@ -14,8 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
-	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/sim/ftp"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // Server is an in-process FTP/FTPS server for tests, shaped like

@@ -14,7 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // Session is one control connection and everything it opened. Its methods

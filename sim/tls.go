@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // ticketTag prefixes the control-session ID that every ticket issued by a

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // TestTLSModes runs a protected session over every way of starting TLS on

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata")

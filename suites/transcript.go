@@ -4,8 +4,8 @@ import (
 	"strings"
 
 	"github.com/ftpsim/ftpsim/clientsim"
-	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // transcriptOf returns the transcript held by actual: a rendered
@@ -20,11 +20,7 @@ func transcriptOf(actual any) (scenarios.Transcript, bool) {
 		if v == nil {
 			return nil, false
 		}
-		var out scenarios.Transcript
-		for _, e := range v.Entries() {
-			out = append(out, scenarios.TranscriptEntry{Time: e.Time, Kind: scenarios.EntryKind(e.Kind), Text: e.Text})
-		}
-		return out, true
+		return scenarios.Transcript(v.Entries()), true
 	case *clientsim.Conn:
 		if v == nil {
 			return nil, false

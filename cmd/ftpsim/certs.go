@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 func runCerts(args []string, stdout, stderr io.Writer) error {

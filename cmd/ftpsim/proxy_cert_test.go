@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/internal/peers"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 func TestCertNameFlag(t *testing.T) {

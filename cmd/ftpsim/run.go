@@ -14,8 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 func runRun(args []string, stdout, stderr io.Writer) error {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // targetRun is ftpsim run --target: each applicable scenario's client

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // TestRunTargetVerdicts: ftpsim run --target judges a server against the

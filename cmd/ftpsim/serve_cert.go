@@ -8,8 +8,8 @@ import (
 	"net"
 	"strings"
 
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // defaultCertNames are the names serve's test certificate always covers:

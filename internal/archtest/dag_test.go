@@ -14,10 +14,12 @@ const module = "github.com/ftpsim/ftpsim"
 // module's packages it may import. The import graph, transitive imports
 // included, must stay inside it:
 //
-//	internal/                    <- stdlib only
-//	faults                       <- internal
-//	sim, clientsim               <- faults, internal (never each other)
-//	docker                       <- internal, testcontainers-go
+//	internal/                    <- sim/ftp, sim/pki, internal (stdlib only otherwise)
+//	sim/ftp, sim/pki             <- stdlib only (the public vocabulary:
+//	                                FTP wire and transcripts; test PKI)
+//	faults                       <- sim/ftp, sim/pki, internal
+//	sim, clientsim               <- faults, sim/ftp, sim/pki, internal (never each other)
+//	docker                       <- sim/ftp, sim/pki, internal, testcontainers-go
 //	scenarios                    <- sim, clientsim, faults, internal (never docker)
 //	scenarios/probe              <- scenarios (for Target) and below
 //	suites                       <- everything; nothing imports suites
@@ -29,11 +31,13 @@ var allowed = []struct {
 	pkg     string
 	imports []string
 }{
-	{"internal/", []string{"internal/"}},
-	{"faults", []string{"internal/"}},
-	{"sim", []string{"faults", "internal/"}},
-	{"clientsim", []string{"faults", "internal/"}},
-	{"docker", []string{"internal/"}},
+	{"internal/", []string{"internal/", "sim/ftp", "sim/pki"}},
+	{"sim/ftp", nil},
+	{"sim/pki", []string{"sim/ftp"}},
+	{"faults", []string{"sim/ftp", "sim/pki", "internal/"}},
+	{"sim", []string{"faults", "sim/ftp", "sim/pki", "internal/"}},
+	{"clientsim", []string{"faults", "sim/ftp", "sim/pki", "internal/"}},
+	{"docker", []string{"sim/ftp", "sim/pki", "internal/"}},
 	{"scenarios/probe", []string{"scenarios", "sim", "clientsim", "faults", "internal/"}},
 	{"scenarios", []string{"sim", "clientsim", "faults", "internal/"}},
 	{"suites", []string{"scenarios", "sim", "clientsim", "faults", "docker", "internal/", "suites"}},
@@ -63,11 +67,15 @@ func thirdPartyAllowed(me, dep string) (string, bool) {
 			}
 		}
 	}
-	if matches(me, "internal/") && strings.Contains(strings.SplitN(dep, "/", 2)[0], ".") {
-		return "third-party " + dep + "; internal/ is stdlib only", false
+	if (matches(me, "internal/") || containsMatch(vocabulary, me)) && strings.Contains(strings.SplitN(dep, "/", 2)[0], ".") {
+		return "third-party " + dep + "; " + me + " is stdlib only", false
 	}
 	return "", true
 }
+
+// vocabulary are the public leaf packages every layer may use; like
+// internal/ they depend on the standard library only.
+var vocabulary = []string{"sim/ftp", "sim/pki"}
 
 // testFrameworks may only be imported by suites (and by tests). The
 // standard library's testing package is not on the list: testcontainers-go
@@ -167,9 +175,13 @@ func TestRulesCatchViolations(t *testing.T) {
 	}{
 		{"sim", "clientsim", false},
 		{"clientsim", "sim", false},
-		{"sim", "internal/ftp", true},
-		{"internal/ftp", "sim", false},
-		{"internal/pki", "internal/ftp", true},
+		{"sim", "sim/ftp", true},
+		{"sim/ftp", "sim", false},
+		{"sim/ftp", "faults", false},
+		{"sim/pki", "sim/ftp", true},
+		{"clientsim", "sim/ftp", true},
+		{"clientsim", "sim/pki", true},
+		{"faults", "sim/ftp", true},
 		{"scenarios", "suites", false},
 		{"cmd/ftpsim", "suites", false},
 		{"cmd/ftpsim", "scenarios", true},
@@ -180,8 +192,9 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"scenarios", "scenarios/probe", false},
 		{"cmd/ftpsim", "docker", false},
 		{"suites/docker", "docker", true},
-		{"docker", "internal/pki", true},
+		{"docker", "sim/pki", true},
 		{"docker", "sim", false},
+		{"docker", "sim/ftp", true},
 		{"docker", "scenarios", false},
 	}
 	for _, c := range cases {
@@ -210,7 +223,8 @@ func TestThirdPartyRulesCatchViolations(t *testing.T) {
 		{"suites/conformance", "github.com/testcontainers/testcontainers-go", false},
 		{"suites/conformance", "github.com/onsi/ginkgo/v2", true},
 		{"docker", "github.com/onsi/gomega", false},
-		{"internal/ftp", "golang.org/x/crypto/ssh", false},
+		{"sim/ftp", "golang.org/x/crypto/ssh", false},
+		{"sim/pki", "golang.org/x/crypto/ocsp", false},
 		{"scenarios", "gopkg.in/yaml.v3", true},
 	}
 	for _, c := range cases {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // PortRange is an inclusive range of TCP ports on 127.0.0.1:

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/clientsim"
-	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // Severity grades a [Finding]. The zero value is [SeverityOK].

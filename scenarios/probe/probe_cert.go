@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/clientsim"
-	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // minRSABits is the smallest RSA key OpenSSL at security level 2 (Debian's

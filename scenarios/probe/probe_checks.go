@@ -10,7 +10,7 @@ import (
 	"syscall"
 
 	"github.com/ftpsim/ftpsim/clientsim"
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // checkGreeting connects in clear to the explicit address, reads the

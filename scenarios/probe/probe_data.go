@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/ftpsim/ftpsim/clientsim"
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // afterLogin are the checks that need a logged-in session.

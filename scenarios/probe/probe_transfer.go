@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/clientsim"
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // probeFileSize is the size of the file the transfer check uploads.

@@ -13,9 +13,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/ftpsim/ftpsim/internal/peers"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 	"github.com/ftpsim/ftpsim/suites"
 	"github.com/ftpsim/ftpsim/suites/conformance"
 )

@@ -19,8 +19,8 @@ import (
 
 	"github.com/ftpsim/ftpsim/clientsim"
 	"github.com/ftpsim/ftpsim/docker"
-	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 	"github.com/ftpsim/ftpsim/suites"
 	dockersuite "github.com/ftpsim/ftpsim/suites/docker"
 )

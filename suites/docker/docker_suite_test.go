@@ -15,8 +15,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/ftpsim/ftpsim/docker"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim/pki"
 	dockersuite "github.com/ftpsim/ftpsim/suites/docker"
 )
 

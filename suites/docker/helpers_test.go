@@ -14,9 +14,9 @@ import (
 	tclog "github.com/testcontainers/testcontainers-go/log"
 
 	"github.com/ftpsim/ftpsim/docker"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 	dockersuite "github.com/ftpsim/ftpsim/suites/docker"
 )
 

@@ -9,9 +9,9 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/ftpsim/ftpsim/docker"
-	"github.com/ftpsim/ftpsim/internal/pki"
 	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // Persona returns an unstarted in-process server that answers like the

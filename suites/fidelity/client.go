@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // Target is the server a script runs against.

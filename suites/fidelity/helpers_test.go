@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ftpsim/ftpsim/internal/peers"
-	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // certs is one RSA server certificate for localhost and 127.0.0.1, shared

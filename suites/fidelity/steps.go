@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // Step is one action of a script and what it reads back.

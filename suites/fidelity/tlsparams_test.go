@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/ftp"
 	"github.com/ftpsim/ftpsim/internal/peers"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
 // tlsParams is what one control-connection handshake negotiated.

@@ -9,9 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ftpsim/ftpsim/clientsim"
 	"github.com/ftpsim/ftpsim/docker"
 	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
+	"github.com/ftpsim/ftpsim/sim/ftp"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // A catalogue scenario with a virtual network, and a persona.
@@ -58,5 +61,41 @@ func TestDockerProducts(t *testing.T) {
 		if _, ok := docker.ProductByName(name); !ok {
 			t.Errorf("no docker product %s", name)
 		}
+	}
+}
+
+// The protocol vocabulary and the certificate factory are public: a raw
+// command's reply, a transcript and a bad certificate the server serves.
+func TestVocabulary(t *testing.T) {
+	srv := sim.NewUnstartedServer()
+	set, err := pki.NewSet(pki.SetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired := set.Get(pki.Expired).TLSCertificate()
+	srv.PKI, srv.Certificate = set, &expired
+	srv.Start()
+	defer srv.Close()
+	ctx := context.Background()
+	if c, err := clientsim.DialServer(ctx, srv); err == nil {
+		c.Close()
+		t.Fatal("an expired certificate was accepted")
+	} else if !strings.Contains(err.Error(), "expired") {
+		t.Errorf("dialing a server with an expired certificate: %v", err)
+	}
+	good := sim.NewServer()
+	defer good.Close()
+	tr := &ftp.Transcript{}
+	c, err := clientsim.DialServer(ctx, good, clientsim.WithTranscript(tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r, err := c.Quote(ctx, "SYST")
+	if err != nil || r.Code != ftp.CodeSystemType {
+		t.Errorf("SYST: %v %v", r, err)
+	}
+	if lines := tr.Lines(ftp.EntryCommand); len(lines) == 0 || lines[len(lines)-1] != "SYST" {
+		t.Errorf("transcript commands %q", lines)
 	}
 }

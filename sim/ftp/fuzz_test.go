@@ -16,7 +16,7 @@ import (
 // Fuzz targets for everything that reads bytes from a peer. Each is seeded
 // from its table test; run one with
 //
-//	go test -run='^$' -fuzz=FuzzReadReply -fuzztime=20s ./internal/ftp
+//	go test -run='^$' -fuzz=FuzzReadReply -fuzztime=20s ./sim/ftp
 
 // maxStreamInput bounds the inputs of the byte-stream targets. The fuzzer's
 // minimizer is quadratic in input size and would otherwise spend a short

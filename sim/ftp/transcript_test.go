@@ -103,6 +103,28 @@ func TestTranscriptString(t *testing.T) {
 	}
 }
 
+// TestParseEntriesRoundTrip: what Render writes, ParseEntries reads back
+// (kinds and texts, multi-line included); "?" lines and headers are skipped.
+func TestParseEntriesRoundTrip(t *testing.T) {
+	in := []Entry{
+		{Kind: EntryCommand, Text: "USER anonymous"},
+		{Kind: EntryReply, Text: "211-Features:\n EPSV\n211 End"},
+		{Kind: EntryTLS, Text: "handshake TLS 1.3 resumed=true"},
+		{Kind: EntryData, Text: "dial 127.0.0.1:1025"},
+		{Kind: EntryNote, Text: "100% done"},
+	}
+	text := "client transcript:\n" + Render(in) + "? unknown kind\n\n"
+	got := ParseEntries(text)
+	if len(got) != len(in) {
+		t.Fatalf("parsed %d entries, want %d:\n%s", len(got), len(in), text)
+	}
+	for i := range in {
+		if got[i] != in[i] {
+			t.Errorf("entry %d = %+v, want %+v", i, got[i], in[i])
+		}
+	}
+}
+
 func TestTranscriptLines(t *testing.T) {
 	var tr Transcript // the zero value is ready to use
 	tr.Add(EntryCommand, "PASV")

@@ -109,16 +109,49 @@ func containsKind(ks []EntryKind, k EntryKind) bool {
 	return false
 }
 
-// String renders the transcript one entry per line, each prefixed with its
-// marker: "> " command, "< " reply, "~ " TLS, "= " data, "# " note.
-// Continuation lines of multi-line entries are indented.
-func (t *Transcript) String() string {
+// String renders the transcript one entry per line (see [Entry.String]).
+func (t *Transcript) String() string { return Render(t.Entries()) }
+
+// String renders the entry as one transcript line: its kind's marker, a
+// space and the text, continuation lines of multi-line text indented by
+// two spaces, with no trailing newline.
+func (e Entry) String() string {
+	return e.Kind.String() + " " + strings.ReplaceAll(e.Text, "\n", "\n  ")
+}
+
+// Render renders entries one per line, each ending in a newline: "> "
+// command, "< " reply, "~ " TLS, "= " data, "# " note. [ParseEntries]
+// reads the result back.
+func Render(entries []Entry) string {
 	var b strings.Builder
-	for _, e := range t.Entries() {
-		b.WriteString(e.Kind.String())
-		b.WriteByte(' ')
-		b.WriteString(strings.ReplaceAll(e.Text, "\n", "\n  "))
+	for _, e := range entries {
+		b.WriteString(e.String())
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// ParseEntries reads the rendering of [Render] back: a marker and a space,
+// then the text; lines indented by two spaces continue the entry before.
+// Other lines (headers, blank lines) are skipped, and times are zero.
+func ParseEntries(s string) []Entry {
+	var out []Entry
+	for _, line := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		switch {
+		case len(line) >= 2 && line[1] == ' ' && markerKind(line[0]) != 0:
+			out = append(out, Entry{Kind: markerKind(line[0]), Text: line[2:]})
+		case strings.HasPrefix(line, "  ") && len(out) > 0:
+			out[len(out)-1].Text += "\n" + line[2:]
+		}
+	}
+	return out
+}
+
+func markerKind(b byte) EntryKind {
+	for k := EntryCommand; k <= EntryNote; k++ {
+		if k.String()[0] == b {
+			return k
+		}
+	}
+	return 0
 }

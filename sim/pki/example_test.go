@@ -7,7 +7,7 @@ import (
 	"log"
 	"time"
 
-	"github.com/ftpsim/ftpsim/internal/pki"
+	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
 // A test builds the standard set on a fixed clock, serves one of its
