@@ -2,7 +2,9 @@
 // RFC 2228, RFC 2428, RFC 3659, RFC 4217 and RFC 7151 as named constants,
 // bounded command and reply framing on top of [net/textproto], and the
 // encoders and parsers for the data-channel address formats (PASV's 227
-// reply, EPSV's 229 reply, PORT and EPRT arguments) for IPv4 and IPv6.
+// reply, EPSV's 229 reply, PORT and EPRT arguments) for IPv4 and IPv6,
+// and the session [Transcript] both sides record ([Render] and
+// [ParseEntries] write and read its text form).
 //
 // Everything here is stdlib-only and shared by the server ([github.com/ftpsim/ftpsim/sim]),
 // the client ([github.com/ftpsim/ftpsim/clientsim]) and the fault layer,
