@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"bytes"
 	"context"
 	"reflect"
 	"strings"
@@ -86,7 +87,40 @@ func TestYAMLRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(back[i].Network, list[i].Network) {
 			t.Errorf("%s: network %+v came back as %+v", list[i].Name, list[i].Network, back[i].Network)
 		}
+		if a, b := normalized(list[i]), normalized(back[i]); !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: round trip changed the scenario:\n%+v\ncame back as\n%+v", list[i].Name, a, b)
+		}
 	}
+	// Compact: no field at its zero value is written.
+	for _, empty := range []string{`: ""`, ": []", ": {}", ": false", ": 0\n", "null"} {
+		if bytes.Contains(b, []byte(empty)) {
+			t.Errorf("Marshal wrote an empty field (%q):\n%s", empty, b)
+		}
+	}
+}
+
+// normalized treats empty and nil slices and maps alike, as YAML does.
+func normalized(sc scenarios.Scenario) scenarios.Scenario {
+	if len(sc.Cases) == 0 {
+		sc.Cases = nil
+	}
+	if len(sc.Steps) == 0 {
+		sc.Steps = nil
+	}
+	if len(sc.Server.Users) == 0 {
+		sc.Server.Users = nil
+	}
+	if len(sc.Server.DenyIPs) == 0 {
+		sc.Server.DenyIPs = nil
+	}
+	if len(sc.Server.Files) == 0 {
+		sc.Server.Files = nil
+	}
+	if len(sc.Server.Replies) == 0 {
+		sc.Server.Replies = nil
+	}
+	sc.Network = nil // compared above
+	return sc
 }
 
 // TestParseCustomerCase runs the YAML example of the README.

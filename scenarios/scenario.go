@@ -20,14 +20,14 @@ type Scenario struct {
 	// Cases lists the field-notes cases it reproduces ("S01").
 	Cases []string `yaml:"cases,omitempty"`
 
-	Server ServerSpec `yaml:"server"`
-	Client ClientSpec `yaml:"client"`
+	Server ServerSpec `yaml:"server,omitempty"`
+	Client ClientSpec `yaml:"client,omitempty"`
 	// Network, if set, puts client and server on a virtual network with
 	// NAT, firewalls, ALGs, middleboxes and toxics; nil means loopback.
 	Network *NetworkSpec `yaml:"network,omitempty"`
 	// Steps are run in order after connecting; the first failure ends the
 	// run. An empty list means login, upload, download.
-	Steps []Step `yaml:"steps"`
+	Steps []Step `yaml:"steps,omitempty"`
 
 	// Expect is the outcome that counts as reproducing the scenario.
 	Expect Outcome `yaml:"expect"`
@@ -42,21 +42,21 @@ type ServerSpec struct {
 	// pure-ftpd, filezilla-server, pyftpdlib (see sim.Personas); the other
 	// fields override it where set.
 	Persona         string      `yaml:"persona,omitempty"`
-	Tickets         *TicketSpec `yaml:"tickets,omitempty"` // TLS session ticket policy
-	TLS             string      `yaml:"tls"`               // control TLS: optional (default), required, off
-	DataTLS         string      `yaml:"data_tls"`          // data TLS: optional (default), required, off
-	Reuse           string      `yaml:"reuse"`             // TLS session reuse on data: off (default), any, same
-	Implicit        bool        `yaml:"implicit"`          // also listen for implicit FTPS
-	Certificate     string      `yaml:"certificate"`       // a pki kind served on control ("expired", ...); default good
-	DataCertificate string      `yaml:"data_certificate"`  // a pki kind served on data connections only
-	PassiveAddr     string      `yaml:"passive_addr"`      // address advertised in 227 replies
-	PassivePorts    string      `yaml:"passive_ports"`     // LOW-HIGH
-	Users           []string    `yaml:"users"`             // NAME:PASSWORD[:ro]; default ftpsim:ftpsim
-	Anonymous       bool        `yaml:"anonymous"`         // allow anonymous read-only logins
-	DenyIPs         []string    `yaml:"deny_ips"`          // CIDR prefixes refused at connect
-	LenientTLSEOF   bool        `yaml:"lenient_tls_eof"`   // accept uploads without close_notify
-	DisableCCC      bool        `yaml:"disable_ccc"`       // answer CCC with 502
-	Files           []File      `yaml:"files"`             // files present before the client connects
+	Tickets         *TicketSpec `yaml:"tickets,omitempty"`          // TLS session ticket policy
+	TLS             string      `yaml:"tls,omitempty"`              // control TLS: optional (default), required, off
+	DataTLS         string      `yaml:"data_tls,omitempty"`         // data TLS: optional (default), required, off
+	Reuse           string      `yaml:"reuse,omitempty"`            // TLS session reuse on data: off (default), any, same
+	Implicit        bool        `yaml:"implicit,omitempty"`         // also listen for implicit FTPS
+	Certificate     string      `yaml:"certificate,omitempty"`      // a pki kind served on control ("expired", ...); default good
+	DataCertificate string      `yaml:"data_certificate,omitempty"` // a pki kind served on data connections only
+	PassiveAddr     string      `yaml:"passive_addr,omitempty"`     // address advertised in 227 replies
+	PassivePorts    string      `yaml:"passive_ports,omitempty"`    // LOW-HIGH
+	Users           []string    `yaml:"users,omitempty"`            // NAME:PASSWORD[:ro]; default ftpsim:ftpsim
+	Anonymous       bool        `yaml:"anonymous,omitempty"`        // allow anonymous read-only logins
+	DenyIPs         []string    `yaml:"deny_ips,omitempty"`         // CIDR prefixes refused at connect
+	LenientTLSEOF   bool        `yaml:"lenient_tls_eof,omitempty"`  // accept uploads without close_notify
+	DisableCCC      bool        `yaml:"disable_ccc,omitempty"`      // answer CCC with 502
+	Files           []File      `yaml:"files,omitempty"`            // files present before the client connects
 	// Replies overrides reply codes and texts by sim.ReplyKey name
 	// ("auth-ok", "reuse-required", ...): a server that answers wrongly.
 	Replies map[string]ReplySpec `yaml:"replies,omitempty"`
@@ -70,37 +70,37 @@ type ReplySpec struct {
 
 // TicketSpec is the server's TLS session ticket policy (sim.TicketPolicy).
 type TicketSpec struct {
-	Withhold  bool   `yaml:"withhold"`   // issue no tickets on control connections (S06)
-	MaxAge    string `yaml:"max_age"`    // refuse tickets older than this on the server clock (S05)
-	SingleUse bool   `yaml:"single_use"` // refuse a ticket presented twice (S04)
+	Withhold  bool   `yaml:"withhold,omitempty"`   // issue no tickets on control connections (S06)
+	MaxAge    string `yaml:"max_age,omitempty"`    // refuse tickets older than this on the server clock (S05)
+	SingleUse bool   `yaml:"single_use,omitempty"` // refuse a ticket presented twice (S04)
 }
 
 // File is a file the server holds before the scenario starts. Its content
 // is Text, or Size deterministic pseudo-random bytes.
 type File struct {
-	Path string `yaml:"path"`
-	Text string `yaml:"text"`
-	Size int64  `yaml:"size"`
+	Path string `yaml:"path,omitempty"`
+	Text string `yaml:"text,omitempty"`
+	Size int64  `yaml:"size,omitempty"`
 }
 
 // ClientSpec configures the client (see [github.com/ftpsim/ftpsim/clientsim]).
 type ClientSpec struct {
-	TLS        string `yaml:"tls"`         // explicit (default), implicit, plain
-	Auth       string `yaml:"auth"`        // TLS (default), SSL, fallback (SSL then TLS, like curl)
-	Prot       string `yaml:"prot"`        // P (default), C
-	TLSMax     string `yaml:"tls_max"`     // "1.2" or "1.3" (default: 1.3)
-	Reuse      string `yaml:"reuse"`       // per-connection (default), none, shared
-	ServerName string `yaml:"server_name"` // TLS name (default: the dialed host)
-	Verify     string `yaml:"verify"`      // ca (default: the scenario's CA), insecure
-	PASV       string `yaml:"pasv"`        // skip (default, like curl), trust, lftp
-	Passive    string `yaml:"passive"`     // epsv (default: EPSV then PASV), pasv
-	Active     string `yaml:"active"`      // "" (passive), port, eprt
-	CCC        bool   `yaml:"ccc"`         // clear the control channel after login
-	NoTickets  bool   `yaml:"no_tickets"`  // no session_ticket extension: resumes TLS 1.2 by session ID only, like curl with OpenSSL
-	Port       string `yaml:"port"`        // which server port to dial: explicit or implicit (default: as TLS says)
-	Timeout    string `yaml:"timeout"`     // bound on each wait (default 5s; 1s-2s on a network)
-	User       string `yaml:"user"`        // default ftpsim
-	Password   string `yaml:"password"`    // default ftpsim
+	TLS        string `yaml:"tls,omitempty"`         // explicit (default), implicit, plain
+	Auth       string `yaml:"auth,omitempty"`        // TLS (default), SSL, fallback (SSL then TLS, like curl)
+	Prot       string `yaml:"prot,omitempty"`        // P (default), C
+	TLSMax     string `yaml:"tls_max,omitempty"`     // "1.2" or "1.3" (default: 1.3)
+	Reuse      string `yaml:"reuse,omitempty"`       // per-connection (default), none, shared
+	ServerName string `yaml:"server_name,omitempty"` // TLS name (default: the dialed host)
+	Verify     string `yaml:"verify,omitempty"`      // ca (default: the scenario's CA), insecure
+	PASV       string `yaml:"pasv,omitempty"`        // skip (default, like curl), trust, lftp
+	Passive    string `yaml:"passive,omitempty"`     // epsv (default: EPSV then PASV), pasv
+	Active     string `yaml:"active,omitempty"`      // "" (passive), port, eprt
+	CCC        bool   `yaml:"ccc,omitempty"`         // clear the control channel after login
+	NoTickets  bool   `yaml:"no_tickets,omitempty"`  // no session_ticket extension: resumes TLS 1.2 by session ID only, like curl with OpenSSL
+	Port       string `yaml:"port,omitempty"`        // which server port to dial: explicit or implicit (default: as TLS says)
+	Timeout    string `yaml:"timeout,omitempty"`     // bound on each wait (default 5s; 1s-2s on a network)
+	User       string `yaml:"user,omitempty"`        // default ftpsim
+	Password   string `yaml:"password,omitempty"`    // default ftpsim
 }
 
 // DialsImplicit reports whether the client dials the server's
@@ -122,34 +122,34 @@ type Step struct {
 	// Duration is how far advance-clock moves the server's clock ("2h").
 	Duration string `yaml:"duration,omitempty"`
 	// Path is the remote file or directory.
-	Path string `yaml:"path"`
+	Path string `yaml:"path,omitempty"`
 	// To is the new name for rename.
-	To string `yaml:"to"`
+	To string `yaml:"to,omitempty"`
 	// Size is the number of pseudo-random bytes to upload.
-	Size int64 `yaml:"size"`
+	Size int64 `yaml:"size,omitempty"`
 	// Text is uploaded instead of random bytes when set; for
 	// check-server-file it is the content the server must hold.
-	Text string `yaml:"text"`
+	Text string `yaml:"text,omitempty"`
 }
 
 // Outcome is what a run produced, or what it should produce. In an
 // expectation, empty fields match anything.
 type Outcome struct {
 	// Result is "success" or "failure".
-	Result string `yaml:"result"`
+	Result string `yaml:"result" json:"result"`
 	// Phase is where the failure happened: connect, tls, login,
 	// data-connect, data-tls, transfer, reply (clientsim's phases).
-	Phase string `yaml:"phase,omitempty"`
+	Phase string `yaml:"phase,omitempty" json:"phase,omitempty"`
 	// Code is the FTP reply code that carried the failure, if any.
-	Code int `yaml:"code,omitempty"`
+	Code int `yaml:"code,omitempty" json:"code,omitempty"`
 	// Class names the kind of error (see [Class]); not-reproducible
 	// marks a refusal the emulated real program might not give.
-	Class Class `yaml:"class,omitempty"`
+	Class Class `yaml:"class,omitempty" json:"class,omitempty"`
 	// Step is the step at which the failure happened (0-based); -1 for
 	// connecting. Ignored in expectations.
-	Step int `yaml:"-"`
+	Step int `yaml:"-" json:"-"`
 	// Message is the error text. Ignored in expectations.
-	Message string `yaml:"-"`
+	Message string `yaml:"-" json:"-"`
 }
 
 // Outcome results.

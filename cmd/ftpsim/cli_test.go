@@ -34,7 +34,7 @@ expect: {result: failure}
 		{[]string{"run", "--timeout", "soon"}, exitUsage, `invalid value "soon"`},
 		{[]string{"run", "--junit", filepath.Join(dir, "no", "such", "dir", "j.xml"), "explicit-tls"}, exitUsage, "--junit"},
 		{[]string{"run", "--label", "no-such-label-anywhere"}, exitUsage, "no scenario matches"},
-		{[]string{"list", "extra"}, exitUsage, `unexpected argument "extra"`},
+		{[]string{"list", "extra"}, exitUsage, `no scenario named "extra"`},
 		{[]string{"serve", "--tls", "sometimes"}, exitUsage, "--tls"},
 		{[]string{"serv"}, exitUsage, `did you mean "serve"?`},
 		{[]string{"certs"}, exitUsage, "--out DIR is required"},

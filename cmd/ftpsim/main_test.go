@@ -63,7 +63,7 @@ func TestListAndRun(t *testing.T) {
 	if strings.Contains(out, "reuse-go-cache") || !strings.Contains(out, "reuse-required-client-no-reuse") {
 		t.Errorf("label filter picked the wrong scenarios:\n%s", out)
 	}
-	if !strings.Contains(out, "as expected, 0 mismatched") {
+	if !strings.Contains(out, " 0 mismatched (") {
 		t.Errorf("no summary line:\n%s", out)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")

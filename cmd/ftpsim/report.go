@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -11,30 +12,51 @@ import (
 	"github.com/ftpsim/ftpsim/scenarios"
 )
 
-// reporter prints live progress and the summary of ftpsim run.
+// reporter prints live progress and the summary of ftpsim run. Text
+// lines come as scenarios finish; --json records come in list order.
 type reporter struct {
 	out     io.Writer
 	json    bool
 	verbose bool
+	quiet   bool // only mismatches and the summary line
 	total   int
+	sel     *selection
 	began   time.Time
+	pending map[int]*scenarios.Result // --json: finished, waiting for earlier ones
+	next    int                       // --json: index of the next record to print
 }
 
 func (r *reporter) start() {
 	r.began = time.Now()
-	if !r.json {
-		fmt.Fprintf(r.out, "ftpsim run: %d scenarios, in-process (loopback and virtual networks)\n", r.total)
+	if !r.json && !r.quiet {
+		fmt.Fprintf(r.out, "ftpsim run: %s, in-process (loopback and virtual networks)\n", plural(r.total, "scenario"))
 	}
 }
 
-func (r *reporter) progress(i int, res *scenarios.Result) {
+// failed reports whether res counts as a mismatch.
+func failed(res *scenarios.Result) bool { return !res.Match || res.Setup != nil }
+
+// progress reports the scenario at index i of the list, the done-th to
+// finish.
+func (r *reporter) progress(i, done int, res *scenarios.Result) {
 	if r.json {
-		fmt.Fprintf(r.out, "%s\n", toJSON(res))
+		if r.pending == nil {
+			r.pending = map[int]*scenarios.Result{}
+		}
+		r.pending[i] = res
+		for p, ok := r.pending[r.next]; ok; p, ok = r.pending[r.next] {
+			fmt.Fprintf(r.out, "%s\n", toJSON(p))
+			delete(r.pending, r.next)
+			r.next++
+		}
+		return
+	}
+	if r.quiet && !failed(res) {
 		return
 	}
 	mark := "ok  "
 	switch {
-	case !res.Match || res.Setup != nil:
+	case failed(res):
 		mark = "FAIL"
 	case res.NotReproducible != "":
 		mark = "WARN" // as expected, but the verdict is the simulator's
@@ -44,55 +66,92 @@ func (r *reporter) progress(i int, res *scenarios.Result) {
 	if res.Setup != nil {
 		got = "setup error: " + res.Setup.Error()
 	}
-	fmt.Fprintf(r.out, "[%*d/%d] %s %-36s %-40s %6s\n", w, i, r.total, mark, res.Scenario.Name, got, res.Duration.Round(time.Millisecond))
+	fmt.Fprintf(r.out, "[%*d/%d] %s %-36s %-40s %6s\n", w, done, r.total, mark, res.Scenario.Name, got, res.Duration.Round(time.Millisecond))
 	if res.NotReproducible != "" {
 		fmt.Fprintf(r.out, "      not reproducible in-process (%s): this verdict is the simulator's, not the real program's\n", res.NotReproducible)
 	}
-	if res.Match && !r.verbose && res.NotReproducible == "" {
+	if !failed(res) && !r.verbose && res.NotReproducible == "" {
 		return
 	}
-	d := res.Scenario.Diagnosis
-	if !res.Match {
+	if failed(res) {
 		fmt.Fprintf(r.out, "      expected: %s\n", res.Scenario.Expect)
 		if res.Err != nil {
 			fmt.Fprintf(r.out, "      error:    %v\n", res.Err)
 		}
 	}
-	fmt.Fprintf(r.out, "      cause:    %s\n      fix:      %s\n", d.Cause, d.Fix)
-	if !res.Match && r.verbose {
-		fmt.Fprintf(r.out, "      client transcript:\n%s", indent(res.ClientTranscript.String(), "        "))
+	writeDiagnosis(r.out, "      ", res.Scenario.Diagnosis)
+	if failed(res) {
+		if r.verbose {
+			fmt.Fprintf(r.out, "      client transcript:\n%s", indent(res.ClientTranscript.String(), "        "))
+		} else {
+			fmt.Fprintf(r.out, "      rerun:    %s\n", r.sel.rerun(res.Scenario.Name))
+		}
+	}
+}
+
+// writeDiagnosis prints the cause and fix lines that have text.
+func writeDiagnosis(w io.Writer, prefix string, d scenarios.Diagnosis) {
+	if d.Cause != "" {
+		fmt.Fprintf(w, "%scause:    %s\n", prefix, d.Cause)
+	}
+	if d.Fix != "" {
+		fmt.Fprintf(w, "%sfix:      %s\n", prefix, d.Fix)
 	}
 }
 
 func (r *reporter) summary(results []*scenarios.Result) {
-	if r.json {
-		return
-	}
 	bad, unsure := 0, 0
-	fmt.Fprintf(r.out, "\n%-36s %-40s %s\n", "SCENARIO", "EXPECTED", "ACTUAL")
 	for _, res := range results {
-		actual := res.Got.String()
-		if res.Setup != nil {
-			actual = "setup error"
-		}
-		flag := ""
-		if !res.Match || res.Setup != nil {
+		if failed(res) {
 			bad++
-			flag = "  <-- mismatch"
 		}
 		if res.NotReproducible != "" {
 			unsure++
-			flag += "  (not reproducible in-process)"
 		}
-		fmt.Fprintf(r.out, "%-36s %-40s %s%s\n", res.Scenario.Name, res.Scenario.Expect.String(), actual, flag)
 	}
-	fmt.Fprintf(r.out, "\n%d scenarios: %d as expected, %d mismatched (%s)\n", len(results), len(results)-bad, bad,
-		time.Since(r.began).Round(time.Millisecond))
+	elapsed := time.Since(r.began)
+	if r.json {
+		// Scenarios skipped by an interrupt leave holes: print the rest in order.
+		for i := r.next; len(r.pending) > 0; i++ {
+			if p, ok := r.pending[i]; ok {
+				fmt.Fprintf(r.out, "%s\n", toJSON(p))
+				delete(r.pending, i)
+			}
+		}
+		b, _ := json.Marshal(jsonSummary{Kind: "summary", Total: len(results), AsExpected: len(results) - bad, Mismatched: bad,
+			NotReproducible: unsure, Millis: elapsed.Milliseconds()})
+		fmt.Fprintf(r.out, "%s\n", b)
+		return
+	}
+	if !r.quiet {
+		fmt.Fprintf(r.out, "\n%-36s %-40s %s\n", "SCENARIO", "EXPECTED", "ACTUAL")
+		for _, res := range results {
+			actual := res.Got.String()
+			if res.Setup != nil {
+				actual = "setup error"
+			}
+			flag := ""
+			if failed(res) {
+				flag = "  <-- mismatch"
+			}
+			if res.NotReproducible != "" {
+				flag += "  (not reproducible in-process)"
+			}
+			fmt.Fprintf(r.out, "%-36s %-40s %s%s\n", res.Scenario.Name, res.Scenario.Expect.String(), actual, flag)
+		}
+		fmt.Fprintln(r.out)
+	}
+	note := ""
 	if unsure > 0 {
-		fmt.Fprintf(r.out, "%d not reproducible in-process: Go's crypto/tls cannot do what the emulated program does there, so those verdicts are the simulator's; get the real one from the real product (each scenario's fix says how)\n", unsure)
+		note = fmt.Sprintf(" (%d not reproducible in-process)", unsure)
+	}
+	fmt.Fprintf(r.out, "%s: %d as expected%s, %d mismatched (%s)\n", plural(len(results), "scenario"), len(results)-bad, note, bad,
+		elapsed.Round(time.Millisecond))
+	if unsure > 0 && !r.quiet {
+		fmt.Fprintln(r.out, "not reproducible in-process: Go's crypto/tls cannot do what the emulated program does there, so those verdicts are the simulator's; get the real one from the real product (each scenario's fix says how)")
 	}
 	if bad > 0 {
-		fmt.Fprintln(r.out, "rerun one with: ftpsim run -v NAME   (add --transcripts DIR to keep both sides' transcripts)")
+		fmt.Fprintln(r.out, "rerun a mismatch with -v (each FAIL above names the command); add --transcripts DIR to keep both sides' transcripts")
 	}
 }
 

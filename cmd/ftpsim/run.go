@@ -38,7 +38,9 @@ ftps:// URL) and are not-applicable otherwise.
 
   ftpsim run --target ftp://user:pass@127.0.0.1:21 --ca ca.pem --implicit-addr 127.0.0.1:990`, stdout)
 	label := fs.String("label", "", "only scenarios matching `EXPR`: labels joined by , (or) and && (and), ! negates; e.g. 'tls&&!cert,nat'")
-	asJSON := fs.Bool("json", false, "print one JSON object per scenario instead of text")
+	asJSON := fs.Bool("json", false, "print one JSON object per line instead of text: a record per scenario in list order, then a summary (README: JSON schema)")
+	quiet := fs.Bool("quiet", false, "print only mismatches and the one-line summary")
+	fs.BoolVar(quiet, "q", false, "short for --quiet")
 	junit := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
 	transcripts := fs.String("transcripts", "", "write each scenario's client and server transcripts to `DIR`")
 	verbose := fs.Bool("v", false, "print the diagnosis of every scenario and the transcripts of mismatches")
@@ -59,10 +61,11 @@ ftps:// URL) and are not-applicable otherwise.
 	if *timeout <= 0 {
 		return usagef("--timeout %v: want a positive duration", *timeout)
 	}
-	list, err := selectScenarios(names, *label)
+	sel, err := selectScenarios(names, *label)
 	if err != nil {
 		return err
 	}
+	list := sel.list
 	if *junit != "" {
 		// Refuse an unwritable report path before anything runs, not after.
 		f, err := os.OpenFile(*junit, os.O_WRONLY|os.O_CREATE, 0o644)
@@ -85,7 +88,7 @@ ftps:// URL) and are not-applicable otherwise.
 		tgt.ImplicitAddr = *implicitAddr
 	}
 	if tgt != nil {
-		list = applicableToTarget(list, stdout)
+		list = applicableToTarget(list, stdout, *asJSON || *quiet)
 	}
 	if len(list) == 0 {
 		return usagef("no scenario matches (\"ftpsim list\" shows names and labels)")
@@ -97,7 +100,7 @@ ftps:// URL) and are not-applicable otherwise.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if tgt != nil {
-		tr := &targetRun{out: stdout, json: *asJSON, verbose: *verbose, timeout: *timeout, transcripts: *transcripts}
+		tr := &targetRun{out: stdout, json: *asJSON, verbose: *verbose, quiet: *quiet, timeout: *timeout, transcripts: *transcripts}
 		results, failed, err := tr.run(ctx, list, tgt, set)
 		if err != nil {
 			return err
@@ -112,11 +115,11 @@ ftps:// URL) and are not-applicable otherwise.
 		}
 		return ctx.Err()
 	}
-	rep := &reporter{out: stdout, json: *asJSON, verbose: *verbose, total: len(list)}
+	rep := &reporter{out: stdout, json: *asJSON, verbose: *verbose, quiet: *quiet, total: len(list), sel: sel}
 	rep.start()
 	opts := scenarios.RunOptions{PKI: set, Timeout: *timeout}
-	results, err := runAll(ctx, list, opts, *parallel, func(done int, res *scenarios.Result) error {
-		rep.progress(done, res)
+	results, err := runAll(ctx, list, opts, *parallel, func(i, done int, res *scenarios.Result) error {
+		rep.progress(i, done, res)
 		if *transcripts != "" {
 			return writeTranscripts(*transcripts, res)
 		}
@@ -145,12 +148,28 @@ ftps:// URL) and are not-applicable otherwise.
 // errMismatch makes ftpsim exit 1 without another message.
 var errMismatch = fmt.Errorf("some scenarios did not behave as expected")
 
+// selection is what the arguments of run and list chose: the scenarios in
+// order and, for each, the argument that named it (a catalogue name or
+// the YAML file it came from), so hints can name a command that works.
+type selection struct {
+	list   []scenarios.Scenario
+	source map[string]string
+}
+
+// rerun is the command that reruns one selected scenario verbosely.
+func (s *selection) rerun(name string) string {
+	if src, ok := s.source[name]; ok && src != name {
+		return fmt.Sprintf("ftpsim run -v %s   (the file; it holds %s)", src, name)
+	}
+	return "ftpsim run -v " + name
+}
+
 // selectScenarios resolves arguments (names or YAML files) and the label
 // filter.
-func selectScenarios(args []string, label string) ([]scenarios.Scenario, error) {
-	var list []scenarios.Scenario
+func selectScenarios(args []string, label string) (*selection, error) {
+	sel := &selection{source: map[string]string{}}
 	if len(args) == 0 {
-		list = scenarios.Catalogue()
+		sel.list = scenarios.Catalogue()
 	}
 	for _, a := range args {
 		if strings.HasSuffix(a, ".yaml") || strings.HasSuffix(a, ".yml") {
@@ -158,29 +177,33 @@ func selectScenarios(args []string, label string) ([]scenarios.Scenario, error) 
 			if err != nil {
 				return nil, usagef("%s", oneLine(err))
 			}
-			list = append(list, l...)
+			for _, sc := range l {
+				sel.source[sc.Name] = a
+			}
+			sel.list = append(sel.list, l...)
 			continue
 		}
 		sc, ok := scenarios.Lookup(a)
 		if !ok {
 			return nil, usagef("no scenario named %q%s; \"ftpsim list\" shows the catalogue, and scenario files must end in .yaml", a, didYouMean(a, scenarioNames()))
 		}
-		list = append(list, sc)
+		sel.list = append(sel.list, sc)
 	}
 	if label == "" {
-		return list, nil
+		return sel, nil
 	}
 	match, err := parseLabelFilter(label)
 	if err != nil {
 		return nil, usagef("--label: %v", err)
 	}
 	var out []scenarios.Scenario
-	for _, sc := range list {
+	for _, sc := range sel.list {
 		if match(&sc) {
 			out = append(out, sc)
 		}
 	}
-	return out, nil
+	sel.list = out
+	return sel, nil
 }
 
 // scenarioNames lists the catalogue's names, for suggestions.
@@ -233,15 +256,18 @@ func writeTranscripts(dir string, r *scenarios.Result) error {
 	if r.Err != nil {
 		fmt.Fprintf(&b, "error:    %v\n", r.Err)
 	}
-	fmt.Fprintf(&b, "cause:    %s\nfix:      %s\n\n== client\n%s", r.Scenario.Diagnosis.Cause, r.Scenario.Diagnosis.Fix, r.ClientTranscript.String())
+	writeDiagnosis(&b, "", r.Scenario.Diagnosis)
+	fmt.Fprintf(&b, "\n== client\n%s", r.ClientTranscript.String())
 	for i, t := range r.ServerTranscripts {
 		fmt.Fprintf(&b, "\n== server session %d\n%s", i+1, t)
 	}
 	return os.WriteFile(filepath.Join(dir, r.Scenario.Name+".txt"), []byte(b.String()), 0o644)
 }
 
-// jsonResult is the --json form of a result.
+// jsonResult is the --json record of one in-process scenario run
+// (kind "scenario"); README "JSON schema" documents it.
 type jsonResult struct {
+	Kind     string            `json:"kind"`
 	Name     string            `json:"name"`
 	Match    bool              `json:"match"`
 	Expected scenarios.Outcome `json:"expected"`
@@ -249,15 +275,29 @@ type jsonResult struct {
 	Error    string            `json:"error,omitempty"`
 	Setup    string            `json:"setup_error,omitempty"`
 	Millis   int64             `json:"ms"`
-	Cause    string            `json:"cause"`
-	Fix      string            `json:"fix"`
+	Cause    string            `json:"cause,omitempty"`
+	Fix      string            `json:"fix,omitempty"`
 	// NotReproducible names the limitation when the verdict is the
 	// simulator's, not the emulated real program's.
 	NotReproducible string `json:"not_reproducible,omitempty"`
 }
 
+// jsonSummary is the last --json record of a run (kind "summary").
+type jsonSummary struct {
+	Kind            string `json:"kind"`
+	Total           int    `json:"total"`
+	AsExpected      int    `json:"as_expected"`
+	Mismatched      int    `json:"mismatched"`
+	NotReproducible int    `json:"not_reproducible"`
+	// Verdicts counts target verdicts by kind (--target runs only).
+	Verdicts map[scenarios.VerdictKind]int `json:"verdicts,omitempty"`
+	// NotApplicable counts target scenarios skipped (--target only).
+	NotApplicable int   `json:"not_applicable,omitempty"`
+	Millis        int64 `json:"ms"`
+}
+
 func toJSON(r *scenarios.Result) []byte {
-	j := jsonResult{Name: r.Scenario.Name, Match: r.Match && r.Setup == nil, Expected: r.Scenario.Expect, Actual: r.Got,
+	j := jsonResult{Kind: "scenario", Name: r.Scenario.Name, Match: r.Match && r.Setup == nil, Expected: r.Scenario.Expect, Actual: r.Got,
 		Millis: r.Duration.Milliseconds(), Cause: r.Scenario.Diagnosis.Cause, Fix: r.Scenario.Diagnosis.Fix,
 		NotReproducible: string(r.NotReproducible)}
 	if r.Err != nil {
@@ -297,16 +337,24 @@ func targetFromFlags(rawURL, caFile, serverName string, insecure bool) (*scenari
 }
 
 // applicableToTarget drops scenarios that depend on server settings.
-func applicableToTarget(list []scenarios.Scenario, out io.Writer) []scenarios.Scenario {
+func applicableToTarget(list []scenarios.Scenario, out io.Writer, quiet bool) []scenarios.Scenario {
 	keep := scenarios.TargetScenarios(list)
-	fmt.Fprintf(out, "--target: %d scenarios apply; %d depend on server settings ftpsim cannot set on your server and are left out\n", len(keep), len(list)-len(keep))
+	if !quiet {
+		verb := "apply"
+		if len(keep) == 1 {
+			verb = "applies"
+		}
+		fmt.Fprintf(out, "--target: %s %s; %d depend on server settings ftpsim cannot set on your server and are left out\n",
+			plural(len(keep), "scenario"), verb, len(list)-len(keep))
+	}
 	return keep
 }
 
 // runAll runs list with up to workers scenarios at once. Results keep the
-// order of list; done is called, one call at a time, as each finishes.
+// order of list; done is called, one call at a time, as each finishes,
+// with the scenario's index in list and how many have finished.
 func runAll(ctx context.Context, list []scenarios.Scenario, opts scenarios.RunOptions, workers int,
-	done func(n int, res *scenarios.Result) error) ([]*scenarios.Result, error) {
+	done func(i, n int, res *scenarios.Result) error) ([]*scenarios.Result, error) {
 	results := make([]*scenarios.Result, len(list))
 	next := make(chan int)
 	var mu sync.Mutex
@@ -322,7 +370,7 @@ func runAll(ctx context.Context, list []scenarios.Scenario, opts scenarios.RunOp
 				mu.Lock()
 				results[i] = res
 				finished++
-				if err := done(finished, res); err != nil && firstErr == nil {
+				if err := done(i, finished, res); err != nil && firstErr == nil {
 					firstErr = err
 				}
 				mu.Unlock()

@@ -20,12 +20,14 @@ type targetRun struct {
 	out         io.Writer
 	json        bool
 	verbose     bool
+	quiet       bool // only failing verdicts and the summary line
 	timeout     time.Duration
 	transcripts string
 }
 
 // targetJSON is one scenario's verdict in --json output.
 type targetJSON struct {
+	Kind      string                `json:"kind"` // "verdict"
 	Name      string                `json:"name"`
 	Verdict   scenarios.VerdictKind `json:"verdict"`
 	Reason    string                `json:"reason"`
@@ -49,9 +51,10 @@ func (tr *targetRun) run(ctx context.Context, list []scenarios.Scenario, t *scen
 		}
 		runnable = append(runnable, sc)
 	}
-	if !tr.json {
-		fmt.Fprintf(tr.out, "ftpsim run --target %s: %d scenarios against your server, each judged against the well-configured reference server (in-process) given the same client\n",
-			t, len(runnable))
+	began := time.Now()
+	if !tr.json && !tr.quiet {
+		fmt.Fprintf(tr.out, "ftpsim run --target %s: %s against your server, each judged against the well-configured reference server (in-process) given the same client\n",
+			t, plural(len(runnable), "scenario"))
 		for _, sc := range list {
 			if why, ok := skipped[sc.Name]; ok {
 				fmt.Fprintf(tr.out, "  not-applicable  %-36s %s\n", sc.Name, why)
@@ -82,9 +85,12 @@ func (tr *targetRun) run(ctx context.Context, list []scenarios.Scenario, t *scen
 			}
 		}
 		if tr.json {
-			b, _ := json.Marshal(targetJSON{Name: sc.Name, Verdict: v.Kind, Reason: v.Reason, Actual: v.Got, Reference: v.Reference,
+			b, _ := json.Marshal(targetJSON{Kind: "verdict", Name: sc.Name, Verdict: v.Kind, Reason: v.Reason, Actual: v.Got, Reference: v.Reference,
 				Known: v.Known, Cause: v.Cause, Fix: v.Fix, Millis: res.Duration.Milliseconds()})
 			fmt.Fprintf(tr.out, "%s\n", b)
+			continue
+		}
+		if tr.quiet && !v.Failed() {
 			continue
 		}
 		mark := "ok  "
@@ -102,16 +108,24 @@ func (tr *targetRun) run(ctx context.Context, list []scenarios.Scenario, t *scen
 			fmt.Fprintf(tr.out, "      error: %v\n", res.Err)
 		}
 	}
-	if !tr.json {
-		tr.summary(verdicts, len(skipped))
-	}
+	tr.summary(verdicts, len(skipped), time.Since(began))
 	return results, failed, nil
 }
 
-func (tr *targetRun) summary(vs []scenarios.Verdict, skipped int) {
+func (tr *targetRun) summary(vs []scenarios.Verdict, skipped int, elapsed time.Duration) {
 	counts := map[scenarios.VerdictKind]int{}
+	bad := 0
 	for _, v := range vs {
 		counts[v.Kind]++
+		if v.Failed() {
+			bad++
+		}
+	}
+	if tr.json {
+		b, _ := json.Marshal(jsonSummary{Kind: "summary", Total: len(vs), AsExpected: len(vs) - bad, Mismatched: bad,
+			Verdicts: counts, NotApplicable: skipped, Millis: elapsed.Milliseconds()})
+		fmt.Fprintf(tr.out, "%s\n", b)
+		return
 	}
 	var parts []string
 	for _, k := range []scenarios.VerdictKind{scenarios.VerdictWellConfigured, scenarios.VerdictReproduces, scenarios.VerdictUnsupported,
@@ -123,6 +137,11 @@ func (tr *targetRun) summary(vs []scenarios.Verdict, skipped int) {
 	if skipped > 0 {
 		parts = append(parts, fmt.Sprintf("%d not-applicable", skipped))
 	}
-	fmt.Fprintf(tr.out, "\n%d scenarios: %s\n", len(vs), strings.Join(parts, ", "))
-	fmt.Fprintln(tr.out, "(only insecure and no-run fail; reproduces names the catalogue scenario your server behaves like, with its fix)")
+	if !tr.quiet {
+		fmt.Fprintln(tr.out)
+	}
+	fmt.Fprintf(tr.out, "%s: %s (%s)\n", plural(len(vs), "scenario"), strings.Join(parts, ", "), elapsed.Round(time.Millisecond))
+	if !tr.quiet {
+		fmt.Fprintln(tr.out, "(only insecure and no-run fail; reproduces names the catalogue scenario your server behaves like, with its fix)")
+	}
 }
