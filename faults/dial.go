@@ -88,7 +88,7 @@ func (n *Network) refused(ctx context.Context, h *Host, pre Endpoints, d decisio
 	if d.action == Drop {
 		verdict = Dropped
 	}
-	n.event(nil, verdict, d.why, "%s %s: %s", h.Name, pre, d.detail)
+	n.eventTo(nil, pre.Dst, verdict, d.why, "%s %s: %s", h.Name, pre, d.detail)
 	op := func(err error) error {
 		return &net.OpError{Op: "dial", Net: network, Source: laddr, Addr: raddr, Err: err}
 	}

@@ -94,6 +94,7 @@ type Entry struct {
 	aliases map[netip.Addr]netip.Addr // virtual -> loopback
 	bridges []*Bridge
 	holes   []*blackHole
+	watch   *holeWatch                      // reports SYNs to the holes; started with the first
 	relays  map[netip.AddrPort]*activeRelay // active mode: announced ports on the host
 
 	conns    connSet        // active-mode data connections being bridged
@@ -219,7 +220,7 @@ func (e *Entry) open(ip, v netip.Addr, maps []PortMap) error {
 			case Reject:
 			case Drop:
 				var bh *blackHole
-				if bh, err = newBlackHole(real); err == nil {
+				if bh, err = newBlackHole(real, netip.AddrPortFrom(v, p)); err == nil {
 					err = e.keep(nil, bh)
 				}
 			default:
@@ -264,6 +265,7 @@ func (e *Entry) keep(b *Bridge, bh *blackHole) error {
 	}
 	if bh != nil {
 		e.holes = append(e.holes, bh)
+		e.watchHoles()
 	}
 	return nil
 }
@@ -305,9 +307,12 @@ func (e *Entry) Close() error {
 		return nil
 	}
 	e.closed = true
-	bridges, holes := e.bridges, e.holes
+	bridges, holes, watch := e.bridges, e.holes, e.watch
 	e.bridges, e.holes = nil, nil
 	e.mu.Unlock()
+	if watch != nil {
+		watch.close()
+	}
 	for _, b := range bridges {
 		b.Close()
 	}

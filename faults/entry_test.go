@@ -127,6 +127,18 @@ func TestEntryCurlNAT(t *testing.T) {
 	if addrs[len(addrs)-1] != alias.String() || !connectTimedOut(err, trace) {
 		t.Fatalf("curl did not time out dialing the alias %s of %s (%v):\n%s", alias, serverInside, time.Since(start), trace)
 	}
+	// The kernel dropped curl's SYNs without telling anyone; the entry's
+	// watcher saw the hanging connect and recorded it, with the virtual
+	// address it stands for.
+	var syn *faults.Event
+	for _, ev := range e.n.Timeline().Filter(0, faults.Dropped) {
+		if strings.Contains(ev.Detail, "its SYN gets no answer") {
+			syn = &ev
+		}
+	}
+	if syn == nil || syn.Dst.Addr() != netip.MustParseAddr(serverInside) || !strings.Contains(syn.Detail, "dials "+alias.String()+":") {
+		t.Fatalf("no live drop event for curl's SYN to the black hole %s (%+v):\n%s", alias, syn, e.n.Timeline())
+	}
 }
 
 // On the Loopback transport too, curl goes through the entry and the NAT.

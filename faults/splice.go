@@ -71,11 +71,12 @@ func resetConn(c net.Conn) {
 // drops every SYN to it and a real program's connect times out, as it
 // does when a firewall drops the SYN.
 type blackHole struct {
-	ln   net.Listener
-	fill net.Conn
+	ln         net.Listener
+	fill       net.Conn
+	real, virt netip.AddrPort // where it listens, what it stands for
 }
 
-func newBlackHole(ap netip.AddrPort) (*blackHole, error) {
+func newBlackHole(ap, virt netip.AddrPort) (*blackHole, error) {
 	ln, err := net.Listen("tcp", ap.String())
 	if err != nil {
 		return nil, err
@@ -93,7 +94,7 @@ func newBlackHole(ap netip.AddrPort) (*blackHole, error) {
 		ln.Close()
 		return nil, err
 	}
-	return &blackHole{ln: ln, fill: fill}, nil
+	return &blackHole{ln: ln, fill: fill, real: ap, virt: virt}, nil
 }
 
 func (b *blackHole) close() {

@@ -2,6 +2,7 @@ package faults
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -14,6 +15,16 @@ type Event struct {
 	Verdict Verdict   // what happened
 	Rule    string    // the rule, forward, gateway or toxic that decided; may be empty
 	Detail  string    // what happened, in words
+	// Session is the ID of the control flow the event's flow belongs to
+	// ([Flow.Session]); 0 when unknown.
+	Session int
+	// Dst is the virtual address dialed, as the dialer saw it, when the
+	// event is about one flow or dial; zero otherwise.
+	Dst netip.AddrPort
+	// Src is the dialer's address as the listener sees it (after source
+	// NAT) when the event is about a flow; zero otherwise. A server
+	// session's peer address is the Src of its control flow.
+	Src netip.AddrPort
 }
 
 // String renders the event without its time.
@@ -91,9 +102,19 @@ func (n *Network) Timeline() Timeline {
 
 // event records a verdict on a flow (f may be nil).
 func (n *Network) event(f *Flow, v Verdict, rule, format string, args ...any) {
-	e := Event{Time: n.now(), Verdict: v, Rule: rule, Detail: fmt.Sprintf(format, args...)}
+	var dst netip.AddrPort
 	if f != nil {
-		e.Flow = f.ID
+		dst = f.Pre.Dst
+	}
+	n.eventTo(f, dst, v, rule, format, args...)
+}
+
+// eventTo records an event about a dial to dst (f may be nil: a dial
+// that never became a flow).
+func (n *Network) eventTo(f *Flow, dst netip.AddrPort, v Verdict, rule, format string, args ...any) {
+	e := Event{Time: n.now(), Verdict: v, Rule: rule, Detail: fmt.Sprintf(format, args...), Dst: dst}
+	if f != nil {
+		e.Flow, e.Session, e.Src = f.ID, f.Session, f.Post.Src
 	}
 	max := n.MaxEvents
 	if max <= 0 {

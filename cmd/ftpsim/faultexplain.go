@@ -20,16 +20,22 @@ type faultNet struct {
 }
 
 // eventPrinter returns an OnEvent that prints each fault event as a line
-// of the live transcript, or nil when quiet.
-func eventPrinter(w io.Writer, quiet bool) func(faults.Event) {
+// of the live transcript, or nil when quiet. With ties, an event of a
+// server session's flow (or of a dial to its passive port) carries the
+// session's ID, as that session's transcript lines do.
+func eventPrinter(w io.Writer, quiet bool, ties *sessionTies) func(faults.Event) {
 	if quiet {
 		return nil
 	}
 	var mu sync.Mutex
 	return func(e faults.Event) {
+		sess := ties.session(e)
 		mu.Lock()
 		defer mu.Unlock()
-		fmt.Fprintf(w, "%s fault %s\n", time.Now().Format("15:04:05.000"), e)
+		if sess != "" {
+			sess += " "
+		}
+		fmt.Fprintf(w, "%s %sfault %s\n", time.Now().Format("15:04:05.000"), sess, e)
 	}
 }
 

@@ -27,7 +27,7 @@ func (c *serveConfig) attachFaults(srv *sim.Server, spec scenarios.NetworkSpec, 
 	if err != nil {
 		return nil, err
 	}
-	opts := scenarios.ExternalOptions{Entry: entry, OnEvent: eventPrinter(stdout, c.quiet)}
+	opts := scenarios.ExternalOptions{Entry: entry, OnEvent: eventPrinter(stdout, c.quiet, c.ties)}
 	if c.implicitAddr != "" {
 		ia, err := entryFlag("--implicit-addr", c.implicitAddr)
 		if err != nil {

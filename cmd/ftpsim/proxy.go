@@ -68,7 +68,7 @@ func runProxy(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	x, err := scenarios.ProxyExternal(spec, target, pasv, scenarios.ExternalOptions{Entry: entry, OnEvent: eventPrinter(stdout, c.quiet)})
+	x, err := scenarios.ProxyExternal(spec, target, pasv, scenarios.ExternalOptions{Entry: entry, OnEvent: eventPrinter(stdout, c.quiet, nil)})
 	if err != nil {
 		return err
 	}

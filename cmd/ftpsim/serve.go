@@ -55,6 +55,7 @@ type serveConfig struct {
 	idle, dataTimeout     time.Duration
 	cert                  certFlags
 	faults                faultFlags
+	ties                  *sessionTies // behind faults: names the session of each fault event
 }
 
 func serveFlags(stdout io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -106,6 +107,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		if spec, sc, err = c.faults.spec(); err != nil {
 			return usagef("%v", err)
 		}
+		c.ties = newSessionTies()
 	}
 	srv, cleanup, err := c.server(fs, sc, stdout, stderr)
 	if err != nil {
@@ -169,6 +171,9 @@ func (c *serveConfig) server(fs *flag.FlagSet, sc *scenarios.Scenario, stdout, s
 	if !c.quiet {
 		var mu sync.Mutex
 		srv.OnTranscript = func(sess *sim.Session, e sim.TranscriptEntry) {
+			if c.ties != nil {
+				c.ties.note(sess, e)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			text := strings.ReplaceAll(e.Text, "\n", "\n"+strings.Repeat(" ", len(sess.ID)+15))

@@ -303,6 +303,22 @@ func TestServeFaults(t *testing.T) {
 				t.Errorf("output lacks %q:\n%s", want, out)
 			}
 		}
+		// Each SYN curl (and ftplib) sent into the black hole printed live,
+		// with the session whose passive port it dialed, before that
+		// session ended.
+		drops := regexp.MustCompile(`(?m)^\S+ (s\d+) fault -- dropped: a real program at 127\.0\.0\.1:\d+ dials `+regexp.QuoteMeta(alias)+`:(\d+) \(it stands for 10\.0\.0\.5:\d+\): its SYN gets no answer`).FindAllStringSubmatch(out, -1)
+		if len(drops) < 2 {
+			t.Fatalf("want a live drop line tied to a session for each client that trusted the 227 address, got %d:\n%s", len(drops), out)
+		}
+		for _, d := range drops {
+			sess, port := d[1], d[2]
+			listener := strings.Index(out, sess+" = passive listener 10.0.0.5:"+port)
+			drop := strings.Index(out, d[0])
+			end := strings.Index(out, sess+" # control connection ended")
+			if listener < 0 || listener > drop || end >= 0 && end < drop {
+				t.Errorf("drop %q is not between %s's passive listener on %s and its end:\n%s", d[0], sess, port, out)
+			}
+		}
 	})
 
 	t.Run("passive range rejected", func(t *testing.T) {
