@@ -109,7 +109,7 @@ func (n *Network) installLocked(f *Flow) {
 		}
 		for _, l := range []*link{f.up, f.down} {
 			if r.Stream.matches(l.dir) {
-				r.Toxic.install(l, r.name())
+				r.Toxic.install(l, r.Label())
 			}
 		}
 	}

@@ -200,7 +200,9 @@ type ToxicRule struct {
 	Hosts []string
 }
 
-func (r ToxicRule) name() string {
+// Label is the rule's name in the timeline and for [Network.RemoveToxic]:
+// Name, or without one kind_stream as in Toxiproxy ("latency_downstream").
+func (r ToxicRule) Label() string {
 	if r.Name != "" {
 		return r.Name
 	}
@@ -232,13 +234,27 @@ func (n *Network) RemoveToxic(name string) bool {
 	defer n.mu.Unlock()
 	kept := n.toxics[:0]
 	for _, t := range n.toxics {
-		if t.name() != name {
+		if t.Label() != name {
 			kept = append(kept, t)
 		}
 	}
 	found := len(kept) != len(n.toxics)
 	n.toxics = kept
 	return found
+}
+
+// Toxics returns the toxics attached to flows that open from now on, in
+// the order they were added, each with its Name set to its [ToxicRule.Label].
+func (n *Network) Toxics() []ToxicRule {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]ToxicRule, 0, len(n.toxics))
+	for _, t := range n.toxics {
+		r := t.ToxicRule
+		r.Name = r.Label()
+		out = append(out, r)
+	}
+	return out
 }
 
 // selects reports whether the rule applies to f, counting it for Nth and

@@ -153,6 +153,41 @@ func (s *NetworkSpec) Apply(fault string) error {
 	return f.Parse(s, value)
 }
 
+// Faults renders s as the --fault strings that [NetworkSpec.Apply] reads
+// back into s: one per field that is not zero, in [NetworkHelp]'s order,
+// then one "toxic=TYPE,KEY=VALUE,..." per toxic (toxic names and hosts,
+// which have no text form, are left out).
+func (s NetworkSpec) Faults() []string {
+	var out []string
+	for _, f := range networkFields {
+		v := f.Format(s)
+		switch {
+		case v == "":
+		case v == "true" && f.Arg == "":
+			out = append(out, f.Key)
+		default:
+			out = append(out, f.Key+"="+v)
+		}
+	}
+	for _, t := range s.Toxics {
+		out = append(out, ToxicFault(t))
+	}
+	return out
+}
+
+// ToxicFault renders one toxic in --fault form: "toxic=latency,latency=200ms".
+func ToxicFault(r faults.ToxicRule) string {
+	var items []string
+	for i, kv := range r.Settings() {
+		if i == 0 && kv[0] == "type" {
+			items = append(items, kv[1])
+			continue
+		}
+		items = append(items, kv[0]+"="+kv[1])
+	}
+	return "toxic=" + strings.Join(items, ",")
+}
+
 // parseToxicFlag parses "TYPE,KEY=VALUE,..." (or "type=TYPE,...").
 func parseToxicFlag(s string) (faults.ToxicRule, error) {
 	var settings [][2]string

@@ -103,3 +103,34 @@ func TestNetworkHelpKeys(t *testing.T) {
 		}
 	}
 }
+
+// Faults is Apply's inverse: every catalogue network, and one with every
+// kind of field, comes back the same from its --fault strings.
+func TestNetworkFaultsRoundTrip(t *testing.T) {
+	specs := []scenarios.NetworkSpec{{
+		ServerNAT: true, PassiveForward: scenarios.Forwarding{Ports: faults.Ports(31000, 31009)}, Inbound: faults.Reject,
+		ALG: faults.ALGCorrect, IdleTimeout: 300 * time.Millisecond, OpenPorts: []faults.PortRange{faults.Ports(21), faults.Ports(990)},
+		ResetOnClientHello: new(faults.Data), DropEPSV: true,
+		Toxics: []faults.ToxicRule{{Toxic: faults.Latency{Latency: 50 * time.Millisecond}, Channel: faults.Data},
+			{Toxic: faults.LimitData{Bytes: 1000}, Stream: faults.Upstream, Nth: 2}},
+	}}
+	for _, sc := range scenarios.Catalogue() {
+		if sc.Network != nil {
+			specs = append(specs, *sc.Network)
+		}
+	}
+	for _, want := range specs {
+		var got scenarios.NetworkSpec
+		for _, f := range want.Faults() {
+			if err := got.Apply(f); err != nil {
+				t.Fatalf("Apply(%q) of %v: %v", f, want.Faults(), err)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%v came back as\n%+v, want\n%+v", want.Faults(), got, want)
+		}
+	}
+	if got := specs[0].Faults(); got[0] != "server_nat" || got[len(got)-1] != "toxic=limit_data,stream=upstream,nth=2,bytes=1000" {
+		t.Errorf("Faults() = %q", got)
+	}
+}

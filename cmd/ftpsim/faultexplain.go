@@ -17,6 +17,27 @@ type faultNet struct {
 	x     *scenarios.External
 	sc    *scenarios.Scenario // --scenario, or nil
 	proxy bool                // the server is a real one behind a backend
+	api   *apiServer          // --api, or nil
+}
+
+// startAPI serves the fault API on addr (--api; none when empty), logging
+// each change to w as a line of the live output.
+func (fn *faultNet) startAPI(addr string, w io.Writer) error {
+	if addr == "" {
+		return nil
+	}
+	var mu sync.Mutex
+	log := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, "%s api %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+	}
+	s, err := startAPI(addr, newFaultAPI(fn.x.Network, fn.x.Spec, log))
+	if err != nil {
+		return err
+	}
+	fn.api = s
+	return nil
 }
 
 // eventPrinter returns an OnEvent that prints each fault event as a line
@@ -59,6 +80,9 @@ func (fn *faultNet) printNetwork(w io.Writer) {
 	}
 	for _, l := range lines {
 		fmt.Fprintf(w, "  %-26s %s\n", l.Fault, l.Effect)
+	}
+	if fn.api != nil {
+		fmt.Fprintf(w, "fault API                    %s: add and remove toxics while this runs (ftpsim fault list --api %s)\n", fn.api.URL(), fn.api.ln.Addr())
 	}
 	if sc := fn.sc; sc != nil {
 		fmt.Fprintf(w, "scenario %s: %s\n", sc.Name, sc.Summary)
@@ -104,6 +128,9 @@ func clientDescription(c scenarios.ClientSpec) string {
 // stop prints what the network saw and closes it: flows, verdicts, and
 // whether a password crossed it in cleartext.
 func (fn *faultNet) stop(w io.Writer) {
+	if fn.api != nil {
+		fn.api.close()
+	}
 	n := fn.x.Network
 	var control, data int
 	pass := false

@@ -21,6 +21,7 @@ type faultFlags struct {
 	list     faultList
 	network  string // --network FILE
 	scenario string // --scenario NAME (serve only)
+	api      string // --api HOST:PORT: the runtime fault API
 }
 
 // faultList collects repeated --fault flags.
@@ -40,6 +41,7 @@ func (l *faultList) Set(s string) error {
 func (f *faultFlags) register(fs *flag.FlagSet, withScenario bool) {
 	fs.Var(&f.list, "fault", "put the server behind a fault: `KEY[=VALUE]` (repeatable; see FAULTS below)")
 	fs.StringVar(&f.network, "network", "", "read the faults from `FILE`: a YAML network document (the keys of a scenario's network: section), or a scenario file whose network: section is used; --fault adds to it")
+	fs.StringVar(&f.api, "api", "", "serve the fault API on loopback `HOST:PORT` (e.g. 127.0.0.1:8474): add and remove toxics while running, with curl or \"ftpsim fault\" (README: fault API)")
 	if withScenario {
 		fs.StringVar(&f.scenario, "scenario", "", "serve the server side of scenario `NAME|FILE.yaml[#NAME]` (its server and network): a catalogue name or a scenario file of your own; print what its client should see and why")
 	}
@@ -52,7 +54,7 @@ func (f *faultFlags) register(fs *flag.FlagSet, withScenario bool) {
 
 // active reports whether any fault flag was given.
 func (f *faultFlags) active() bool {
-	return len(f.list) > 0 || f.network != "" || f.scenario != ""
+	return len(f.list) > 0 || f.network != "" || f.scenario != "" || f.api != ""
 }
 
 // spec returns the network the flags describe and, with --scenario, the
@@ -60,6 +62,11 @@ func (f *faultFlags) active() bool {
 func (f *faultFlags) spec() (scenarios.NetworkSpec, *scenarios.Scenario, error) {
 	var spec scenarios.NetworkSpec
 	var sc *scenarios.Scenario
+	if f.api != "" {
+		if err := checkAPIAddr(f.api); err != nil {
+			return spec, nil, err
+		}
+	}
 	switch {
 	case f.scenario != "" && f.network != "":
 		return spec, nil, errors.New("--scenario brings its own network; drop --network")

@@ -8,6 +8,7 @@
 //	ftpsim list              list the scenario catalogue
 //	ftpsim serve [flags]     run an FTPS server on loopback
 //	ftpsim proxy [flags]     put a virtual network's faults in front of a server
+//	ftpsim fault add|remove|list   change a running serve's or proxy's toxics (--api)
 //	ftpsim probe URL         diagnose a real FTPS server
 //	ftpsim certs --out DIR   write the good and bad test certificates
 //	ftpsim version           print the version (also --version)
@@ -45,6 +46,7 @@ func init() {
 		{"list", "list the scenario catalogue", runList},
 		{"serve", "run an FTPS server (explicit, implicit, plain) on loopback", runServe},
 		{"proxy", "put a virtual network's faults in front of an existing FTP/FTPS server", runProxy},
+		{"fault", "add, remove and list toxics of a running serve or proxy (its --api)", runFault},
 		{"certs", "write the good and bad test certificates, with an index", runCerts},
 		{"probe", "diagnose a real FTPS server: TLS, certificate, NAT, session reuse, transfer", runProbe},
 		{"version", "print the ftpsim version", runVersion},

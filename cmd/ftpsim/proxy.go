@@ -74,6 +74,9 @@ func runProxy(args []string, stdout, stderr io.Writer) error {
 	}
 	fn := &faultNet{x: x, proxy: true}
 	defer fn.stop(stdout)
+	if err := fn.startAPI(c.faults.api, stdout); err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fn.printProxyBanner(stdout, c, target) // after the signals are caught, as serve does

@@ -120,6 +120,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer fn.stop(stdout)
+		if err := fn.startAPI(c.faults.api, stdout); err != nil {
+			return err
+		}
 	}
 	if err := srv.Listen(); err != nil {
 		return err
