@@ -86,6 +86,7 @@ type config struct {
 	minVersion uint16
 	maxVersion uint16
 	noTickets  bool
+	noDrain    bool
 	serverName string
 	clientCert *tls.Certificate
 	rootCAs    *x509.CertPool
@@ -230,6 +231,18 @@ func WithTLSVersions(min, max uint16) Option {
 // of presenting it as the real server's. Under TLS 1.3 it disables
 // resumption altogether. Default: tickets offered.
 func WithoutSessionTickets() Option { return func(c *config) { c.noTickets = true } }
+
+// WithoutUploadDrain makes an upload end the way curl and
+// github.com/jlaffaye/ftp end it: close_notify, then close at once,
+// without reading what the server sent on the data connection. A server
+// that sends its TLS 1.3 session ticket after the handshake (OpenSSL's
+// vsftpd and ProFTPD; [sim.Server.LateTickets]) leaves that ticket
+// unread, so the kernel answers the close with a reset instead of a FIN
+// and the upload bytes still in flight are lost: vsftpd's "426 Failure
+// reading network stream." on part of TLS 1.3 uploads, more often the
+// longer the path. Default: the client reads until the server's
+// close_notify or close (up to [Timeouts.CloseNotify]) before closing.
+func WithoutUploadDrain() Option { return func(c *config) { c.noDrain = true } }
 
 // WithServerName sets the name used for SNI and certificate verification on
 // control and data connections, and (with [ReuseShared]) as the session

@@ -227,6 +227,10 @@ func (c *Conn) closeUpload(st *stream, n int64) error {
 		c.note(ftp.EntryData, "uploaded %d bytes; sending close_notify failed: %v", n, err)
 		return fmt.Errorf("send close_notify: %w", err)
 	}
+	if c.cfg.noDrain {
+		c.note(ftp.EntryData, "uploaded %d bytes; close_notify sent, closing without reading the server's data (like curl)", n)
+		return nil
+	}
 	extra, err := io.Copy(io.Discard, tc)
 	switch {
 	case err == nil && !obs.transportEOF():

@@ -48,20 +48,48 @@ func (c *memConn) Write(p []byte) (int, error) {
 }
 
 // Close closes both directions. Bytes already written still reach the
-// peer, followed by EOF; bytes not yet read are discarded.
+// peer, followed by EOF; bytes not yet read are discarded. As a kernel
+// does (RFC 1122 4.2.2.13), closing with received bytes unread resets the
+// flow instead: the peer reads what already arrived, then ECONNRESET, and
+// the bytes not yet delivered (still queued behind the flow's latency or
+// bandwidth: what the closer's kernel had not got across) are lost. That
+// is how a client
+// that closes an upload's TLS connection with the server's session ticket
+// unread loses the end of its upload.
 func (c *memConn) Close() error {
 	err := c.opError("close", net.ErrClosed)
 	c.closeOnce.Do(func() {
 		err = nil
 		c.txq.closeWriter() // first: wakes a writer blocked on a full queue
+		unread := c.flow != nil && c.rx.arrived(time.Now())
 		c.rx.closeReader()
-		c.tx.closeWrite()
+		if unread {
+			lost := c.txq.resetInFlight(time.Now())
+			c.flow.net.event(c.flow, Cut, "", "%s end closed with received bytes unread: reset (RST) instead of FIN; %d bytes in flight to the %s lost",
+				c.endName(), lost, c.peerName())
+		} else {
+			c.tx.closeWrite()
+		}
 		close(c.closed)
 		if c.flow != nil {
 			c.flow.endClosed(c.dialer)
 		}
 	})
 	return err
+}
+
+func (c *memConn) endName() string {
+	if c.dialer {
+		return "dialer"
+	}
+	return "listener"
+}
+
+func (c *memConn) peerName() string {
+	if c.dialer {
+		return "listener"
+	}
+	return "dialer"
 }
 
 // CloseWrite half-closes the connection: the peer reads EOF after the

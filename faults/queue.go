@@ -15,6 +15,7 @@ type chunk struct {
 	at  time.Time // when the bytes may be read; zero: at once
 	brk bool      // a read stops at the end of this chunk (Slicer)
 	eof bool      // end of stream: the writer closed; b is empty
+	rst bool      // the writer's end reset the flow here; b is empty
 	buf *[]byte   // pooled buffer behind b, returned once b is read
 }
 
@@ -154,6 +155,12 @@ func (q *queue) read(p []byte) (int, error) {
 				if c.eof {
 					return 0, io.EOF
 				}
+				if c.rst {
+					q.reset = true
+					q.discardLocked()
+					q.cond.Broadcast()
+					return 0, syscall.ECONNRESET
+				}
 				return q.take(p, now), nil
 			}
 			q.wakeAtLocked(c.at)
@@ -167,7 +174,7 @@ func (q *queue) take(p []byte, now time.Time) int {
 	n := 0
 	for n < len(p) && q.head < len(q.chunks) {
 		c := &q.chunks[q.head]
-		if c.eof || !c.due(now) {
+		if c.eof || c.rst || !c.due(now) {
 			break
 		}
 		m := copy(p[n:], c.b)
@@ -262,6 +269,46 @@ func (q *queue) closeWrite(at time.Time, deliver bool) {
 		q.chunks = append(q.chunks, chunk{eof: true, at: at})
 	}
 	q.cond.Broadcast()
+}
+
+// resetInFlight is the writer end's reset (a kernel's RST): the bytes
+// that arrived (due now) stay readable, those still in flight are lost,
+// and the reader then gets ECONNRESET; further writes fail. It returns
+// the bytes lost.
+func (q *queue) resetInFlight(now time.Time) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.reset || q.rclosed {
+		return 0
+	}
+	lost := 0
+	kept := q.chunks[:q.head]
+	for i := q.head; i < len(q.chunks); i++ {
+		c := q.chunks[i]
+		if c.eof || !c.due(now) {
+			lost += len(c.b)
+			q.size -= len(c.b)
+			c.release()
+			continue
+		}
+		kept = append(kept, c)
+	}
+	q.chunks = append(kept, chunk{rst: true})
+	q.eof = true
+	q.cond.Broadcast()
+	return lost
+}
+
+// arrived reports whether bytes that arrived (are due now) wait unread.
+func (q *queue) arrived(now time.Time) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i := q.head; i < len(q.chunks); i++ {
+		if c := &q.chunks[i]; !c.eof && !c.rst && len(c.b) > 0 && c.due(now) {
+			return true
+		}
+	}
+	return false
 }
 
 // closeWriter marks the writer end closed: its own writes fail with ErrClosed.

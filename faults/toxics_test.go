@@ -3,8 +3,10 @@ package faults_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -206,5 +208,41 @@ func TestToxicSelection(t *testing.T) {
 	}
 	if hits == 0 || hits == len(a) {
 		t.Fatalf("toxicity 0.5 selected %d of %d", hits, len(a))
+	}
+}
+
+// Closing with received bytes unread resets the flow, as a kernel does:
+// the peer reads what had arrived, then ECONNRESET; what was still in
+// flight behind the latency is lost. Read first, and the close is a FIN.
+func TestCloseWithUnreadBytesResets(t *testing.T) {
+	for _, drain := range []bool{false, true} {
+		t.Run(fmt.Sprintf("drain=%v", drain), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				c, s, n := toxicPair(t, faults.ToxicRule{Toxic: faults.Latency{Latency: 50 * time.Millisecond}, Stream: faults.Upstream})
+				s.Write([]byte("ticket")) // downstream: no latency
+				time.Sleep(time.Millisecond)
+				if drain {
+					buf := make([]byte, 6)
+					if _, err := io.ReadFull(c, buf); err != nil {
+						t.Fatal(err)
+					}
+				}
+				c.Write(make([]byte, 1000))
+				time.Sleep(60 * time.Millisecond) // the first 1000 bytes arrive
+				c.Write(make([]byte, 1000))       // these are in flight at the close
+				c.Close()
+				got, err := io.ReadAll(s)
+				switch {
+				case drain && (err != nil || len(got) != 2000):
+					t.Fatalf("after a drained close: %d bytes, %v; want 2000 and EOF", len(got), err)
+				case !drain && (!errors.Is(err, syscall.ECONNRESET) || len(got) != 1000):
+					t.Fatalf("after a close with unread bytes: %d bytes, %v; want the 1000 that arrived, then ECONNRESET", len(got), err)
+				}
+				cuts := n.Timeline().Filter(1, faults.Cut)
+				if !drain && (len(cuts) != 1 || !strings.Contains(cuts[0].Detail, "1000 bytes in flight")) || drain && len(cuts) != 0 {
+					t.Fatalf("timeline:\n%s", n.Timeline())
+				}
+			})
+		})
 	}
 }

@@ -145,6 +145,9 @@ func clientOptions(spec ClientSpec) ([]clientsim.Option, error) {
 	if spec.NoTickets {
 		opts = append(opts, clientsim.WithoutSessionTickets())
 	}
+	if spec.NoDrain {
+		opts = append(opts, clientsim.WithoutUploadDrain())
+	}
 	more, err := clientDataOptions(spec)
 	if err != nil {
 		return nil, err

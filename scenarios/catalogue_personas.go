@@ -1,10 +1,41 @@
 package scenarios
 
+import (
+	"time"
+
+	"github.com/ftpsim/ftpsim/faults"
+)
+
 var reuseFix = "make the client resume the control connection's TLS session on data connections (FileZilla, curl and lftp do; for Python ftplib pass session=self.sock.session when wrapping the data socket)"
 
 func personaScenarios() []Scenario {
 	noReuse := ClientSpec{Reuse: "none"}
+	// A WAN between client and server: upload bytes are in flight when
+	// the client closes.
+	wan := &NetworkSpec{Toxics: []faults.ToxicRule{{Toxic: faults.Latency{Latency: 20 * time.Millisecond}, Stream: faults.Upstream, Channel: faults.Data}}}
+	upload := []Step{{Op: "login"}, {Op: "upload", Path: "big.bin", Size: 1 << 20}, {Op: "quit"}}
+	uploadResetCause := "vsftpd (OpenSSL) sends its TLS 1.3 session ticket on the resumed data connection after the handshake; a client that uploads and closes without reading the connection (curl, jlaffaye/ftp) leaves the ticket unread, so its kernel answers the close with a reset instead of a FIN and discards the upload bytes still in flight: 426 Failure reading network stream., vsftpd logs FAIL UPLOAD with a partial byte count. On loopback the race is lost about 0-40% of the time; across a WAN, almost always"
+	uploadResetFix := "client: after an upload, read the data connection until the server's close_notify before closing (Python ftplib's storbinary does, through unwrap; curl and jlaffaye/ftp do not), or cap TLS at 1.2 for FTP (curl --tls-max 1.2); server: vsftpd 3.0.3 has no setting that stops the ticket (ProFTPD's mod_tls had the same problem, proftpd#959); retry and compare sizes meanwhile"
 	return []Scenario{
+		{
+			Name: "vsftpd-tls13-upload-reset", Cases: []string{"S07"}, Labels: []string{"tls", "transfer", "persona", "truncation"},
+			Summary: "a curl-style client uploads 1 MiB over TLS 1.3 to vsftpd across a 20 ms path and closes without reading the data connection: 426",
+			Server:  ServerSpec{Persona: "vsftpd"}, Client: ClientSpec{NoDrain: true}, Network: wan, Steps: upload,
+			Expect:    fail("transfer", 426, "reply"),
+			Diagnosis: Diagnosis{Cause: uploadResetCause, Fix: uploadResetFix},
+		},
+		{
+			Name: "vsftpd-tls13-upload-drained", Cases: []string{"S07"}, Labels: []string{"tls", "transfer", "persona"},
+			Summary: "the same upload from a client that reads the data connection until the server's close_notify: stored whole",
+			Server:  ServerSpec{Persona: "vsftpd"}, Network: wan, Steps: upload, Expect: ok,
+			Diagnosis: Diagnosis{Cause: "the client reads the ticket before it closes, so its close is a FIN and every byte arrives", Fix: "nothing to fix"},
+		},
+		{
+			Name: "vsftpd-tls12-upload-no-drain", Cases: []string{"S07"}, Labels: []string{"tls", "transfer", "persona"},
+			Summary: "the curl-style upload capped at TLS 1.2: the ticket comes inside the handshake, nothing is left unread",
+			Server:  ServerSpec{Persona: "vsftpd"}, Client: ClientSpec{NoDrain: true, TLSMax: "1.2"}, Network: wan, Steps: upload, Expect: ok,
+			Diagnosis: Diagnosis{Cause: "in TLS 1.2 the server's NewSessionTicket precedes its Finished, so the client reads it during the handshake", Fix: "nothing to fix; this is the TLS 1.2 workaround for the 426 of vsftpd-tls13-upload-reset"},
+		},
 		{
 			Name: "vsftpd-reuse-required", Cases: []string{"S01"}, Labels: []string{"tls", "reuse", "persona"},
 			Summary: "vsftpd (require_ssl_reuse=YES) refuses a data connection that does a full TLS handshake",

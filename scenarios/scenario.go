@@ -97,6 +97,7 @@ type ClientSpec struct {
 	Active     string `yaml:"active,omitempty"`      // "" (passive), port, eprt
 	CCC        bool   `yaml:"ccc,omitempty"`         // clear the control channel after login
 	NoTickets  bool   `yaml:"no_tickets,omitempty"`  // no session_ticket extension: resumes TLS 1.2 by session ID only, like curl with OpenSSL
+	NoDrain    bool   `yaml:"no_drain,omitempty"`    // close an upload without reading the server's data, like curl and jlaffaye/ftp (an unread TLS 1.3 ticket turns the close into a reset)
 	Port       string `yaml:"port,omitempty"`        // which server port to dial: explicit or implicit (default: as TLS says)
 	Timeout    string `yaml:"timeout,omitempty"`     // bound on each wait (default 5s; 1s-2s on a network)
 	User       string `yaml:"user,omitempty"`        // default ftpsim

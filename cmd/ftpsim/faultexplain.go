@@ -119,6 +119,9 @@ func clientDescription(c scenarios.ClientSpec) string {
 	if c.NoTickets {
 		parts = append(parts, "no_tickets")
 	}
+	if c.NoDrain {
+		parts = append(parts, "no_drain (closes uploads without reading, like curl)")
+	}
 	if len(parts) == 0 {
 		return "defaults (explicit FTPS, EPSV then PASV, 227 address skipped like curl)"
 	}
