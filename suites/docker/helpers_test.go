@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,28 +95,46 @@ func tryWindow() (docker.PortRange, func(), time.Duration) {
 func startContainer(ctx context.Context, p *docker.Product, opts ...testcontainers.ContainerCustomizer) (*docker.Container, func()) {
 	GinkgoHelper()
 	ref := requireImage(p)
-	w, release := takeWindow()
-	all := []testcontainers.ContainerCustomizer{
-		testcontainers.WithLogger(tclog.TestLogger(GinkgoTB())), // to GinkgoWriter: shown on failure and with -v
-		docker.WithPassivePorts(w.Low, w.High),
-		docker.WithCertificate(set.Get(pki.Good), set.CA),
+	// A window's port can still be held by the docker-proxy of a container
+	// terminated moments ago (seen in CI: "Error starting userland proxy:
+	// listen tcp4 127.0.0.1:21169: bind: address already in use"): then
+	// the container is started again on another window, at most 3 times.
+	for attempt := 1; ; attempt++ {
+		w, release := takeWindow()
+		all := []testcontainers.ContainerCustomizer{
+			testcontainers.WithLogger(tclog.TestLogger(GinkgoTB())), // to GinkgoWriter: shown on failure and with -v
+			docker.WithPassivePorts(w.Low, w.High),
+			docker.WithCertificate(set.Get(pki.Good), set.CA),
+		}
+		if p.Implicit {
+			all = append(all, docker.WithImplicitPort(990))
+		}
+		c, err := p.Run(ctx, ref, append(all, opts...)...)
+		stop := func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			c.Terminate(ctx)
+			release()
+		}
+		if err != nil && attempt < 3 && ctx.Err() == nil && portTaken(err) {
+			AddReportEntry("port conflict", fmt.Sprintf("%s on window %s, attempt %d: %v", p.Name, w, attempt, err))
+			stop()
+			continue
+		}
+		if err != nil {
+			stop()
+			Fail(fmt.Sprintf("start %s: %v", p.Name, err))
+		}
+		AddReportEntry(entryStartup, fmt.Sprintf("%s %v", p.Name, c.Startup), gtypes.ReportEntryVisibilityFailureOrVerbose)
+		return c, stop
 	}
-	if p.Implicit {
-		all = append(all, docker.WithImplicitPort(990))
-	}
-	c, err := p.Run(ctx, ref, append(all, opts...)...)
-	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		c.Terminate(ctx)
-		release()
-	}
-	if err != nil {
-		stop()
-		Fail(fmt.Sprintf("start %s: %v", p.Name, err))
-	}
-	AddReportEntry(entryStartup, fmt.Sprintf("%s %v", p.Name, c.Startup), gtypes.ReportEntryVisibilityFailureOrVerbose)
-	return c, stop
+}
+
+// portTaken reports whether a container start failed because a host port
+// was in use.
+func portTaken(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "address already in use") || strings.Contains(s, "port is already allocated")
 }
 
 // containerTarget is the container as a scenarios target on loopback.
