@@ -112,6 +112,9 @@ func (sess *Session) store(command, p string, mode WriteMode, offset int64) bool
 			if sess.srv.LenientTLSEOF && errors.Is(err, io.ErrUnexpectedEOF) && ev.Protected && t.ctx.Err() == nil {
 				ev.Notes = append(ev.Notes, "no close_notify; accepted (lenient TLS EOF)")
 				sess.transcript.Add(ftp.EntryTLS, "data %d: ended without close_notify after %d bytes; accepted (lenient)", ev.N, ev.Bytes)
+			} else if sess.srv.AcceptResetUploads && errors.Is(err, syscall.ECONNRESET) && ev.Protected && t.ctx.Err() == nil {
+				ev.Notes = append(ev.Notes, "reset by the client; stored as complete anyway")
+				sess.transcript.Add(ftp.EntryData, "data %d: reset by the client after %d bytes (bytes in flight are lost); stored and answered as complete, like pyftpdlib", ev.N, ev.Bytes)
 			} else {
 				up.Abort()
 				return sess.brokenTransfer(t, ev, err)

@@ -27,6 +27,7 @@ type tlsPath struct {
 	eagerAccept       bool
 	closeEarlyData    bool
 	lateTickets       bool
+	acceptReset       bool
 	withholdTickets   bool
 	curves            []tls.CurveID
 	authMechanisms    []string
@@ -42,7 +43,7 @@ func (t tlsPath) apply(s *Server) {
 	s.ControlTLS, s.DataTLS, s.Reuse = t.control, t.data, t.reuse
 	s.LenientTLSEOF, s.DisableCCC = t.lenientEOF, t.disableCCC
 	s.AllowForeignData, s.DropForeignData, s.EagerAccept = t.allowForeign, t.dropForeign, t.eagerAccept
-	s.CloseEarlyData, s.LateTickets = t.closeEarlyData, t.lateTickets
+	s.CloseEarlyData, s.LateTickets, s.AcceptResetUploads = t.closeEarlyData, t.lateTickets, t.acceptReset
 	s.Tickets.Withhold = t.withholdTickets
 	s.CurvePreferences = t.curves
 	s.AllowBounce = false
@@ -369,6 +370,7 @@ func Pyftpdlib() Persona {
 		settings: tlsPath{
 			control: TLSRequired, data: TLSRequired, reuse: ReuseOff,
 			eagerAccept: true, closeEarlyData: true, curves: groupsOpenSSL30, disableCCC: true, authSSLKeepsProtC: true, dataTLSAtSetup: true,
+			lateTickets: true, acceptReset: true,
 		}.apply,
 		restart: restartPolicy{store: RestOverwrite, storEOF: PastEOFRefused, retrEOF: PastEOFRefused},
 		replies: map[ReplyKey]ftp.Reply{

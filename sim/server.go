@@ -89,6 +89,14 @@ type Server struct {
 	// close_notify as an error). The zero value is strict: such an upload
 	// is truncated, answered with [ReplyTruncated] and not committed.
 	LenientTLSEOF bool
+	// AcceptResetUploads stores a protected upload whose data connection
+	// the client reset, with the bytes that arrived, and answers it as
+	// complete, as pyftpdlib 1.5.7 does (measured: a TLS 1.3 upload by a
+	// client that closes with the late ticket unread, such as
+	// github.com/jlaffaye/ftp, is stored short and answered 226: silent
+	// data loss). The zero value answers [ReplyUploadReset] and stores
+	// nothing.
+	AcceptResetUploads bool
 	// DisableCCC answers CCC with 502. With DisableCCC false, CCC is
 	// allowed after login unless [ReplyCCCDenied] has a code.
 	DisableCCC bool

@@ -25,14 +25,15 @@ type clientScenario struct {
 
 // The vsftpd and pyftpdlib rows turn off the two server failures that
 // real clients meet by chance or by habit (LateTickets, CloseEarlyData):
-// this table compares clients, and TestFailureFidelity compares those
+// this table compares clients, and TestFailureFidelity,
+// TestUploadResetAcrossWAN and TestGoClientFidelity compare those
 // failures with the real servers.
 var clientScenarios = []clientScenario{
 	{"sim defaults", nil},
 	{"pure-ftpd (AUTH SSL refused)", sim.PureFTPd().Apply},
 	{"vsftpd (reuse required)", func(s *sim.Server) { sim.Vsftpd().Apply(s); s.LateTickets = false }},
 	{"proftpd (same-session reuse)", sim.ProFTPD().Apply},
-	{"pyftpdlib (eager accept)", func(s *sim.Server) { sim.Pyftpdlib().Apply(s); s.CloseEarlyData = false }},
+	{"pyftpdlib (eager accept)", func(s *sim.Server) { sim.Pyftpdlib().Apply(s); s.CloseEarlyData, s.LateTickets = false, false }},
 	{"PASV advertises 127.0.0.2", func(s *sim.Server) { s.PassiveAddr = netip.MustParseAddr(Foreign) }},
 }
 

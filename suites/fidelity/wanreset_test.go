@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -84,7 +86,27 @@ func TestUploadResetAcrossWAN(t *testing.T) {
 			const runs = 5
 			same := 0
 			var got []string
+			// On a target the runner prefixes file names (a run's own
+			// namespace): the upload is the one *big.bin in the root.
+			storedSize := func() int64 {
+				files, _ := filepath.Glob(filepath.Join(realSrv.DataDir, "*big.bin"))
+				if len(files) != 1 {
+					return -1
+				}
+				fi, err := os.Stat(files[0])
+				if err != nil {
+					return -1
+				}
+				return fi.Size()
+			}
+			clear := func() {
+				files, _ := filepath.Glob(filepath.Join(realSrv.DataDir, "*big.bin"))
+				for _, f := range files {
+					os.Remove(f)
+				}
+			}
 			for range runs {
+				clear()
 				n, err := sc.Network.Build(realSrv.PassivePorts, false)
 				if err != nil {
 					t.Fatal(err)
@@ -101,7 +123,8 @@ func TestUploadResetAcrossWAN(t *testing.T) {
 				if res.Setup != nil {
 					t.Fatal(res.Setup)
 				}
-				got = append(got, res.Got.String())
+				size := storedSize()
+				got = append(got, fmt.Sprintf("%s, stored %d", res.Got, size))
 				if sc.Expect.Matches(res.Got) {
 					same++
 				}
