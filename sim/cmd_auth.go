@@ -2,6 +2,7 @@ package sim
 
 import (
 	"crypto/subtle"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -214,6 +215,13 @@ func (sess *Session) cmdCCC(string) bool {
 	var b [1]byte
 	if n, err := tc.Read(b[:]); n > 0 || !isEOF(err) {
 		sess.transcript.Add(ftp.EntryTLS, "CCC: expected the client's close_notify, got %d bytes, %v", n, err)
+		if sess.srv.CCCStallsWithoutCloseNotify && !isTimeout(err) {
+			// Like pure-ftpd: no answer; wait for the close_notify that
+			// will not come until the idle timeout (or the client leaves).
+			sess.transcript.Add(ftp.EntryTLS, "CCC: no answer until the idle timeout (%s), as pure-ftpd does", sess.srv.idleTimeout())
+			sess.raw.SetReadDeadline(time.Now().Add(sess.srv.idleTimeout()))
+			io.Copy(io.Discard, sess.raw)
+		}
 		return true
 	}
 	sess.transcript.Add(ftp.EntryTLS, "CCC: close_notify exchanged; control channel is cleartext")

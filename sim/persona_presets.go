@@ -28,6 +28,7 @@ type tlsPath struct {
 	closeEarlyData    bool
 	lateTickets       bool
 	acceptReset       bool
+	cccStalls         bool
 	withholdTickets   bool
 	curves            []tls.CurveID
 	authMechanisms    []string
@@ -44,6 +45,7 @@ func (t tlsPath) apply(s *Server) {
 	s.LenientTLSEOF, s.DisableCCC = t.lenientEOF, t.disableCCC
 	s.AllowForeignData, s.DropForeignData, s.EagerAccept = t.allowForeign, t.dropForeign, t.eagerAccept
 	s.CloseEarlyData, s.LateTickets, s.AcceptResetUploads = t.closeEarlyData, t.lateTickets, t.acceptReset
+	s.CCCStallsWithoutCloseNotify = t.cccStalls
 	s.Tickets.Withhold = t.withholdTickets
 	s.CurvePreferences = t.curves
 	s.AllowBounce = false
@@ -240,7 +242,7 @@ func PureFTPd() Persona {
 		settings: tlsPath{
 			control: TLSRequired, data: TLSRequired, reuse: ReuseOff,
 			dropForeign: true, authMechanisms: []string{"TLS"}, protFallback: true, userOnly: true,
-			lenientEOF: true, curves: groupsP256Only, withholdTickets: true,
+			lenientEOF: true, curves: groupsP256Only, withholdTickets: true, cccStalls: true,
 		}.apply,
 		restart: restartPolicy{store: RestTruncate, storEOF: PastEOFClamp, retrEOF: PastEOFRefused},
 		replies: map[ReplyKey]ftp.Reply{

@@ -100,6 +100,13 @@ type Server struct {
 	// DisableCCC answers CCC with 502. With DisableCCC false, CCC is
 	// allowed after login unless [ReplyCCCDenied] has a code.
 	DisableCCC bool
+	// CCCStallsWithoutCloseNotify: after CCC, a client that sends
+	// anything but its close_notify (curl 7.88 --ftp-ssl-ccc sends the
+	// next command in cleartext) gets no answer: the server keeps waiting
+	// until its idle timeout, then closes, as pure-ftpd 1.0.50 does
+	// (measured: curl hangs until its own timeout, exit 28). The zero
+	// value closes the connection at once.
+	CCCStallsWithoutCloseNotify bool
 
 	// PassivePorts limits passive listeners to a range (zero: any port).
 	PassivePorts PortRange

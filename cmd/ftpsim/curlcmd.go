@@ -96,7 +96,7 @@ func curlCommand(sc *scenarios.Scenario, ctl, implicit, ca string) (cmd, note st
 	}
 	if c.CCC {
 		args = append(args, "--ftp-ssl-ccc")
-		inexact = append(inexact, "curl 7.88 with --ftp-ssl-ccc fails the transfer after CCC here (exit 56), where this scenario's client succeeds")
+		inexact = append(inexact, "curl 7.88 with --ftp-ssl-ccc sends its next command in cleartext without a close_notify and fails after CCC (exit 56, or against pure-ftpd a hang until its timeout, exit 28), where this scenario's client succeeds")
 	}
 	if sc.Server.Tickets != nil {
 		inexact = append(inexact, "the ticket policy shows on later data connections, and curl makes one")

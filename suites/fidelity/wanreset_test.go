@@ -39,24 +39,28 @@ func TestUploadResetAcrossWAN(t *testing.T) {
 		scenario, persona string
 		start             func(peers.Config) func(context.Context) (*peers.Server, error)
 		want              scenarios.Outcome // zero: the scenario's expectation
+		// orShort also accepts a silently truncated upload (226, then
+		// the download differs): pyftpdlib loses that race now and then,
+		// real and persona alike, at rates too close to call over 5 runs.
+		orShort bool
 	}
 	vsftpd := func(cfg peers.Config) func(context.Context) (*peers.Server, error) {
 		return peers.Vsftpd{Config: cfg}.Start
 	}
 	whole := scenarios.Outcome{Result: scenarios.Success}
 	rows := []row{
-		{"vsftpd-tls13-upload-reset", "vsftpd", vsftpd, scenarios.Outcome{}},
-		{"vsftpd-tls13-upload-drained", "vsftpd", vsftpd, scenarios.Outcome{}},
-		{"vsftpd-tls12-upload-no-drain", "vsftpd", vsftpd, scenarios.Outcome{}},
+		{"vsftpd-tls13-upload-reset", "vsftpd", vsftpd, scenarios.Outcome{}, false},
+		{"vsftpd-tls13-upload-drained", "vsftpd", vsftpd, scenarios.Outcome{}, false},
+		{"vsftpd-tls12-upload-no-drain", "vsftpd", vsftpd, scenarios.Outcome{}, false},
 		{"vsftpd-tls13-upload-reset", "proftpd", func(cfg peers.Config) func(context.Context) (*peers.Server, error) {
 			return peers.ProFTPD{Config: cfg}.Start
-		}, whole},
+		}, whole, false},
 		{"vsftpd-tls13-upload-reset", "pure-ftpd", func(cfg peers.Config) func(context.Context) (*peers.Server, error) {
 			return peers.PureFTPd{Config: cfg}.Start
-		}, whole},
+		}, whole, false},
 		{"vsftpd-tls13-upload-reset", "pyftpdlib", func(cfg peers.Config) func(context.Context) (*peers.Server, error) {
 			return peers.Pyftpdlib{Config: cfg}.Start
-		}, whole},
+		}, whole, true},
 	}
 	servers := map[string]*peers.Server{} // started once, for the whole test
 	parent := t
@@ -76,8 +80,10 @@ func TestUploadResetAcrossWAN(t *testing.T) {
 				realSrv = startReal(parent, r.start)
 				servers[r.persona] = realSrv
 			}
+			short := scenarios.Outcome{Result: scenarios.Failure, Phase: "transfer", Class: "corrupt"}
+			accept := func(o scenarios.Outcome) bool { return sc.Expect.Matches(o) || r.orShort && short.Matches(o) }
 			persona := scenarios.Run(context.Background(), sc, scenarios.RunOptions{})
-			if !persona.Match {
+			if !accept(persona.Got) {
 				t.Fatalf("the persona: %v, want %v (%v)", persona.Got, sc.Expect, persona.Err)
 			}
 			// Against the real server the persona is the target itself.
@@ -125,7 +131,7 @@ func TestUploadResetAcrossWAN(t *testing.T) {
 				}
 				size := storedSize()
 				got = append(got, fmt.Sprintf("%s, stored %d", res.Got, size))
-				if sc.Expect.Matches(res.Got) {
+				if accept(res.Got) {
 					same++
 				}
 			}
