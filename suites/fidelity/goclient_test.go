@@ -82,12 +82,15 @@ func startsWithCode(s string) bool {
 // github.com/jlaffaye/ftp: each real server and its persona with the same
 // configurations (TLS 1.3 and 1.2, EPSV and PASV), a 20 MB round trip,
 // repeated; it prints the outcome counts side by side. A cell passes when
-// the persona's failure rate is within 0.3 of the real server's. TLS 1.3
-// cells count 10 runs: there the late ticket of OpenSSL servers decides
-// (vsftpd-tls13-upload-reset): the client's close resets the upload, and
-// vsftpd answers 426 while pyftpdlib stores the file short and answers
-// 226, which jlaffaye/ftp takes for success (the RETR that follows shows
-// the loss).
+// the persona fails in exactly the ways the real server does (the same
+// set of failures, none where it has none). Rates are printed, not
+// compared: in TLS 1.3 the late ticket of OpenSSL servers decides
+// (vsftpd-tls13-upload-reset), a race whose real rate depends on the
+// machine's load (vsftpd: 100% of uploads idle, 50-80% under CI's
+// parallel -race run; the persona 100%). vsftpd answers the reset upload
+// 426, while pyftpdlib stores it short and answers 226, which
+// jlaffaye/ftp takes for success (the RETR that follows shows the loss).
+// TLS 1.3 cells count 10 runs.
 func TestGoClientFidelity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("repeated 20 MB round trips against real servers; skipped with -short")
@@ -137,16 +140,25 @@ func TestGoClientFidelity(t *testing.T) {
 				}
 				cell := fmt.Sprintf("TLS 1.%d %s", map[bool]int{true: 3, false: 2}[tc.tls13], map[bool]string{true: "EPSV", false: "PASV"}[tc.epsv])
 				table = append(table, fmt.Sprintf("  %-10s %-13s %s | %s", p.name, cell, counts(real), counts(persona)))
-				rr, pr := failRate(real, tc.runs), failRate(persona, tc.runs)
-				if d := rr - pr; d > 0.3 || d < -0.3 {
-					t.Errorf("%s: the persona fails %.0f%% of runs, the real server %.0f%%: real %s, persona %s", cell, pr*100, rr*100, counts(real), counts(persona))
+				if rk, pk := failureKinds(real), failureKinds(persona); rk != pk {
+					t.Errorf("%s: the persona fails as %q, the real server as %q: real %s, persona %s", cell, pk, rk, counts(real), counts(persona))
 				}
 			}
 		})
 	}
 }
 
-func failRate(m map[string]int, runs int) float64 { return float64(runs-m["ok"]) / float64(runs) }
+// failureKinds lists the ways a cell's runs failed, without counts.
+func failureKinds(m map[string]int) string {
+	var kinds []string
+	for k := range m {
+		if k != "ok" {
+			kinds = append(kinds, k)
+		}
+	}
+	sort.Strings(kinds)
+	return strings.Join(kinds, "; ")
+}
 
 func counts(m map[string]int) string {
 	var keys []string
