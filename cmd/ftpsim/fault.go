@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	neturl "net/url"
-	"strings"
 	"time"
 )
 
@@ -103,7 +102,7 @@ when serve or proxy starts (--fault) and are listed as fixed.`, stdout)
 		if err := json.Unmarshal(data, &d); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "fixed:  %s\n", orText(strings.Join(d.Fixed, " "), "none (a clean network)"))
+		fmt.Fprintf(stdout, "fixed:  %s\n", joinOr(d.Fixed, " ", "none (a clean network)"))
 		if len(d.Toxics) == 0 {
 			fmt.Fprintln(stdout, "toxics: none")
 		}
@@ -126,11 +125,4 @@ when serve or proxy starts (--fault) and are listed as fixed.`, stdout)
 		}
 	}
 	return nil
-}
-
-func orText(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -143,7 +143,7 @@ func (a *faultAPI) remove(w http.ResponseWriter, r *http.Request) {
 		for _, t := range a.net.Toxics() {
 			names = append(names, t.Name)
 		}
-		writeJSON(w, http.StatusNotFound, apiError{fmt.Sprintf("no toxic named %q (there are: %s)", name, toxicNames(names))})
+		writeJSON(w, http.StatusNotFound, apiError{fmt.Sprintf("no toxic named %q (there are: %s)", name, joinOr(names, ", ", "none"))})
 		return
 	}
 	a.log("removed toxic %s (flows that open from now on)", name)
@@ -161,13 +161,6 @@ func (a *faultAPI) reset(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log("removed all %d toxics (flows that open from now on)", n)
 	writeJSON(w, http.StatusOK, map[string]int{"removed": n})
-}
-
-func toxicNames(names []string) string {
-	if len(names) == 0 {
-		return "none"
-	}
-	return strings.Join(names, ", ")
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -50,7 +50,7 @@ func certAdvice(leaf *x509.Certificate, entry netip.AddrPort) (ok bool, lines []
 		return true, []string{fmt.Sprintf("names %s, including %s, where clients connect", strings.Join(names, ", "), host)}
 	}
 	lines = append(lines,
-		fmt.Sprintf("names %s but not %s, where clients connect: curl fails with (60) \"no alternative certificate subject name\"", orNone(names), host),
+		fmt.Sprintf("names %s but not %s, where clients connect: curl fails with (60) \"no alternative certificate subject name\"", joinOr(names, ", ", "no host (no subject alternative names)"), host),
 		fmt.Sprintf("fix: add IP %s to the target certificate's subject alternative names (a target that is ftpsim serve: restart it with --cert-name %s)", host, host))
 	for _, n := range leaf.DNSNames {
 		if !strings.HasPrefix(n, "*") {
@@ -62,11 +62,12 @@ func certAdvice(leaf *x509.Certificate, entry netip.AddrPort) (ok bool, lines []
 	return false, lines
 }
 
-func orNone(names []string) string {
-	if len(names) == 0 {
-		return "no host (no subject alternative names)"
+// joinOr joins items with sep, or returns none when there are none.
+func joinOr(items []string, sep, none string) string {
+	if len(items) == 0 {
+		return none
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(items, sep)
 }
 
 // printTargetCertificate is the proxy banner's certificate check.

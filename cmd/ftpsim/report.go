@@ -188,7 +188,7 @@ func writeJUnit(path string, results []*scenarios.Result) error {
 	for _, r := range results {
 		c := junitCase{Name: r.Scenario.Name, Classname: "ftpsim." + strings.Join(r.Scenario.Labels, "."),
 			Time: r.Duration.Seconds(), SystemOut: r.ClientTranscript.String()}
-		if !r.Match || r.Setup != nil {
+		if failed(r) {
 			s.Failures++
 			msg := fmt.Sprintf("expected %s, got %s", r.Scenario.Expect, r.Got)
 			if r.Setup != nil {

@@ -135,7 +135,7 @@ ftps:// URL) and are not-applicable otherwise.
 		}
 	}
 	for _, r := range results {
-		if !r.Match || r.Setup != nil {
+		if failed(r) {
 			return errMismatch
 		}
 	}
@@ -297,7 +297,7 @@ type jsonSummary struct {
 }
 
 func toJSON(r *scenarios.Result) []byte {
-	j := jsonResult{Kind: "scenario", Name: r.Scenario.Name, Match: r.Match && r.Setup == nil, Expected: r.Scenario.Expect, Actual: r.Got,
+	j := jsonResult{Kind: "scenario", Name: r.Scenario.Name, Match: !failed(r), Expected: r.Scenario.Expect, Actual: r.Got,
 		Millis: r.Duration.Milliseconds(), Cause: r.Scenario.Diagnosis.Cause, Fix: r.Scenario.Diagnosis.Fix,
 		NotReproducible: string(r.NotReproducible)}
 	if r.Err != nil {
