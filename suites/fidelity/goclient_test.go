@@ -82,11 +82,11 @@ func startsWithCode(s string) bool {
 // github.com/jlaffaye/ftp: each real server and its persona with the same
 // configurations (TLS 1.3 and 1.2, EPSV and PASV), a 20 MB round trip,
 // repeated; it prints the outcome counts side by side. A cell passes when
-// the persona fails in exactly the ways the real server does (the same
-// set of failures, none where it has none). Rates are printed, not
+// the persona fails in every way the real server does and in no other,
+// except the late-ticket race (lateTicketRace). Rates are printed, not
 // compared: in TLS 1.3 the late ticket of OpenSSL servers decides
 // (vsftpd-tls13-upload-reset), a race whose real rate depends on the
-// machine's load (vsftpd: 100% of uploads idle, 50-80% under CI's
+// machine's load (vsftpd: 100% of uploads idle, 0-80% under CI's
 // parallel -race run; the persona 100%). vsftpd answers the reset upload
 // 426, while pyftpdlib stores it short and answers 226, which
 // jlaffaye/ftp takes for success (the RETR that follows shows the loss).
@@ -140,24 +140,34 @@ func TestGoClientFidelity(t *testing.T) {
 				}
 				cell := fmt.Sprintf("TLS 1.%d %s", map[bool]int{true: 3, false: 2}[tc.tls13], map[bool]string{true: "EPSV", false: "PASV"}[tc.epsv])
 				table = append(table, fmt.Sprintf("  %-10s %-13s %s | %s", p.name, cell, counts(real), counts(persona)))
-				if rk, pk := failureKinds(real), failureKinds(persona); rk != pk {
-					t.Errorf("%s: the persona fails as %q, the real server as %q: real %s, persona %s", cell, pk, rk, counts(real), counts(persona))
+				// The late-ticket race (TLS 1.3 uploads to vsftpd and
+				// pyftpdlib) may go either way on the real server under
+				// load, down to 0 of 10 in one CI run: there the persona
+				// may show that one failure when the real server did not.
+				race := ""
+				if tc.tls13 {
+					race = lateTicketRace[p.name]
+				}
+				for k := range real {
+					if k != "ok" && persona[k] == 0 {
+						t.Errorf("%s: the real server fails as %q, the persona never does: real %s, persona %s", cell, k, counts(real), counts(persona))
+					}
+				}
+				for k := range persona {
+					if k != "ok" && real[k] == 0 && k != race {
+						t.Errorf("%s: the persona fails as %q, the real server never does: real %s, persona %s", cell, k, counts(real), counts(persona))
+					}
 				}
 			}
 		})
 	}
 }
 
-// failureKinds lists the ways a cell's runs failed, without counts.
-func failureKinds(m map[string]int) string {
-	var kinds []string
-	for k := range m {
-		if k != "ok" {
-			kinds = append(kinds, k)
-		}
-	}
-	sort.Strings(kinds)
-	return strings.Join(kinds, "; ")
+// lateTicketRace is, per product, the outcome of a TLS 1.3 upload that
+// loses the late-ticket race (vsftpd-tls13-upload-reset).
+var lateTicketRace = map[string]string{
+	"vsftpd":    `stor: 426 "Failure reading network stream."`,
+	"pyftpdlib": "retr: short read (the stored file is short), then 226",
 }
 
 func counts(m map[string]int) string {
