@@ -66,6 +66,9 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 	if cfg.err != nil {
 		return nil, &Error{Phase: PhaseConnect, Op: "dial " + addr, Err: cfg.err}
 	}
+	if err := cfg.envKeyLog(); err != nil {
+		return nil, &Error{Phase: PhaseConnect, Op: "dial " + addr, Err: err}
+	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, &Error{Phase: PhaseConnect, Op: "dial " + addr, Err: err}

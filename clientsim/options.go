@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -94,6 +95,7 @@ type config struct {
 	insecure   bool
 	base       *tls.Config
 	clock      func() time.Time
+	keyLog     io.Writer
 	reuse      SessionReuse
 	lenientEOF bool
 
@@ -274,6 +276,14 @@ func WithInsecureSkipVerify() Option { return func(c *config) { c.insecure = tru
 // ignored: session caching is decided by [WithSessionReuse]. Default: a
 // zero tls.Config.
 func WithTLSConfig(cfg *tls.Config) Option { return func(c *config) { c.base = cfg } }
+
+// WithKeyLog writes the TLS secrets of the control connection and of
+// every data connection to w in the NSS key log format that Wireshark
+// and tshark read (tls.Config.KeyLogWriter). Without it the client
+// appends them to the file named by the SSLKEYLOGFILE environment
+// variable when that is set, unless [WithTLSConfig]'s configuration has
+// its own KeyLogWriter.
+func WithKeyLog(w io.Writer) Option { return func(c *config) { c.keyLog = w } }
 
 // WithClock sets tls.Config.Time, the clock that decides certificate
 // validity and ticket age. Deadlines still use the real clock.

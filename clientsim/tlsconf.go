@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/ftpsim/ftpsim/internal/keylog"
 	"github.com/ftpsim/ftpsim/sim/ftp"
 )
 
@@ -61,6 +62,9 @@ func (c *Conn) setupTLS() {
 	}
 	if c.cfg.clock != nil {
 		cfg.Time = c.cfg.clock
+	}
+	if c.cfg.keyLog != nil {
+		cfg.KeyLogWriter = c.cfg.keyLog
 	}
 	if c.cfg.insecure {
 		cfg.InsecureSkipVerify = true
@@ -183,4 +187,18 @@ func (c *Conn) addEvidence(ev TLSEvidence) {
 	c.mu.Lock()
 	c.evidence = append(c.evidence, ev)
 	c.mu.Unlock()
+}
+
+// envKeyLog takes SSLKEYLOGFILE's file as the key log when no option and
+// no base configuration names one.
+func (c *config) envKeyLog() error {
+	if c.keyLog != nil || c.base != nil && c.base.KeyLogWriter != nil {
+		return nil
+	}
+	w, err := keylog.Env()
+	if err != nil {
+		return err
+	}
+	c.keyLog = w
+	return nil
 }

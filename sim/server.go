@@ -70,6 +70,12 @@ type Server struct {
 	// PKI is the certificate set the server draws from. Nil means a fresh
 	// ECDSA set made by Start, on the clock Now.
 	PKI *pki.Set
+	// KeyLogWriter receives the TLS secrets of every control and data
+	// connection in the NSS key log format that Wireshark reads
+	// (tls.Config.KeyLogWriter). Nil means the file named by the
+	// SSLKEYLOGFILE environment variable, appended to, when it is set,
+	// else none. A KeyLogWriter in TLSConfig is kept when this is nil.
+	KeyLogWriter io.Writer
 
 	// ControlTLS is the control-channel policy (zero: optional).
 	ControlTLS TLSPolicy

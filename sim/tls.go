@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/ftpsim/ftpsim/internal/keylog"
 	"github.com/ftpsim/ftpsim/sim/pki"
 )
 
@@ -46,6 +47,9 @@ func (s *Server) setupTLS() error {
 	}
 	if s.Now != nil && s.tlsBase.Time == nil {
 		s.tlsBase.Time = s.Now
+	}
+	if err := s.setupKeyLog(); err != nil {
+		return err
 	}
 	// Explicit keys, so every per-session clone encrypts and decrypts
 	// tickets with the same key.
@@ -224,4 +228,22 @@ func (c *recordConn) Read(p []byte) (int, error) {
 	n, err := c.src.Read(p)
 	c.left -= n
 	return n, err
+}
+
+// setupKeyLog points the base configuration's key log at KeyLogWriter,
+// else at SSLKEYLOGFILE's file when that is set.
+func (s *Server) setupKeyLog() error {
+	if s.KeyLogWriter != nil {
+		s.tlsBase.KeyLogWriter = s.KeyLogWriter
+		return nil
+	}
+	if s.tlsBase.KeyLogWriter != nil {
+		return nil
+	}
+	w, err := keylog.Env()
+	if err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	s.tlsBase.KeyLogWriter = w
+	return nil
 }
