@@ -10,6 +10,7 @@
 //	ftpsim proxy [flags]     put a virtual network's faults in front of a server
 //	ftpsim fault add|remove|list   change a running serve's or proxy's toxics (--api)
 //	ftpsim probe URL         diagnose a real FTPS server
+//	ftpsim diagnose FILE...  name the scenario behind a customer's log
 //	ftpsim certs --out DIR   write the good and bad test certificates
 //	ftpsim version           print the version (also --version)
 //	ftpsim help [command]    explain a command and its flags
@@ -49,6 +50,7 @@ func init() {
 		{"fault", "add, remove and list toxics of a running serve or proxy (its --api)", runFault},
 		{"certs", "write the good and bad test certificates, with an index", runCerts},
 		{"probe", "diagnose a real FTPS server: TLS, certificate, NAT, session reuse, transfer", runProbe},
+		{"diagnose", "name the scenario behind a customer's log (curl -v, lftp, ftplib, FileZilla, server logs) and write it as YAML", runDiagnose},
 		{"version", "print the ftpsim version", runVersion},
 	}
 }
