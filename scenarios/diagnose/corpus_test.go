@@ -78,6 +78,9 @@ func rank(t testing.TB, c corpusCase) score {
 		s.group = s.exact || slices.Contains(c.Alternate, names[0])
 	}
 	s.top3 = slices.Contains(names, c.Scenario)
+	if c.Scenario == "-" { // nothing may match
+		s.exact, s.group, s.top3 = len(names) == 0, len(names) == 0, len(names) == 0
+	}
 	return s
 }
 

@@ -148,7 +148,7 @@ var factWords = []struct {
 		"truncat", "without tls close_notify", "transfer aborted", "connection closed; transfer aborted"}, FactTruncated},
 	{[]string{"trying ", "connecting to ", "connect to ", "connecting data", "opening data connection to"}, FactConnecting},
 	{[]string{"connected to ", "connection established", "connect: client", "new connection from"}, FactConnected},
-	{[]string{"seemed to be incorrect and has been fixed", "unroutable address. using server address instead", "skipping pasv ip"}, FactPassiveAddrFixed},
+	{[]string{"seemed to be incorrect and has been fixed", "unroutable address. using server address instead", "skipping pasv ip", "for data connection, re-use"}, FactPassiveAddrFixed},
 	{[]string{"requested ssl level failed", "ssl-force is set", "server does not support or allow ssl", "tls is not enabled"}, FactTLSRequiredRefusal},
 	{[]string{"cleartext sessions", "must use encryption", "ssl/tls required", "requires tls", "tls is required", "does not allow plain ftp"}, FactCleartextRefused},
 }

@@ -80,6 +80,7 @@ func scoreOutcome(c *Candidate, in *Incident) bool {
 		return true
 	}
 	ok := true
+	gc := got.Class
 	switch {
 	case want.Phase == got.Phase:
 		c.add(4, at, "fails at %s, as the log does", got.Phase)
@@ -93,13 +94,15 @@ func scoreOutcome(c *Candidate, in *Incident) bool {
 	case want.Code != 0 && got.Code != 0:
 		c.add(-5, at, "expects reply %d; the log has %d", want.Code, got.Code)
 		ok = false
+	case want.Code != 0 && want.Phase == got.Phase && (gc == scenarios.ClassReset || gc == scenarios.ClassTruncated || gc == scenarios.ClassTimeout):
+		c.add(-1, at, "expects reply %d; the log's client stopped (%s) before any reply", want.Code, gc)
 	case want.Code != 0:
 		c.add(-3, at, "expects reply %d; the log has no reply at the failure", want.Code)
 		ok = false
 	case got.Code != 0:
 		c.add(-1, at, "the log has reply %d where the scenario has none", got.Code)
 	}
-	wc, gc := want.Class, got.Class
+	wc := want.Class
 	switch {
 	case wc == "" || wc == scenarios.ClassNotReproducible || wc == scenarios.ClassReply && gc == wc:
 		// a reply's code has scored already
@@ -221,9 +224,15 @@ func scoreData(c *Candidate, in *Incident) {
 	case !active && in.Active != "":
 		c.add(-3, in.ev("active"), "passive mode; the log's client sent %s", in.Active)
 	}
-	if !active && in.Passive != "" {
+	if !active && in.Passive != "" && (in.Client == "curl" || in.Client == "") {
+		// curl chooses EPSV or PASV by its options; the other clients' choice says nothing about the scenario
 		wantPASV := strings.EqualFold(cl.Passive, "pasv")
+		triedEPSV := hasCommand(allEvents(in), "EPSV")
 		switch {
+		case in.Passive == "PASV" && triedEPSV && !wantPASV:
+			c.add(1, in.ev("passive"), "EPSV first, then PASV, as in the log")
+		case in.Passive == "PASV" && triedEPSV:
+			c.add(-1, in.ev("passive"), "a PASV-only client; the log's tried EPSV first")
 		case wantPASV && in.Passive == "PASV", !wantPASV && in.Passive == "EPSV":
 			c.add(1, in.ev("passive"), "%s, as in the log", in.Passive)
 		case wantPASV:
@@ -233,22 +242,25 @@ func scoreData(c *Candidate, in *Incident) {
 		}
 	}
 	trusts := strings.EqualFold(cl.PASV, "trust")
-	nat := n != nil && (n.ServerNAT || sc.Server.PassiveAddr != "")
+	serverNAT := n != nil && (n.ServerNAT || n.PassiveForward.String() != "") // forwards imply the NAT
+	nat := serverNAT || n != nil && sc.Server.PassiveAddr != ""
 	switch {
 	case in.DialedAdvertised && trusts:
 		c.add(3, in.ev("dialed-advertised"), "the client dials the 227 address %s, as in the log", in.PassiveAddr)
 	case in.DialedAdvertised:
 		c.add(-2, in.ev("dialed-advertised"), "the client ignores the 227 address; the log's dialed %s", in.PassiveAddr)
+	case trusts && in.ev("pasv-fixed") != nil:
+		c.add(-2, in.ev("pasv-fixed"), "the client trusts the 227 address; the log's client replaced it")
 	case trusts && in.PassiveAddr != "" && in.AddrKind != "same":
 		c.add(-1, in.ev("pasv-addr"), "the client would dial the 227 address; the log's did not")
 	}
 	if in.AddrKind != "" {
 		switch {
-		case in.AddrKind == "private" && n != nil && n.ServerNAT && sc.Server.PassiveAddr == "":
+		case in.AddrKind == "private" && serverNAT && sc.Server.PassiveAddr == "" && in.ev("pasv-fixed") == nil:
 			c.add(2, in.ev("pasv-addr"), "the server advertises its private address %s", in.PassiveAddr)
 		case in.AddrKind == "public" && sc.Server.PassiveAddr != "" && n != nil:
 			c.add(2, in.ev("pasv-addr"), "the server advertises a public address (%s) other than the control peer", in.PassiveAddr)
-		case in.AddrKind == "same" && nat && sc.Server.PassiveAddr == "" && n.ServerNAT:
+		case in.AddrKind == "same" && serverNAT && sc.Server.PassiveAddr == "":
 			c.add(-2, in.ev("pasv-addr"), "a server that advertises a private address; the log's 227 names the control peer")
 		case in.AddrKind != "same" && !nat && in.Outcome.Phase == "data-connect":
 			c.add(-1, in.ev("pasv-addr"), "a server that advertises its control address; the log's 227 names %s", in.PassiveAddr)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -32,6 +33,12 @@ func TestReproduction(t *testing.T) {
 				sem <- struct{}{}
 				defer func() { <-sem }()
 				s := rank(t, c)
+				if c.Scenario == "-" {
+					if err := s.rep.WriteYAML(io.Discard); err == nil {
+						t.Error("a scenario file was written for a log nothing matches")
+					}
+					return
+				}
 				var buf bytes.Buffer
 				if err := s.rep.WriteYAML(&buf); err != nil {
 					t.Fatal(err)
