@@ -56,16 +56,20 @@ type score struct {
 
 func rank(t testing.TB, c corpusCase) score {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", c.File))
-	if err != nil {
-		t.Fatal(err)
+	var logs []*Log
+	for _, name := range strings.Split(c.File, "+") { // several files of one incident
+		f, err := os.Open(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := ParseLog(name, f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs = append(logs, l)
 	}
-	defer f.Close()
-	l, err := ParseLog(c.File, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := Diagnose(l)
+	rep := Diagnose(logs...)
 	s := score{c: c, rep: rep, top1: "-"}
 	var names []string
 	for _, m := range rep.Top(3) {

@@ -291,7 +291,7 @@ var transferVerbs = map[string]bool{"LIST": true, "NLST": true, "MLSD": true, "R
 // first error note after the last successful reply.
 func (in *Incident) findFailure(evs []Event) {
 	phase := "connect"
-	var reply, noteFail *Event
+	var reply, noteFail, refusedReuse *Event
 	replyPhase, notePhase := "", ""
 	lastOK := -1
 	var cmd Event
@@ -344,6 +344,9 @@ func (in *Incident) findFailure(evs []Event) {
 			}
 			reply, replyPhase = &evs[i], replyPhaseOf(v, ev, phase)
 		case Note:
+			if ev.Has(FactReuseRefused) && refusedReuse == nil {
+				refusedReuse = &evs[i]
+			}
 			if (phase == "data-connect") && ev.Has(FactTLSEstablished) {
 				phase = "data-tls"
 			}
@@ -375,6 +378,10 @@ func (in *Incident) findFailure(evs []Event) {
 				in.Outcome.Class = scenarios.ClassTLSRequired
 			}
 		}
+	case refusedReuse != nil && reuseCode[in.Server] != 0:
+		// a server's log without the reply: its program decides the code
+		in.FailedAt = refusedReuse
+		in.Outcome = scenarios.Outcome{Result: scenarios.Failure, Phase: "data-tls", Code: reuseCode[in.Server], Class: scenarios.ClassReply}
 	case noteFail != nil:
 		in.FailedAt = noteFail
 		in.Outcome = scenarios.Outcome{Result: scenarios.Failure, Phase: notePhase, Class: scenarios.Class(failureFact(*noteFail))}
@@ -382,6 +389,10 @@ func (in *Incident) findFailure(evs []Event) {
 		in.Outcome = scenarios.Outcome{Result: scenarios.Success}
 	}
 }
+
+// reuseCode is the reply each server sends when it refuses a data
+// connection that did not resume the control session (field notes S01).
+var reuseCode = map[string]int{"vsftpd": 522, "proftpd": 425, "filezilla-server": 425}
 
 // afterAuthLogin reports whether the client logged in after the reply
 // (so a refused AUTH did not stop it).

@@ -35,6 +35,9 @@ func Match(in *Incident, list []scenarios.Scenario) []Candidate {
 	for _, sc := range list {
 		c := Candidate{Scenario: sc, Name: sc.Name}
 		c.Consistent = scoreOutcome(&c, in)
+		if !scoreTopic(&c, in) {
+			c.Consistent = false
+		}
 		scoreSettings(&c, in)
 		for _, p := range c.Points {
 			c.Score += p.Score
@@ -309,4 +312,39 @@ func scenarioDirection(sc scenarios.Scenario) string {
 		return "download"
 	}
 	return ""
+}
+
+// topic says what the failing line is about: "reuse" (TLS session
+// resumption), "protection" (PROT, cleartext data) or "".
+func topic(ev *Event) string {
+	if ev == nil {
+		return ""
+	}
+	low := strings.ToLower(ev.Text)
+	switch {
+	case ev.Has(FactReuseRefused) || strings.Contains(low, "reuse") || strings.Contains(low, "resum"):
+		return "reuse"
+	case strings.Contains(low, "encrypt") || strings.Contains(low, "protection") || strings.Contains(low, "prot setting") ||
+		strings.Contains(low, "required on the data channel"):
+		return "protection"
+	}
+	return ""
+}
+
+// scoreTopic compares what the failing line is about with the family of
+// the scenario; false when they contradict.
+func scoreTopic(c *Candidate, in *Incident) bool {
+	reuse := c.Scenario.HasLabel("reuse") || c.Scenario.HasLabel("tickets")
+	switch t := topic(in.FailedAt); {
+	case t == "reuse" && reuse:
+		c.add(2, in.FailedAt, "the failing line is about TLS session reuse")
+	case t == "reuse":
+		c.add(-2, in.FailedAt, "the failing line is about TLS session reuse, which this scenario is not")
+	case t == "protection" && reuse:
+		c.add(-4, in.FailedAt, "the failing line is about data protection (PROT), not session reuse")
+		return false
+	case t == "protection" && c.Scenario.HasLabel("prot"):
+		c.add(2, in.FailedAt, "the failing line is about data protection (PROT)")
+	}
+	return true
 }
