@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ftpsim/ftpsim/scenarios"
 )
@@ -111,7 +115,7 @@ func TestDiagnoseExitCodes(t *testing.T) {
 		{[]string{"diagnose"}, 2, "name at least one log file"},
 		{[]string{"diagnose", filepath.Join(dir, "missing.log")}, 2, "no such file"},
 		{[]string{"diagnose", junk}, 2, "unrecognised log format"},
-		{[]string{"diagnose", nothing}, 1, "no catalogue scenario matches"},
+		{[]string{"diagnose", nothing}, 1, "no catalogue scenario is consistent with the log"},
 		{[]string{"diagnose", "--help"}, 0, "Formats recognised"},
 	}
 	for _, c := range cases {
@@ -119,5 +123,38 @@ func TestDiagnoseExitCodes(t *testing.T) {
 		if code != c.code || !strings.Contains(stdout+stderr, c.want) {
 			t.Errorf("%v: exit %d (want %d), want %q in\n%s%s", c.args, code, c.code, c.want, stdout, stderr)
 		}
+	}
+}
+
+// The customer's own client against serve --scenario of the written file:
+// real curl with the customer's options (no session reuse) gets the 522
+// of the log.
+func TestDiagnoseServeWrittenScenario(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl is not installed (.ci/install-peers.sh installs it)")
+	}
+	bin := buildFtpsim(t)
+	dir := t.TempDir()
+	logFile := filepath.Join(dir, "curl.log")
+	os.WriteFile(logFile, []byte(testLog), 0o644)
+	out := filepath.Join(dir, "customer.yaml")
+	if code, stdout, stderr := runCmd("diagnose", "--yaml", out, logFile); code != 0 {
+		t.Fatalf("diagnose: exit %d\n%s%s", code, stdout, stderr)
+	}
+	ctl, pasv := freeLoopbackPorts(t)
+	ca := filepath.Join(dir, "ca.pem")
+	p := startFtpsim(t, bin, "serve", "--scenario", out, "--quiet", "--addr", fmt.Sprintf("127.0.0.1:%d", ctl),
+		"--pasv-ports", pasv.String(), "--ca-out", ca)
+	defer p.stop(t)
+	if !strings.Contains(p.output(), "customer-vsftpd-reuse-required") {
+		t.Fatalf("serve banner does not name the written scenario:\n%s", p.output())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	trace, _ := exec.CommandContext(ctx, curl, "-v", "--max-time", "12", "--ssl-reqd", "--no-sessionid", "--cacert", ca,
+		"-u", "ftpsim:ftpsim", fmt.Sprintf("ftp://127.0.0.1:%d/", ctl)).CombinedOutput()
+	if !strings.Contains(string(trace), "< 522 ") {
+		t.Errorf("curl without session reuse against serve --scenario %s: no 522\n%s", out, trace)
 	}
 }

@@ -186,7 +186,7 @@ var (
 func mask(line string) string {
 	line = urlSecret.ReplaceAllString(line, "${1}****@")
 	line = userFlag.ReplaceAllString(line, "${1}****")
-	up := strings.ToUpper(line)
+	up := asciiUpper(line) // same length as line, whatever its bytes
 	for i := 0; ; {
 		j := strings.Index(up[i:], "PASS ")
 		if j < 0 {
@@ -205,8 +205,19 @@ func mask(line string) string {
 			continue
 		}
 		line = line[:i] + "****" + line[end:]
-		up = strings.ToUpper(line)
+		up = asciiUpper(line)
 	}
+}
+
+// asciiUpper upper-cases ASCII letters only, so byte offsets stay valid.
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
 }
 
 func isWordByte(b byte) bool {

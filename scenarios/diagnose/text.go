@@ -59,9 +59,10 @@ func (r *Report) WriteText(w io.Writer, verbose bool) {
 func (r *Report) writeMatches(w io.Writer, verbose bool) {
 	top := r.Top(3)
 	if len(top) == 0 {
-		fmt.Fprintf(w, "no catalogue scenario matches: none expects %s\n", orWord(r.Incident.Outcome.String(), "an unknown outcome"))
+		fmt.Fprintf(w, "no catalogue scenario is consistent with the log (%s)\n", orWord(r.Incident.Outcome.String(), "its outcome is unknown"))
 		if best := r.Candidates; len(best) > 0 && r.Incident.Outcome.Result != "" {
-			fmt.Fprintf(w, "  nearest: %s (%s), but it %s\n", best[0].Name, best[0].Scenario.Expect, firstNegative(best[0]))
+			fmt.Fprintf(w, "  nearest: %s (expects %s), but: %s\n", best[0].Name, best[0].Scenario.Expect, firstNegative(best[0]))
+			fmt.Fprintf(w, "  to write the case yourself: ftpsim list --yaml %s > case.yaml, edit it, ftpsim run case.yaml\n", best[0].Name)
 		}
 		return
 	}
@@ -123,8 +124,12 @@ func tlsSummary(in *Incident) string {
 		parts = append(parts, "implicit")
 	case in.Auth != "":
 		parts = append(parts, fmt.Sprintf("AUTH %s -> %s", in.Auth, codeString(in.AuthCode)))
-	default:
+	case in.TLSVersion != "":
+		parts = append(parts, "TLS (no AUTH in the log)")
+	case hasLogin(in):
 		return "none (cleartext FTP)"
+	default:
+		return ""
 	}
 	if in.TLSVersion != "" {
 		parts = append(parts, "TLS "+in.TLSVersion)
