@@ -156,11 +156,7 @@ func TestLiveServe(t *testing.T) {
 	if err != nil {
 		t.Skip("curl is not installed (.ci/install-peers.sh installs it)")
 	}
-	bin := filepath.Join(t.TempDir(), "ftpsim")
-	build := exec.Command("go", "build", "-o", bin, "github.com/ftpsim/ftpsim/cmd/ftpsim")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ftpsim: %v\n%s", err, out)
-	}
+	bin := buildFtpsim(t)
 	for _, name := range []string{"vsftpd-reuse-required", "cert-expired", "data-tls-required-prot-c", "upload-cut-midway",
 		"nat-passive-range-rejected", "proftpd-plain-login-refused"} {
 		t.Run(name, func(t *testing.T) {
@@ -178,9 +174,58 @@ func TestLiveServe(t *testing.T) {
 	}
 }
 
-// serveAndCurl starts ftpsim serve --scenario name, runs the curl command
-// its banner prints (or the nearest one) and returns curl's trace.
-func serveAndCurl(t *testing.T, bin, curl, name string) string {
+// TestLiveServeOtherClients runs lftp and stock ftplib against ftpsim
+// serve --scenario NAME and ranks their debug logs.
+func TestLiveServeOtherClients(t *testing.T) {
+	bin := buildFtpsim(t)
+	for _, c := range []struct{ client, scenario, alternate string }{
+		{"ftplib", "vsftpd-reuse-required", ""}, {"ftplib", "proftpd-reuse-required", ""}, {"ftplib", "cert-expired", ""},
+		{"lftp", "cert-expired", ""},
+		// a server without TLS and a middlebox that strips AUTH look alike (testdata/README.md)
+		{"lftp", "tls-not-offered", "auth-stripped-by-middlebox"},
+	} {
+		t.Run(c.client+"/"+c.scenario, func(t *testing.T) {
+			addr, ca, _, stop := serve(t, bin, c.scenario)
+			defer stop()
+			cl, err := peers.NewClient(c.client, peers.ClientOptions{Addr: addr, CAFile: ca, Dir: t.TempDir(), User: "ftpsim", Password: "ftpsim", Timeout: 20 * time.Second})
+			var nie *peers.NotInstalledError
+			if errors.As(err, &nie) {
+				t.Skip(nie.Error())
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+			defer cancel()
+			res, err := cl.List(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := ParseLog(c.client+".log", strings.NewReader(res.Trace))
+			if err != nil {
+				t.Fatalf("%v\n%s", err, res.Trace)
+			}
+			rep := Diagnose(l)
+			if top := rep.Top(3); len(top) == 0 || top[0].Name != c.scenario && top[0].Name != c.alternate {
+				t.Errorf("%s log of %s: %s, top %s\n%s", c.client, c.scenario, rep.Incident.Outcome, names(top), res.Trace)
+			}
+		})
+	}
+}
+
+// buildFtpsim builds cmd/ftpsim into the test's temporary directory.
+func buildFtpsim(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "ftpsim")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/ftpsim/ftpsim/cmd/ftpsim").CombinedOutput(); err != nil {
+		t.Fatalf("go build ftpsim: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// serve starts ftpsim serve --scenario name and returns its control
+// address, CA file and a stop function.
+func serve(t *testing.T, bin, name string) (addr, ca string, banner []string, stop func()) {
 	t.Helper()
 	ctl, err := peers.FreePort()
 	if err != nil {
@@ -190,34 +235,39 @@ func serveAndCurl(t *testing.T, bin, curl, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	srv := exec.CommandContext(ctx, bin, "serve", "--scenario", name, "--quiet", "--addr", fmt.Sprintf("127.0.0.1:%d", ctl),
+	ca = filepath.Join(t.TempDir(), "ca.pem")
+	srv := exec.Command(bin, "serve", "--scenario", name, "--quiet", "--addr", fmt.Sprintf("127.0.0.1:%d", ctl),
 		"--pasv-ports", fmt.Sprintf("%d-%d", pasv.Low, pasv.High), "--ca-out", ca)
 	stdout, _ := srv.StdoutPipe()
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { srv.Process.Kill(); srv.Wait() }()
-	var cmdLine string
 	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		l := sc.Text()
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "stop with") {
+		banner = append(banner, sc.Text())
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	return fmt.Sprintf("127.0.0.1:%d", ctl), ca, banner, func() { srv.Process.Kill(); srv.Wait() }
+}
+
+// serveAndCurl starts ftpsim serve --scenario name, runs the curl command
+// its banner prints (or the nearest one) and returns curl's trace.
+func serveAndCurl(t *testing.T, bin, curl, name string) string {
+	t.Helper()
+	_, _, banner, stop := serve(t, bin, name)
+	defer stop()
+	var cmdLine string
+	for _, l := range banner {
 		if c, ok := strings.CutPrefix(l, "reproduce with: "); ok {
 			cmdLine = c
 		}
 		if _, c, ok := strings.Cut(l, "nearest curl command"); ok && cmdLine == "" {
 			_, cmdLine, _ = strings.Cut(c, "): ")
 		}
-		if strings.HasPrefix(l, "stop with") {
-			break
-		}
 	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
 	if cmdLine == "" {
 		t.Fatalf("serve --scenario %s printed no curl command", name)
 	}
@@ -226,8 +276,8 @@ func serveAndCurl(t *testing.T, bin, curl, name string) string {
 		t.Fatal(err)
 	}
 	args := strings.Fields(strings.ReplaceAll(cmdLine, "FILE", upload))[1:]
-	cctx, ccancel := context.WithTimeout(ctx, 30*time.Second)
-	defer ccancel()
-	out, _ := exec.CommandContext(cctx, curl, append([]string{"--max-time", "12", "-o", os.DevNull}, args...)...).CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, _ := exec.CommandContext(ctx, curl, append([]string{"--max-time", "12", "-o", os.DevNull}, args...)...).CombinedOutput()
 	return string(out)
 }
