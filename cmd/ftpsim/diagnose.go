@@ -94,15 +94,16 @@ not recognised); 3 the scenario file could not be written.`, stdout)
 func writeDiagnoseJSON(w io.Writer, rep *diagnose.Report) error {
 	type match struct {
 		diagnose.Candidate
-		Cause string `json:"cause"`
-		Fix   string `json:"fix"`
+		Cause     string `json:"cause"`
+		Fix       string `json:"fix"`
+		ServerFix string `json:"server_fix,omitempty"`
 	}
 	out := struct {
 		Incident *diagnose.Incident `json:"incident"`
 		Matches  []match            `json:"matches"`
 	}{Incident: rep.Incident, Matches: []match{}}
 	for _, c := range rep.Top(3) {
-		out.Matches = append(out.Matches, match{c, c.Scenario.Diagnosis.Cause, c.Scenario.Diagnosis.Fix})
+		out.Matches = append(out.Matches, match{c, c.Scenario.Diagnosis.Cause, c.Scenario.Diagnosis.Fix, rep.ServerFix(c)})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -18,6 +18,9 @@
 // vocabulary of [scenarios.Outcome] (phase, reply code, class). Addresses
 // and user names are data: nothing here dials them.
 //
+// [Report.ServerFix] names the settings of the server the log shows
+// (vsftpd, ProFTPD, pure-ftpd, FileZilla Server) that the fix changes.
+//
 // [Match] scores every scenario of [scenarios.Catalogue] against the
 // incident, by how well its expected outcome and its server, client and
 // network settings agree with what the log shows, and ranks them. A

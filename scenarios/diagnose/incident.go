@@ -59,6 +59,12 @@ type Incident struct {
 	FailedAt *Event `json:"failed_at,omitempty"`
 	// Duration is the time the logs span, when they have timestamps.
 	Duration time.Duration `json:"duration,omitempty"`
+	// Waited is how long the client waited before the failure: from the
+	// last command before it to the failing line (timestamps), or as the
+	// failing line says ("after 12000 milliseconds").
+	Waited time.Duration `json:"waited,omitempty"`
+	// WaitedFor is that last command.
+	WaitedFor string `json:"waited_for,omitempty"`
 	// Missing lists what the logs lack that a diagnosis would use, each
 	// with what to do about it.
 	Missing []string `json:"missing,omitempty"`
@@ -462,7 +468,11 @@ func certFact(ev Event) string {
 	return ""
 }
 
+// waitedText finds a wait a line states.
+var waitedText = regexp.MustCompile(`(?i)after (\d+) ?(milliseconds|ms|seconds|s)\b`)
+
 func (in *Incident) timing() {
+	defer in.waited()
 	var first, last time.Time
 	for _, l := range in.Logs {
 		for _, e := range l.Events {
@@ -478,6 +488,34 @@ func (in *Incident) timing() {
 		}
 	}
 	in.Duration = last.Sub(first)
+}
+
+func (in *Incident) waited() {
+	at := in.FailedAt
+	if at == nil {
+		return
+	}
+	for _, l := range in.Logs {
+		for i, e := range l.Events {
+			if e.Pos != at.Pos {
+				continue
+			}
+			if c := lastCommand(l.Events[:i]); c.Kind == Command {
+				in.WaitedFor = c.Text
+				if !c.Time.IsZero() && !e.Time.IsZero() {
+					in.Waited = e.Time.Sub(c.Time)
+				}
+			}
+		}
+	}
+	if m := waitedText.FindStringSubmatch(at.Text); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		unit := time.Second
+		if strings.HasPrefix(strings.ToLower(m[2]), "m") {
+			unit = time.Millisecond
+		}
+		in.Waited = time.Duration(n) * unit
+	}
 }
 
 // missing lists what the logs lack, with how to get it.

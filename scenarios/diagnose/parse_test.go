@@ -1,9 +1,11 @@
 package diagnose
 
 import (
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestParseFormats checks, for every format, that a few lines of it are
@@ -97,4 +99,42 @@ func FuzzParseLog(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWaited reads how long the client waited before the failure, from
+// timestamps and from the failing line's words.
+func TestWaited(t *testing.T) {
+	for file, want := range map[string]time.Duration{
+		"handwritten/filezilla-unroutable-pasv.log": 20 * time.Second,         // MLSD at 10:02:12, error at 10:02:32
+		"handwritten/winscp-private-pasv.log":       15002 * time.Millisecond, // MLSD .389, timeout 10:02:26.391
+		"curl/nat-private-pasv-trusted.log":         12 * time.Second,         // "after 12000 milliseconds"
+	} {
+		rep, err := Files(nil, filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Incident.Waited != want {
+			t.Errorf("%s: waited %s after %q, want %s", file, rep.Incident.Waited, rep.Incident.WaitedFor, want)
+		}
+	}
+}
+
+// TestServerFix names the server's own settings when the log shows which
+// server it is, and nothing when it does not.
+func TestServerFix(t *testing.T) {
+	for file, want := range map[string]string{
+		"handwritten/filezilla-unroutable-pasv.log": "pasv_min_port", // vsftpd
+		"real/proftpd.tls.log":                      "NoSessionReuseRequired",
+		"handwritten/pure-ftpd-auth-ssl.log":        "AUTH TLS only",
+		"curl/cert-expired.log":                     "", // ftpsim's own banner: no product
+	} {
+		rep, err := Files(nil, filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rep.ServerFix(rep.Top(1)[0])
+		if want == "" && got != "" || !strings.Contains(got, want) {
+			t.Errorf("%s (server %q): server fix %q, want it to name %q", file, rep.Incident.Server, got, want)
+		}
+	}
 }

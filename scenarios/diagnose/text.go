@@ -24,6 +24,9 @@ func (r *Report) WriteText(w io.Writer, verbose bool) {
 	if in.Duration > 0 {
 		facts = append(facts, [2]string{"time spanned", in.Duration.String()})
 	}
+	if in.Waited > 0 {
+		facts = append(facts, [2]string{"waited", fmt.Sprintf("%s after %s, then failed", in.Waited, orWord(in.WaitedFor, "the last command"))})
+	}
 	for _, f := range facts {
 		if f[1] != "" {
 			fmt.Fprintf(w, "  %-14s %s\n", f[0], f[1])
@@ -84,6 +87,9 @@ func (r *Report) writeMatches(w io.Writer, verbose bool) {
 			fmt.Fprintf(w, "     %+d %s%s\n", p.Score, p.Why, where)
 		}
 		fmt.Fprintf(w, "   cause: %s\n   fix:   %s\n", c.Scenario.Diagnosis.Cause, c.Scenario.Diagnosis.Fix)
+		if f := r.ServerFix(c); f != "" {
+			fmt.Fprintf(w, "   on %s: %s\n", r.Incident.Server, f)
+		}
 	}
 	if tied := r.Tied(); len(tied) > 1 {
 		var names []string
