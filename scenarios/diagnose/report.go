@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim"
 )
 
 // Report is a diagnosis: the incident and every catalogue scenario
@@ -73,8 +74,9 @@ func (r *Report) Tied() []Candidate {
 }
 
 // Reproduction returns a scenario that reproduces the incident: the best
-// match, renamed for the customer's case, with its persona, client
-// settings and network. ok is false when nothing matches.
+// match, renamed for the customer's case, with its persona (the log's
+// server when the scenario names none), client settings and network. ok
+// is false when nothing matches.
 func (r *Report) Reproduction() (sc scenarios.Scenario, ok bool) {
 	top := r.Top(1)
 	if len(top) == 0 {
@@ -86,9 +88,23 @@ func (r *Report) Reproduction() (sc scenarios.Scenario, ok bool) {
 		files = append(files, l.Name)
 	}
 	sc.Summary = fmt.Sprintf("reproduces %s (as catalogue scenario %s): %s", strings.Join(files, ", "), sc.Name, sc.Summary)
+	if sc.Server.Persona == "" && isPersona(r.Incident.Server) {
+		// the customer's server, as far as the simulator knows it
+		sc.Server.Persona = r.Incident.Server
+	}
 	sc.Name = "customer-" + sc.Name
 	sc.Labels = append(append([]string(nil), sc.Labels...), "customer")
 	return sc, true
+}
+
+// isPersona reports whether name is one of sim's server personas.
+func isPersona(name string) bool {
+	for _, p := range sim.Personas() {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // WriteYAML writes [Report.Reproduction] as a scenario file.

@@ -47,6 +47,9 @@ func TestReproduction(t *testing.T) {
 				if err != nil || len(list) != 1 {
 					t.Fatalf("the written YAML does not parse: %v\n%s", err, buf.String())
 				}
+				if srv := s.rep.Incident.Server; isPersona(srv) && list[0].Server.Persona != srv {
+					t.Errorf("the log's server is %s; the written scenario's persona is %q", srv, list[0].Server.Persona)
+				}
 				ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 				defer cancel()
 				res := scenarios.Run(ctx, list[0], scenarios.RunOptions{PKI: set})
