@@ -202,4 +202,3 @@ func certFact(ev Event) string {
 	}
 	return ""
 }
-
