@@ -38,6 +38,9 @@ type Incident struct {
 	// side says one did not.
 	Resumed    bool `json:"resumed,omitempty"`
 	NotResumed bool `json:"not_resumed,omitempty"`
+	// Alerts are the TLS alerts the logs show, as written ("TLSv1.3 (OUT),
+	// TLS alert, unknown CA (560)"); close_notify alerts are left out.
+	Alerts []string `json:"alerts,omitempty"`
 	// Passive is the last passive command (EPSV, PASV); PassiveAddr the
 	// address a 227 reply advertised and AddrKind how it relates to the
 	// control peer: same, private, public, other.
@@ -191,6 +194,10 @@ func (in *Incident) readFacts(l *Log) {
 			if ev.Has(FactTLSResumed) && hasPassive(l.Events[:i]) {
 				in.Resumed = true
 				in.note("resumed", ev)
+			}
+			if ev.Has(FactAlert) && !strings.Contains(strings.ToLower(ev.Text), "close notify") && len(in.Alerts) < 5 {
+				in.Alerts = append(in.Alerts, ev.Text)
+				in.note("alert", ev)
 			}
 			if ev.Has(FactReuseRefused) || ev.Has(FactTLSNotResumed) {
 				in.NotResumed = true

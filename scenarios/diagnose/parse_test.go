@@ -138,3 +138,13 @@ func TestServerFix(t *testing.T) {
 		}
 	}
 }
+
+func TestAlerts(t *testing.T) {
+	rep, err := Files(nil, filepath.Join("testdata", "curl", "cert-unknown-ca.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := rep.Incident.Alerts; len(a) != 1 || !strings.Contains(a[0], "unknown CA (560)") {
+		t.Errorf("alerts %q, want curl's unknown CA alert and no close_notify", a)
+	}
+}

@@ -19,7 +19,7 @@ func (r *Report) WriteText(w io.Writer, verbose bool) {
 	fmt.Fprintln(w, "what the log shows:")
 	facts := [][2]string{
 		{"client", in.Client}, {"server", in.Server}, {"greeting", in.Banner}, {"control peer", in.ControlPeer},
-		{"TLS", tlsSummary(in)}, {"data", dataSummary(in)}, {"transfer", in.Direction},
+		{"TLS", tlsSummary(in)}, {"TLS alerts", strings.Join(in.Alerts, "; ")}, {"data", dataSummary(in)}, {"transfer", in.Direction},
 	}
 	if in.Duration > 0 {
 		facts = append(facts, [2]string{"time spanned", in.Duration.String()})
