@@ -281,9 +281,7 @@ func scoreData(c *Candidate, in *Incident) {
 	case in.Client == "ftplib" && reuseNone:
 		c.add(1, nil, "stock ftplib never resumes TLS on data connections")
 	}
-	if n != nil && n.AuthFilter != 0 && in.AuthCode == n.AuthFilter {
-		c.add(1, in.ev("auth"), "AUTH answered %d", n.AuthFilter)
-	}
+	scoreAuthRefusal(c, in)
 	if d := scenarioDirection(sc); d != "" && in.Direction != "" && in.Outcome.Phase == "transfer" {
 		if d == in.Direction {
 			c.add(1, nil, "the failing transfer is a%s %s", map[bool]string{true: "n", false: ""}[d == "upload"], d)
@@ -347,4 +345,26 @@ func scoreTopic(c *Candidate, in *Incident) bool {
 		c.add(2, in.FailedAt, "the failing line is about data protection (PROT)")
 	}
 	return true
+}
+
+// scoreAuthRefusal tells a server with TLS switched off from a middlebox
+// that answers AUTH itself, by the words of the refusal.
+func scoreAuthRefusal(c *Candidate, in *Incident) {
+	ev := in.FailedAt
+	if ev == nil || in.Outcome.Phase != "tls" || ev.Kind != Reply || in.AuthCode == 0 {
+		return
+	}
+	low := strings.ToLower(ev.Text)
+	switchedOff := strings.Contains(low, "not enabled") || strings.Contains(low, "disabled") || strings.Contains(low, "not configured") ||
+		strings.Contains(low, "not available")
+	n := c.Scenario.Network
+	filter := n != nil && n.AuthFilter != 0
+	switch {
+	case filter && in.AuthCode == n.AuthFilter && switchedOff:
+		c.add(-1, ev, "a middlebox answering AUTH; the reply says TLS is switched off on the server")
+	case filter && in.AuthCode == n.AuthFilter:
+		c.add(1, ev, "AUTH answered %d without naming TLS settings, as a middlebox does", n.AuthFilter)
+	case strings.EqualFold(c.Scenario.Server.TLS, "off") && switchedOff:
+		c.add(2, ev, "the reply says TLS is switched off on the server")
+	}
 }
