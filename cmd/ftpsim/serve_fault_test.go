@@ -105,7 +105,7 @@ type ftpsimProc struct {
 }
 
 // startFtpsim runs the binary with args and waits for its banner.
-func startFtpsim(t *testing.T, bin string, args ...string) *ftpsimProc {
+func startFtpsim(t testing.TB, bin string, args ...string) *ftpsimProc {
 	t.Helper()
 	p := &ftpsimProc{cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	stdout, _ := p.cmd.StdoutPipe()
@@ -160,7 +160,7 @@ func (p *ftpsimProc) output() string {
 
 // stop sends SIGTERM and waits for the exit (SIGKILL after 10 s); it
 // returns the whole output.
-func (p *ftpsimProc) stop(t *testing.T) string {
+func (p *ftpsimProc) stop(t testing.TB) string {
 	if p.cmd.ProcessState == nil {
 		p.cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -177,7 +177,7 @@ func (p *ftpsimProc) stop(t *testing.T) string {
 }
 
 // buildFtpsim builds the binary into a temporary directory.
-func buildFtpsim(t *testing.T) string {
+func buildFtpsim(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -191,7 +191,7 @@ func buildFtpsim(t *testing.T) string {
 
 // freeLoopbackPorts returns a free control port and a free range of 10
 // passive ports on 127.0.0.1.
-func freeLoopbackPorts(t *testing.T) (int, peers.PortRange) {
+func freeLoopbackPorts(t testing.TB) (int, peers.PortRange) {
 	t.Helper()
 	ctl, err := peers.FreePort()
 	if err != nil {
