@@ -17,7 +17,7 @@ all: lint test
 help:
 	@echo "make run     run the scenario catalogue in-process and print the results"
 	@echo "make test    install the real FTP peers (as root) and run every test with -race"
-	@echo "make bench   benchmarks: 256 MiB transfers vs raw crypto/tls, faults vs loopback TCP, the whole catalogue (ratios printed)"
+	@echo "make bench   benchmarks: 256 MiB transfers vs raw crypto/tls, curl vs real vsftpd/pure-ftpd, faults and proxy overhead, 1,000/10,000 sessions, the catalogue (ratios printed)"
 	@echo "make lint    gofmt and go vet"
 	@echo "make build   build $(BIN)"
 	@echo "make fuzz    run each fuzz target for FUZZTIME (default 20s)"
@@ -42,7 +42,7 @@ test-short:
 	$(GO) test -short -count=1 $(PKGS)
 
 bench:
-	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 20m ./clientsim/ ./faults/ ./scenarios/ ./sim/pki/
+	$(GO) test -v -run='^$$' -bench=. -benchtime=1x -timeout 30m ./clientsim/ ./faults/ ./scenarios/ ./sim/pki/ ./cmd/ftpsim/
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
