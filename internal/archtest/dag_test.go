@@ -22,6 +22,7 @@ const module = "github.com/ftpsim/ftpsim"
 //	docker                       <- sim/ftp, sim/pki, internal, testcontainers-go
 //	scenarios                    <- sim, clientsim, faults, internal (never docker)
 //	scenarios/probe              <- scenarios (for Target) and below
+//	scenarios/report             <- scenarios (for Result) and below
 //	scenarios/diagnose           <- scenarios (catalogue, YAML) and below
 //	suites                       <- everything; nothing imports suites
 //	cmd/ftpsim                   <- scenarios and below (never docker)
@@ -40,6 +41,7 @@ var allowed = []struct {
 	{"clientsim", []string{"faults", "sim/ftp", "sim/pki", "internal/"}},
 	{"docker", []string{"sim/ftp", "sim/pki", "internal/"}},
 	{"scenarios/probe", []string{"scenarios", "sim", "clientsim", "faults", "internal/"}},
+	{"scenarios/report", []string{"scenarios", "sim", "clientsim", "faults", "internal/"}},
 	{"scenarios/diagnose", []string{"scenarios", "sim", "clientsim", "faults", "internal/"}},
 	{"scenarios", []string{"sim", "clientsim", "faults", "internal/"}},
 	{"suites", []string{"scenarios", "sim", "clientsim", "faults", "docker", "internal/", "suites"}},
