@@ -49,7 +49,10 @@ type Conn struct {
 	broken   error // set when the control stream lost sync
 	evidence []TLSEvidence
 	ctlState *tls.ConnectionState
-	xfer     *activeTransfer
+	// tls13Sessions are the saved sessions known to be TLS 1.3
+	// (ReuseLikeOpenSSL offers those once).
+	tls13Sessions map[*tls.ClientSessionState]bool
+	xfer          *activeTransfer
 }
 
 // Dial connects to addr ("host:port"), reads the greeting and, unless

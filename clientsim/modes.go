@@ -9,12 +9,14 @@ type reuseKind int
 
 const (
 	reusePerConnection reuseKind = iota
+	reuseOpenSSL
 	reuseNone
 	reuseShared
 )
 
 // SessionReuse says whether and how data connections resume a TLS session.
-// Use [ReuseNone], [ReusePerConnection] or [ReuseShared]; the zero value is
+// Use [ReuseNone], [ReusePerConnection], [ReuseLikeOpenSSL] or
+// [ReuseShared]; the zero value is
 // [ReusePerConnection].
 type SessionReuse struct {
 	kind  reuseKind
@@ -36,6 +38,20 @@ var (
 	// evict the control session), so every data connection resumes the
 	// control session, as FileZilla and curl do.
 	ReusePerConnection = SessionReuse{kind: reusePerConnection}
+
+	// ReuseLikeOpenSSL gives each control connection its own cache, as
+	// ReusePerConnection does, but keeps it the way an OpenSSL client
+	// (curl 7.88) does: a session received on any connection, control or
+	// data, replaces the saved one, and a TLS 1.3 session is offered only
+	// once (it leaves the cache when offered). A data connection that
+	// brings no new ticket (an upload to ProFTPD 1.3.8, which sends its
+	// ticket with its first write, see sim.Server.TicketsOnFirstWrite)
+	// therefore leaves nothing to resume, and the next data connection
+	// is a full handshake, which a reuse-requiring server refuses
+	// (measured with real curl: upload then download fails with curl's
+	// (18); scenario proftpd-tls13-download-after-upload). TLS 1.2
+	// sessions are offered again and again.
+	ReuseLikeOpenSSL = SessionReuse{kind: reuseOpenSSL}
 )
 
 // ReuseShared uses cache for control and data connections and keys it
@@ -63,6 +79,8 @@ func (r SessionReuse) String() string {
 		return "ReuseNone"
 	case reuseShared:
 		return "ReuseShared"
+	case reuseOpenSSL:
+		return "ReuseLikeOpenSSL"
 	}
 	return "ReusePerConnection"
 }

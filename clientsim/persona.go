@@ -69,7 +69,10 @@ func PersonaByName(name string) (Persona, bool) {
 // AUTH SSL first and AUTH TLS if that is refused, PBSZ 0 and PROT P after
 // login, EPSV first (PASV after a 5xx), the 227 address ignored in favour
 // of the control connection's (--ftp-skip-pasv-ip, the default since
-// 7.74), and every data connection resuming the control session.
+// 7.74), and data connections resuming the newest session OpenSSL saved
+// (ReuseLikeOpenSSL: a ticket from a data connection replaces the
+// control's, and a TLS 1.3 session is offered only once), and uploads
+// closed without reading the data connection (WithoutUploadDrain).
 //
 // Variants: --disable-epsv is WithPassive(PASVOnly); --no-ftp-skip-pasv-ip
 // is WithPASVAddress(Trust); --ftp-ssl-ccc is WithCCC.
@@ -78,7 +81,7 @@ func Curl() Persona {
 		Name: "curl", Version: "7.88.1", Verified: true,
 		Setup: "curl --ssl-reqd (explicit FTPS), OpenSSL session cache",
 		options: func() []Option {
-			return []Option{WithAuthFallback(), WithSessionReuse(ReusePerConnection),
+			return []Option{WithAuthFallback(), WithSessionReuse(ReuseLikeOpenSSL), WithoutUploadDrain(),
 				WithPassive(EPSVFirst), WithPASVAddress(SkipLikeCurl)}
 		},
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
+	"sync/atomic"
 
 	"github.com/ftpsim/ftpsim/internal/keylog"
 	"github.com/ftpsim/ftpsim/sim/ftp"
@@ -75,7 +76,7 @@ func (c *Conn) setupTLS() {
 	}
 	c.tlsBase = cfg
 	switch c.cfg.reuse.kind {
-	case reusePerConnection:
+	case reusePerConnection, reuseOpenSSL:
 		c.cache = tls.NewLRUClientSessionCache(4)
 	case reuseShared:
 		c.cache = c.cfg.reuse.cache
@@ -98,6 +99,8 @@ func (c *Conn) tlsConfigFor(channel string, conn net.Conn) *tls.Config {
 	switch c.cfg.reuse.kind {
 	case reusePerConnection:
 		kc.key, kc.readOnly = perConnectionKey, channel != "control"
+	case reuseOpenSSL:
+		kc.key, kc.onceTLS13 = perConnectionKey, true
 	case reuseShared:
 		// crypto/tls's own clientSessionCacheKey: the configured
 		// ServerName, else the remote address.
@@ -125,10 +128,22 @@ type keyedCache struct {
 	channel  string
 	key      string
 	readOnly bool
+	// onceTLS13 takes a TLS 1.3 session out of the cache when it is
+	// offered (ReuseLikeOpenSSL).
+	onceTLS13 bool
+	// handshook is set once the handshake has returned: crypto/tls stores
+	// a TLS 1.2 session during the handshake and a TLS 1.3 one only
+	// after it, from a NewSessionTicket, so a Put after it is TLS 1.3.
+	handshook atomic.Bool
 }
 
 func (k *keyedCache) Get(string) (*tls.ClientSessionState, bool) {
-	return k.inner.Get(k.key)
+	cs, ok := k.inner.Get(k.key)
+	if ok && k.onceTLS13 && k.conn.takeTLS13Session(cs) {
+		k.inner.Put(k.key, nil)
+		k.conn.note(ftp.EntryTLS, "%s offers the saved TLS 1.3 session and drops it from the cache (offered once, as OpenSSL clients do)", k.channel)
+	}
+	return cs, ok
 }
 
 func (k *keyedCache) Put(_ string, cs *tls.ClientSessionState) {
@@ -141,7 +156,29 @@ func (k *keyedCache) Put(_ string, cs *tls.ClientSessionState) {
 		return
 	}
 	k.conn.note(ftp.EntryTLS, "%s session %s under key %q", k.channel, what, k.key)
+	if cs != nil && k.onceTLS13 && k.handshook.Load() {
+		k.conn.markTLS13Session(cs)
+	}
 	k.inner.Put(k.key, cs)
+}
+
+// markTLS13Session records that cs is a TLS 1.3 session (ReuseLikeOpenSSL).
+func (c *Conn) markTLS13Session(cs *tls.ClientSessionState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tls13Sessions == nil {
+		c.tls13Sessions = map[*tls.ClientSessionState]bool{}
+	}
+	c.tls13Sessions[cs] = true
+}
+
+// takeTLS13Session reports whether cs is a TLS 1.3 session, forgetting it.
+func (c *Conn) takeTLS13Session(cs *tls.ClientSessionState) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ok := c.tls13Sessions[cs]
+	delete(c.tls13Sessions, cs)
+	return ok
 }
 
 // pinCheck accepts only a leaf with the given SHA-256 digest, then runs the
@@ -169,6 +206,9 @@ func (c *Conn) handshake(ctx context.Context, channel string, conn net.Conn) (*t
 	hctx, cancel := context.WithTimeout(ctx, c.t.TLSHandshake)
 	err := tc.HandshakeContext(hctx)
 	cancel()
+	if kc, ok := cfg.ClientSessionCache.(*keyedCache); ok {
+		kc.handshook.Store(true)
+	}
 	ev := TLSEvidence{Channel: channel, Addr: addrString(conn.RemoteAddr()), ServerName: cfg.ServerName, Err: err}
 	if err != nil {
 		c.note(ftp.EntryTLS, "%s handshake with %s failed: %v", channel, ev.Addr, err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/ftpsim/ftpsim/sim/ftp"
 )
@@ -220,6 +221,9 @@ func (c *Conn) closeUpload(st *stream, n int64) error {
 		return data.Close()
 	}
 	defer tc.Close()
+	if c.cfg.noDrain {
+		c.takeBufferedTickets(tc)
+	}
 	if err := w.arm(c.t.CloseNotify); err != nil {
 		return err
 	}
@@ -249,6 +253,25 @@ func (c *Conn) closeUpload(st *stream, n int64) error {
 		return err
 	}
 	return nil
+}
+
+// takeBufferedTickets processes what the handshake already read past
+// its own messages (a session ticket sent in the server's flight, as
+// crypto/tls sends it) without reading the socket: the read deadline is
+// in the past, so nothing that is still in the kernel is taken, and the
+// kernel's reset-on-close (an unread late ticket) stays as it was. A
+// client that never reads an upload's data connection still learns such
+// a ticket, as real curl does (measured against sim's default server:
+// the download after an upload resumes); a ticket sent after the
+// client's Finished (sim.Server.LateTickets, TicketsOnFirstWrite) is not
+// learnt this way.
+func (c *Conn) takeBufferedTickets(tc *tls.Conn) {
+	tc.SetReadDeadline(time.Unix(1, 0))
+	var b [1]byte
+	if n, _ := tc.Read(b[:]); n > 0 {
+		c.note(ftp.EntryData, "server sent data on an upload connection")
+	}
+	tc.SetReadDeadline(time.Time{})
 }
 
 // outcome is what happened to a transfer after its 1xx.

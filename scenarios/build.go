@@ -168,10 +168,12 @@ func clientDataOptions(spec ClientSpec) ([]clientsim.Option, error) {
 	case "", "per-connection":
 	case "none":
 		opts = append(opts, clientsim.WithSessionReuse(clientsim.ReuseNone))
+	case "openssl":
+		opts = append(opts, clientsim.WithSessionReuse(clientsim.ReuseLikeOpenSSL))
 	case "shared":
 		opts = append(opts, clientsim.WithSessionReuse(clientsim.ReuseShared(tls.NewLRUClientSessionCache(8))))
 	default:
-		return nil, fmt.Errorf("client.reuse %q: want per-connection, none or shared", spec.Reuse)
+		return nil, fmt.Errorf("client.reuse %q: want per-connection, openssl, none or shared", spec.Reuse)
 	}
 	switch strings.ToLower(spec.PASV) {
 	case "", "skip":

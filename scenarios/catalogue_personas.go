@@ -59,6 +59,25 @@ func personaScenarios() []Scenario {
 			Diagnosis: Diagnosis{Cause: "ProFTPD answers 425 Unable to build data connection: Operation not permitted (log: client did not reuse SSL session)", Fix: reuseFix + "; or TLSOptions NoSessionReuseRequired (weaker)"},
 		},
 		{
+			Name: "proftpd-tls13-download-after-upload", Cases: []string{"S01"}, Labels: []string{"tls", "reuse", "persona", "transfer"},
+			Summary: "a curl-style client (OpenSSL session cache) uploads, then downloads on the same control connection over TLS 1.3: ProFTPD refuses the download's data connection",
+			Server:  ServerSpec{Persona: "proftpd"}, Client: ClientSpec{Reuse: "openssl", NoDrain: true},
+			Steps:  []Step{{Op: "login"}, {Op: "upload", Path: "a.bin", Size: 64 << 10}, {Op: "download", Path: "a.bin"}, {Op: "quit"}},
+			Expect: fail("data-tls", 425, "reply"),
+			Diagnosis: Diagnosis{
+				Cause: "ProFTPD 1.3.8 sends a data connection's TLS 1.3 session ticket with its first write, so an upload's data connection brings the client no new ticket; curl (OpenSSL) offers each TLS 1.3 session once and spent the one it had on the upload, so the next data connection is a full handshake and mod_tls rejects it (tls.log: client did not reuse TLS session, rejecting data connection); real curl 7.88 reports (18) transfer closed with N bytes remaining to read, or (55) for a second upload (measured: upload then download fails every time, downloads and listings alone never)",
+				Fix:   "client: resume the control connection's own session on every data connection (lftp, jlaffaye/ftp with a ClientSessionCache, and Python ftplib's session=self.sock.session subclass do, and pass), or run each transfer after an upload on a new control connection (one curl invocation per transfer), or cap TLS at 1.2 (curl --tls-max 1.2 resumes by session ID); server: TLSOptions NoSessionReuseRequired (weaker)",
+			},
+		},
+		{
+			Name: "proftpd-tls13-download-after-upload-control-session", Cases: []string{"S01"}, Labels: []string{"tls", "reuse", "persona", "transfer"},
+			Summary:   "the same upload and download from a client that offers the control connection's session every time (lftp, jlaffaye/ftp): both succeed",
+			Server:    ServerSpec{Persona: "proftpd"},
+			Steps:     []Step{{Op: "login"}, {Op: "upload", Path: "a.bin", Size: 64 << 10}, {Op: "download", Path: "a.bin"}, {Op: "quit"}},
+			Expect:    ok,
+			Diagnosis: Diagnosis{Cause: "the control connection's TLS 1.3 ticket resumes any number of data connections at ProFTPD, so the missing ticket of the upload does not matter", Fix: "nothing to fix; this is the client-side fix of proftpd-tls13-download-after-upload"},
+		},
+		{
 			Name: "filezilla-server-reuse-required", Cases: []string{"S01"}, Labels: []string{"tls", "reuse", "persona"},
 			Summary: "FileZilla Server 1.x always requires the data connection to resume the control session",
 			Server:  ServerSpec{Persona: "filezilla-server"}, Client: noReuse, Expect: fail("data-tls", 425, "reply"),

@@ -89,7 +89,7 @@ type ClientSpec struct {
 	Auth       string `yaml:"auth,omitempty"`        // TLS (default), SSL, fallback (SSL then TLS, like curl)
 	Prot       string `yaml:"prot,omitempty"`        // P (default), C
 	TLSMax     string `yaml:"tls_max,omitempty"`     // "1.2" or "1.3" (default: 1.3)
-	Reuse      string `yaml:"reuse,omitempty"`       // per-connection (default), none, shared
+	Reuse      string `yaml:"reuse,omitempty"`       // per-connection (default), openssl (curl: newest ticket, TLS 1.3 offered once), none, shared
 	ServerName string `yaml:"server_name,omitempty"` // TLS name (default: the dialed host)
 	Verify     string `yaml:"verify,omitempty"`      // ca (default: the scenario's CA), insecure
 	PASV       string `yaml:"pasv,omitempty"`        // skip (default, like curl), trust, lftp

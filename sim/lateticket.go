@@ -29,6 +29,11 @@ type lateTicketConn struct {
 	// the ClientHello was read.
 	ticket func() bool
 
+	// onWrite keeps the ticket until the server writes
+	// ([Server.TicketsOnFirstWrite]): reading the client's bytes does
+	// not release it.
+	onWrite bool
+
 	mu      sync.Mutex
 	held    []byte // the ticket record, until released
 	started bool   // the first multi-record flight has been seen
@@ -71,7 +76,7 @@ func (c *lateTicketConn) Write(p []byte) (int, error) {
 // The upload's own end (truncated or not) decides the reply instead.
 func (c *lateTicketConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if n > 0 {
+	if n > 0 && !c.onWrite {
 		c.mu.Lock()
 		c.releaseLocked() // an error drops the ticket; see above
 		c.mu.Unlock()

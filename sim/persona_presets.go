@@ -27,6 +27,7 @@ type tlsPath struct {
 	eagerAccept       bool
 	closeEarlyData    bool
 	lateTickets       bool
+	ticketsOnWrite    bool
 	acceptReset       bool
 	cccStalls         bool
 	withholdTickets   bool
@@ -45,7 +46,7 @@ func (t tlsPath) apply(s *Server) {
 	s.LenientTLSEOF, s.DisableCCC = t.lenientEOF, t.disableCCC
 	s.AllowForeignData, s.DropForeignData, s.EagerAccept = t.allowForeign, t.dropForeign, t.eagerAccept
 	s.CloseEarlyData, s.LateTickets, s.AcceptResetUploads = t.closeEarlyData, t.lateTickets, t.acceptReset
-	s.CCCStallsWithoutCloseNotify = t.cccStalls
+	s.CCCStallsWithoutCloseNotify, s.TicketsOnFirstWrite = t.cccStalls, t.ticketsOnWrite
 	s.Tickets.Withhold = t.withholdTickets
 	s.CurvePreferences = t.curves
 	s.AllowBounce = false
@@ -168,7 +169,8 @@ func ProFTPD() Persona {
 		settings: tlsPath{
 			control: TLSRequired, data: TLSRequired, reuse: ReuseSame,
 			allowForeign: true, cccOnlyIfOptional: true, lenientEOF: true, curves: groupsOpenSSL30,
-			preTLS: []string{"AUTH", "FEAT", "SYST", "HOST", "QUIT"},
+			ticketsOnWrite: true,
+			preTLS:         []string{"AUTH", "FEAT", "SYST", "HOST", "QUIT"},
 		}.apply,
 		restart: restartPolicy{store: RestStoreDenied, retrEOF: PastEOFRefused},
 		replies: map[ReplyKey]ftp.Reply{

@@ -251,6 +251,18 @@ type Server struct {
 	// of TLS 1.3 uploads (measured with curl and 1 MiB: 2 to 4 in 10).
 	// The zero value keeps crypto/tls's timing.
 	LateTickets bool
+	// TicketsOnFirstWrite holds the TLS 1.3 session ticket of a data
+	// connection until the server first writes on it, as ProFTPD 1.3.8
+	// does (measured: a listing or download carries a ticket, an upload
+	// none, so no upload is reset for an unread ticket). A client that
+	// offers each TLS 1.3 session only once (curl with OpenSSL) then has
+	// no session left after an upload, and its next data connection is a
+	// full handshake, which a reuse-requiring server refuses: curl's
+	// "(18) transfer closed with N bytes remaining to read" on the
+	// download after an upload (scenario proftpd-tls13-download-after-upload).
+	// It takes precedence over LateTickets. The zero value keeps
+	// crypto/tls's timing.
+	TicketsOnFirstWrite bool
 	// RestStore says how STOR after REST writes (zero: RestTruncate, the
 	// file ends with the upload). See restart.go for what each real
 	// server does.

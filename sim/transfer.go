@@ -219,10 +219,10 @@ func (sess *Session) openEarly(ev *DataEvidence) bool {
 func (sess *Session) dataTLS(conn net.Conn, ev *DataEvidence) (net.Conn, ftp.Reply, bool) {
 	var hello helloFacts
 	under := conn
-	if sess.srv.LateTickets {
+	if sess.srv.LateTickets || sess.srv.TicketsOnFirstWrite {
 		// crypto/tls sends a ticket when the client offers PSK
 		// key-exchange modes (psk_dhe_ke, all clients in practice).
-		under = &lateTicketConn{Conn: conn, ticket: func() bool { return hello.pskModes }}
+		under = &lateTicketConn{Conn: conn, ticket: func() bool { return hello.pskModes }, onWrite: sess.srv.TicketsOnFirstWrite}
 	}
 	tc := tls.Server(&eofConn{Conn: under}, sess.dataTLSConfig(ev, &hello))
 	conn.SetDeadline(time.Now().Add(sess.srv.dataTimeout()))

@@ -67,6 +67,17 @@ type ClientOptions struct {
 	// control TLS session on data connections. curl and lftp always try to
 	// resume and ignore it.
 	Reuse bool
+	// CCC clears the control channel after login (curl --ftp-ssl-ccc,
+	// lftp ftp:ssl-use-ccc yes, ftplib's FTP_TLS.ccc after PROT P).
+	CCC bool
+	// ClearData leaves data connections in cleartext (PROT C): curl
+	// --ftp-ssl-control instead of --ssl-reqd, lftp
+	// ftp:ssl-protect-data no, ftplib without prot_p.
+	ClearData bool
+	// NoSessionReuse turns off TLS session resumption on data
+	// connections: curl --no-sessionid. ftplib never resumes unless
+	// Reuse is set; lftp has no such setting and [NewLftp] refuses it.
+	NoSessionReuse bool
 	// Timeout is the hard limit of one client run, after which its process
 	// group is killed; 0 means DefaultClientTimeout.
 	Timeout time.Duration
@@ -144,6 +155,7 @@ func (o ClientOptions) variant() string {
 	}{
 		{o.Implicit, "implicit"}, {o.TLS12, "tls1.2"}, {o.DisableEPSV, "PASV"},
 		{o.NoSkipPASVIP, "trust-PASV-IP"}, {o.Active, "active"}, {o.Reuse, "reuse"}, {o.Plain, "plain"},
+		{o.CCC, "CCC"}, {o.ClearData, "PROT-C"}, {o.NoSessionReuse, "no-sessionid"},
 	}
 	for _, f := range flags {
 		if f.on {

@@ -68,8 +68,18 @@ func (c *Curl) args(extra ...string) []string {
 	o := c.o
 	limit := toolTimeout(o.Timeout)
 	a := []string{"-sS", "-v", "--noproxy", "*"}
-	if !o.Plain {
+	switch {
+	case o.Plain:
+	case o.ClearData:
+		a = append(a, "--ftp-ssl-control", "--cacert", o.CAFile)
+	default:
 		a = append(a, "--ssl-reqd", "--cacert", o.CAFile)
+	}
+	if o.CCC {
+		a = append(a, "--ftp-ssl-ccc")
+	}
+	if o.NoSessionReuse {
+		a = append(a, "--no-sessionid")
 	}
 	a = append(a,
 		"-u", o.User+":"+o.Password,

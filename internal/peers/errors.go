@@ -38,6 +38,10 @@ func (e *NotInstalledError) Error() string {
 // dialled, listened on or advertised is not a loopback address.
 var ErrNotLoopback = errors.New("not loopback")
 
+// ErrUnsupported is wrapped by a client constructor given an option the
+// real program has no way to honour (lftp and NoSessionReuse).
+var ErrUnsupported = errors.New("the client has no such setting")
+
 // findProgram returns the first candidate path that is an executable file.
 func findProgram(name string, candidates ...string) (string, error) {
 	for _, c := range candidates {

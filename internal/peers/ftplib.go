@@ -72,6 +72,7 @@ func (f *Ftplib) run(ctx context.Context, op string, files ...string) (*Result, 
 	}{
 		{o.Implicit, "--implicit"}, {o.Reuse, "--reuse"}, {o.TLS12, "--tls12"},
 		{o.Active, "--active"}, {o.NoSkipPASVIP, "--trust-pasv-ip"}, {o.Plain, "--plain"},
+		{o.CCC, "--ccc"}, {o.ClearData, "--prot-c"},
 	}
 	for _, fl := range flags {
 		if fl.on {

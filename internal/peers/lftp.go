@@ -37,6 +37,9 @@ func NewLftp(o ClientOptions) (*Lftp, error) {
 	if o.Active && o.Netns == "" {
 		return nil, fmt.Errorf("lftp active mode: data listener on 0.0.0.0 (run it in a network namespace of its own, Netns): %w", ErrNotLoopback)
 	}
+	if o.NoSessionReuse {
+		return nil, fmt.Errorf("lftp: no setting turns off TLS session resumption: %w", ErrUnsupported)
+	}
 	return &Lftp{prog: prog, o: o}, nil
 }
 
@@ -77,8 +80,9 @@ func (l *Lftp) script() []string {
 			"set ftp:ssl-allow yes",
 			"set ftp:ssl-force yes",
 			"set ftp:ssl-auth TLS",
-			"set ftp:ssl-protect-data yes",
-			"set ftp:ssl-protect-list yes",
+			"set ftp:ssl-protect-data "+yesNo(!o.ClearData),
+			"set ftp:ssl-protect-list "+yesNo(!o.ClearData),
+			"set ftp:ssl-use-ccc "+yesNo(o.CCC),
 			"set ssl:ca-file "+lftpQuote(o.CAFile),
 			"set ssl:verify-certificate yes",
 			"set ssl:check-hostname yes")
@@ -116,6 +120,13 @@ func (l *Lftp) run(ctx context.Context, cmds ...string) (*Result, error) {
 	r := run(ctx, l.Name(), argv, clientEnv(l.o.Dir), l.o.Dir, l.o.Timeout, l.o.Password)
 	r.Trace = r.Stderr
 	return r, nil
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 // lftpQuote double-quotes s for an lftp command line.

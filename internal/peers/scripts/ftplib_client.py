@@ -89,6 +89,8 @@ def parse_args():
     ap.add_argument("--active", action="store_true")
     ap.add_argument("--trust-pasv-ip", action="store_true")
     ap.add_argument("--plain", action="store_true")
+    ap.add_argument("--ccc", action="store_true")
+    ap.add_argument("--prot-c", action="store_true")
     ap.add_argument("op", choices=["list", "upload", "download", "session"])
     ap.add_argument("files", nargs="*")
     return ap.parse_args()
@@ -114,9 +116,12 @@ def main():
         ftp.connect(a.host, a.port)
         step = "login"
         ftp.login(a.user, os.environ["FTPSIM_PASSWORD"])
-        if not a.plain:
+        if not a.plain and not a.prot_c:
             step = "prot_p"
             ftp.prot_p()
+        if not a.plain and a.ccc:
+            step = "ccc"
+            ftp.ccc()
         ftp.set_pasv(not a.active)
         if a.op in ("list", "session"):
             step = "list"
