@@ -67,6 +67,10 @@ func curlCommand(sc *scenarios.Scenario, ctl, implicit, ca string) (cmd, note st
 		args = append(args, "--no-sessionid")
 	case "shared":
 		inexact = append(inexact, "the shared session cache is a Go client's")
+	case "openssl":
+		if len(sc.Steps) > 0 {
+			inexact = append(inexact, "this client's session cache is curl's own, but the failure comes on the data connection after an upload, which one curl transfer does not make: join an upload and a download of the same file with --next in one curl run")
+		}
 	}
 	if c.ServerName != "" {
 		inexact = append(inexact, "curl verifies the URL's host, not the separate TLS name "+c.ServerName)
