@@ -64,8 +64,9 @@ const limitSessionID = "sim.Limitations: crypto/tls servers resume TLS 1.2 only 
 
 // openLftpCCC is a difference found by this matrix and not yet
 // explained, so not yet modelled: lftp 4.9.2 with ftp:ssl-use-ccc
-// against pure-ftpd 1.0.50 fails part of the time (measured: real 6 of
-// 10 with a 504 reply, persona 9 of 10 with a 501). It is listed so the
+// against pure-ftpd 1.0.50 fails part of the time, at rates that vary
+// from run to run (measured: real 6 and 9 of 10 with a 504 reply,
+// persona 9 and 1 of 10 with a 501). It is listed so the
 // matrix stays a regression test for everything else; the cell is
 // printed with its counts on every run.
 const openLftpCCC = "OPEN (not yet explained): lftp ftp:ssl-use-ccc against pure-ftpd fails part of the time on both sides, real with 504, persona with 501"
@@ -84,7 +85,8 @@ var matrixProducts = []matrixProduct{
 	{name: "pure-ftpd", persona: sim.PureFTPd(),
 		start: func(cfg peers.Config) func(context.Context) (*peers.Server, error) {
 			return peers.PureFTPd{Config: cfg}.Start
-		}},
+		},
+		known: map[string]string{"lftp/CCC": openLftpCCC}},
 	{name: "pyftpdlib", persona: sim.Pyftpdlib(),
 		start: func(cfg peers.Config) func(context.Context) (*peers.Server, error) {
 			return peers.Pyftpdlib{Config: cfg}.Start
