@@ -99,12 +99,8 @@ func (r *Report) Reproduction() (sc scenarios.Scenario, ok bool) {
 
 // isPersona reports whether name is one of sim's server personas.
 func isPersona(name string) bool {
-	for _, p := range sim.Personas() {
-		if p.Name == name {
-			return true
-		}
-	}
-	return false
+	_, ok := sim.PersonaByName(name)
+	return ok
 }
 
 // WriteYAML writes [Report.Reproduction] as a scenario file.
