@@ -6,6 +6,8 @@
 # in place during installs when none exists.
 #
 #   apt:      curl lftp openssl vsftpd python3-pyftpdlib python3-openssl (+ shared libraries)
+#             tshark (reads the pcapng captures ftpsim writes; not setuid: debconf answered first)
+#             chromium (headless: renders the HTML report in scenarios/report's browser test)
 #   unpacked: proftpd-core proftpd-mod-crypto -> /opt/ftps-peers/proftpd
 #             pure-ftpd pure-ftpd-common      -> /opt/ftps-peers/pure-ftpd
 #             (vsftpd, proftpd-core and pure-ftpd all conflict on ftp-server, so only vsftpd is apt-installed)
@@ -19,7 +21,7 @@ FTP_USER=ftpsuser
 FTP_PASS=ftpspass
 FTP_HOME=/srv/ftpsuser # must exist: vsftpd chdirs to the home directory before local_root
 PAM_FILE=/etc/pam.d/ftps-peers
-APT_PACKAGES=(curl lftp openssl vsftpd python3-pyftpdlib python3-openssl)
+APT_PACKAGES=(curl lftp openssl vsftpd python3-pyftpdlib python3-openssl tshark chromium)
 export DEBIAN_FRONTEND=noninteractive
 
 log() { printf 'install-peers: %s\n' "$*" >&2; }
@@ -171,6 +173,8 @@ ensure_account() {
 mapfile -t need < <(missing_apt)
 if [ ${#need[@]} -gt 0 ]; then
 	log "apt-get install ${need[*]}"
+	# tshark's package asks whether to make dumpcap setuid; answer no before it asks.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 	apt_install "${need[@]}"
 fi
 proftpd_ok || unpack "$PROFTPD_ROOT" proftpd-core proftpd-mod-crypto
@@ -193,4 +197,6 @@ printf '  python     %s\n' "$(/usr/bin/python3 -c 'import ssl, sys; print(sys.ve
 printf '  curl       %s\n' "$(curl --version | head -n1)"
 printf '  lftp       %s\n' "$(lftp --version | head -n1)"
 printf '  openssl    %s\n' "$(openssl version)"
+printf '  tshark     %s\n' "$(tshark --version 2>/dev/null | head -n1)"
+printf '  chromium   %s\n' "$(chromium --version 2>/dev/null | head -n1)"
 printf '  account    %s\n' "$(id "$FTP_USER")"
