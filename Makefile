@@ -17,7 +17,7 @@ all: lint test
 help:
 	@echo "make run     run the scenario catalogue in-process and print the results"
 	@echo "make test    install the real FTP peers (as root) and run every test with -race"
-	@echo "make bench   benchmarks: 256 MiB transfers vs raw crypto/tls, curl vs real vsftpd/pure-ftpd, faults and proxy overhead, 1,000/10,000 sessions, the catalogue (ratios printed)"
+	@echo "make bench   benchmarks: 256 MiB transfers vs raw crypto/tls, curl vs real vsftpd/pure-ftpd, faults and proxy overhead, 1,000/10,000 sessions, the catalogue on the real and the virtual clock, its cost per scenario at 1,000 scenarios (ratios printed)"
 	@echo "make lint    gofmt and go vet"
 	@echo "make build   build $(BIN)"
 	@echo "make fuzz    run each fuzz target for FUZZTIME (default 20s)"
@@ -43,6 +43,7 @@ test-short:
 
 bench:
 	$(GO) test -v -run='^$$' -bench=. -benchtime=1x -timeout 30m ./clientsim/ ./faults/ ./scenarios/ ./sim/pki/ ./cmd/ftpsim/
+	FTPSIM_SCALE=1 $(GO) test -count=1 -run='^TestCatalogue(VirtualClock|Scale)$$' -v -timeout 15m ./scenarios/ | grep -E 'scenarios \(|cost per scenario|^(ok|FAIL|---)'
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
