@@ -43,7 +43,8 @@ test-short:
 
 bench:
 	$(GO) test -v -run='^$$' -bench=. -benchtime=1x -timeout 30m ./clientsim/ ./faults/ ./scenarios/ ./sim/pki/ ./cmd/ftpsim/
-	FTPSIM_SCALE=1 $(GO) test -count=1 -run='^TestCatalogue(VirtualClock|Scale)$$' -v -timeout 15m ./scenarios/ | grep -E 'scenarios \(|cost per scenario|^(ok|FAIL|---)'
+	@mkdir -p bin; FTPSIM_SCALE=1 $(GO) test -count=1 -run='^TestCatalogue(VirtualClock|Scale)$$' -v -timeout 15m ./scenarios/ > bin/scale.log 2>&1; st=$$?; \
+	  grep -E 'scenarios \(|cost per scenario|^(ok|FAIL|--- FAIL)' bin/scale.log; exit $$st
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
