@@ -377,7 +377,7 @@ func runAll(ctx context.Context, list []scenarios.Scenario, opts scenarios.RunOp
 			}
 		}()
 	}
-	for i := range list {
+	for _, i := range dispatchOrder(list) {
 		if ctx.Err() != nil {
 			break
 		}
