@@ -103,10 +103,14 @@ func layout(l ladder) svgLadder {
 			s.X1, s.X2, s.TextY = x1, x1, y+4
 			s.Lane = l.Lanes[r.From].Key
 			s.Shape = markShape(r, x1, y)
-			avail := width - x1 - 14
+			// Run the text to the right of the symbol when it fits there
+			// (or there is more room there), else to the left, never into
+			// the time column.
+			right, left := width-x1-14, x1-10-timeColumn
+			avail := right
 			s.TextX, s.Anchor = x1+10, "start"
-			if x1 > width/2 {
-				avail = x1 - 10 - 4
+			if need := int(float64(utf8.RuneCountInString(r.Text)) * charW); need > right && left > right {
+				avail = left
 				s.TextX, s.Anchor = x1-10, "end"
 			}
 			s.Label = shorten(r.Text, int(float64(avail)/charW))

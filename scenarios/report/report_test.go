@@ -328,7 +328,7 @@ func TestMismatchesOpenOthersCollapsed(t *testing.T) {
 	bad.Match = false
 	doc, _ := render(t, []*scenarios.Result{results[0], &bad}, HTMLOptions{TranscriptDir: "../tr"})
 	var open []bool
-	for _, d := range find(doc, func(n *html.Node) bool { return n.Data == "details" }) {
+	for _, d := range find(doc, func(n *html.Node) bool { return n.Data == "details" && !hasClass(n, "transcripts") }) {
 		_, isOpen := attrOK(d, "open")
 		open = append(open, isOpen)
 	}
@@ -351,4 +351,52 @@ func attrOK(n *html.Node, key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+func TestTranscriptBlocks(t *testing.T) {
+	results := run(t, "reuse-required-client-no-reuse")
+	doc, _ := render(t, append(results, hostile()), HTMLOptions{})
+	sections := find(doc, func(n *html.Node) bool { return n.Data == "section" })
+	if len(sections) != 2 {
+		t.Fatalf("%d sections, want 2", len(sections))
+	}
+	// Each section holds one collapsed block with the client's and every
+	// server session's transcript, as text.
+	for i, s := range sections {
+		blocks := find(s, byClass("details", "transcripts"))
+		if len(blocks) != 1 {
+			t.Fatalf("section %d: %d transcript blocks, want 1", i, len(blocks))
+		}
+		if _, open := attrOK(blocks[0], "open"); open {
+			t.Errorf("section %d: the transcripts are open; they should start collapsed", i)
+		}
+	}
+	pres := func(s *html.Node, side string) []string {
+		var out []string
+		for _, p := range find(s, func(n *html.Node) bool { return n.Data == "pre" && attr(n, "data-side") == side }) {
+			out = append(out, text(p))
+		}
+		return out
+	}
+	res := results[0]
+	client, servers := pres(sections[0], "client"), pres(sections[0], "server")
+	if len(client) != 1 || client[0] != res.ClientTranscript.String() {
+		t.Errorf("client transcript block %q, want the client's transcript", client)
+	}
+	if len(servers) != len(res.ServerTranscripts) || len(servers) == 0 {
+		t.Fatalf("%d server transcript blocks for %d server sessions", len(servers), len(res.ServerTranscripts))
+	}
+	if !strings.Contains(servers[0], "reuse policy") {
+		t.Errorf("the server's transcript lacks its refusal (reuse policy): %q", servers[0])
+	}
+	evil := pres(sections[1], "client")
+	if len(evil) != 1 || !strings.Contains(evil[0], "<script>alert(1)</script>") {
+		t.Errorf("the hostile client transcript is not shown as text: %q", evil)
+	}
+	if s := pres(sections[1], "server"); len(s) != 1 || !strings.Contains(s[0], "refused </title>") {
+		t.Errorf("the hostile server transcript is not shown as text: %q", s)
+	}
+	if tl := find(sections[1], byClass("pre", "timeline")); len(tl) != 1 || !strings.Contains(text(tl[0]), "DROPPED") && !strings.Contains(strings.ToLower(text(tl[0])), "dropped") {
+		t.Errorf("the network timeline block is missing or lacks the drop: %d blocks", len(tl))
+	}
 }
