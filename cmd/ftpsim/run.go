@@ -25,6 +25,14 @@ Without arguments it runs the whole catalogue ("ftpsim list" shows it).
 Arguments are catalogue names or YAML files of your own scenarios.
 Exits 1 if any scenario does not behave as expected.
 
+With --html FILE it also writes one self-contained HTML page (it fetches
+nothing; open it in any browser): a summary table of expected against
+actual outcomes, counts per family, and per scenario a ladder diagram of
+client, network boxes and server, its diagnosis and its transcripts,
+linked to the files of --transcripts (and --pcap) when given.
+
+  ftpsim run --label nat,alg --html report.html --transcripts tr
+
 With --target URL the client side of each scenario that depends only on
 the client runs against your server instead, and gets a verdict against
 what the well-configured reference server (in-process: TLS required on
@@ -43,6 +51,7 @@ ftps:// URL) and are not-applicable otherwise.
 	fs.BoolVar(quiet, "q", false, "short for --quiet")
 	junit := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
 	transcripts := fs.String("transcripts", "", "write each scenario's client and server transcripts to `DIR`")
+	htmlOut := fs.String("html", "", "also write an HTML report (summary, a ladder diagram and the transcripts per scenario) to `FILE`; not with --target")
 	verbose := fs.Bool("v", false, "print the diagnosis of every scenario and the transcripts of mismatches")
 	timeout := fs.Duration("timeout", 30*time.Second, "bound on each scenario")
 	parallel := fs.Int("parallel", 4, "run up to `N` scenarios at once (in-process only; each has its own server and network)")
@@ -66,6 +75,9 @@ ftps:// URL) and are not-applicable otherwise.
 		return err
 	}
 	list := sel.list
+	if err := checkHTMLFlag(*htmlOut, *target); err != nil {
+		return err
+	}
 	if *junit != "" {
 		// Refuse an unwritable report path before anything runs, not after.
 		f, err := os.OpenFile(*junit, os.O_WRONLY|os.O_CREATE, 0o644)
@@ -133,6 +145,9 @@ ftps:// URL) and are not-applicable otherwise.
 		if err := writeJUnit(*junit, results); err != nil {
 			return err
 		}
+	}
+	if err := writeHTMLReport(*htmlOut, results, names, "", *transcripts); err != nil {
+		return err
 	}
 	for _, r := range results {
 		if failed(r) {
