@@ -64,6 +64,7 @@ func (c *memConn) Close() error {
 		unread := c.flow != nil && c.rx.arrived(time.Now())
 		c.rx.closeReader()
 		if unread {
+			c.flow.pcapRST(c.dialer)
 			lost := c.txq.resetInFlight(time.Now())
 			c.flow.net.event(c.flow, Cut, "", "%s end closed with received bytes unread: reset (RST) instead of FIN; %d bytes in flight to the %s lost",
 				c.endName(), lost, c.peerName())

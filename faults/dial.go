@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ftpsim/ftpsim/faults/capture"
 )
 
 // Dial is DialContext with a background context; a dropped dial then
@@ -62,6 +64,7 @@ func (h *Host) dial(ctx context.Context, network, address string, wait bool, via
 	d := n.routeLocked(h, pre, ch)
 	d.entry, d.real = via, real
 	var ln *listener
+	reached := d.action == Accept // a refusal now comes from the listener's host
 	if d.action == Accept {
 		ln = d.dst.listenerForLocked(d.post.Dst)
 		if ln == nil {
@@ -73,8 +76,9 @@ func (h *Host) dial(ctx context.Context, network, address string, wait bool, via
 		if d.natGW != nil {
 			d.natGW.releaseNAT(d.natPort)
 		}
+		segs := n.pcapDial(h, pre, d, reached)
 		n.mu.Unlock()
-		return nil, n.refused(ctx, h, pre, d, network, laddr, raddr, wait)
+		return nil, n.refused(ctx, h, pre, d, network, laddr, raddr, wait, segs)
 	}
 	f := n.newFlowLocked(h, pre, d, ch, ln)
 	n.mu.Unlock()
@@ -82,8 +86,9 @@ func (h *Host) dial(ctx context.Context, network, address string, wait bool, via
 }
 
 // refused records a refused or dropped dial and returns its error after
-// the wait a dropped SYN costs.
-func (n *Network) refused(ctx context.Context, h *Host, pre Endpoints, d decision, network string, laddr, raddr *net.TCPAddr, wait bool) error {
+// the wait a dropped SYN costs, retransmitting the SYN on the segments
+// segs meanwhile (see [Network.Pcap]).
+func (n *Network) refused(ctx context.Context, h *Host, pre Endpoints, d decision, network string, laddr, raddr *net.TCPAddr, wait bool, segs []*capture.Conn) error {
 	verdict := Refused
 	if d.action == Drop {
 		verdict = Dropped
@@ -100,11 +105,17 @@ func (n *Network) refused(ctx context.Context, h *Host, pre Endpoints, d decisio
 	}
 	t := time.NewTimer(n.synTimeout())
 	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return op(mapCtxErr(ctx.Err()))
-	case <-t.C:
-		return op(os.NewSyscallError("connect", syscall.ETIMEDOUT))
+	retry, again, stop := n.synRetries(segs)
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return op(mapCtxErr(ctx.Err()))
+		case <-t.C:
+			return op(os.NewSyscallError("connect", syscall.ETIMEDOUT))
+		case <-retry:
+			again()
+		}
 	}
 }
 

@@ -45,6 +45,9 @@ func (n *Network) newFlowLocked(h *Host, pre Endpoints, d decision, ch Channel, 
 			f.release = append(f.release, func() { g.releaseNAT(port) })
 		}
 	}
+	if n.Pcap != nil {
+		f.pcap = &flowPcap{segs: n.pcapConns(h, pre, d, len(d.gws), ch == Data)}
+	}
 	n.flows = append(n.flows, f)
 	n.event(f, Allowed, d.why, "%s", describe(f))
 	n.installLocked(f)
@@ -94,13 +97,24 @@ func (n *Network) bindSessionLocked(f *Flow, e *expectation) {
 // program's PORT and EPRT (see [ResolveActive]), the middleboxes and FTP helpers
 // of the gateways crossed (in the order a segment meets them), the
 // entry's mapping to loopback addresses (see [Entry]), then the toxics
-// whose rules select the flow.
+// whose rules select the flow. With [Network.Pcap], a recording stage
+// follows the ends' translations and each gateway's stages (one per
+// network segment; the last after the toxics).
 func (n *Network) installLocked(f *Flow) {
 	n.installTranslations(f)
 	n.installEntryActive(f)
+	k := len(f.gws)
+	if k > 0 {
+		f.recordSegment(f.up, 0)
+		f.recordSegment(f.down, k)
+	}
 	for i := range f.gws {
 		n.installGateway(f, f.gws[i], f.up)
 		n.installGateway(f, f.gws[len(f.gws)-1-i], f.down)
+		if i < k-1 {
+			f.recordSegment(f.up, i+1)
+			f.recordSegment(f.down, k-1-i)
+		}
 	}
 	n.installEntry(f)
 	for _, r := range n.toxics {
@@ -113,6 +127,8 @@ func (n *Network) installLocked(f *Flow) {
 			}
 		}
 	}
+	f.recordSegment(f.up, k)
+	f.recordSegment(f.down, 0)
 }
 
 // installGateway adds g's middleboxes and FTP helper to one link.
@@ -136,6 +152,7 @@ func (n *Network) connect(ctx context.Context, f *Flow, ln *listener, network st
 	pre, post := f.Pre, f.Post
 	dc := newMemConn(f, f.down.sink.(*queue), f.up, net.TCPAddrFromAddrPort(pre.Src), net.TCPAddrFromAddrPort(pre.Dst), true)
 	lc := newMemConn(f, f.up.sink.(*queue), f.down, net.TCPAddrFromAddrPort(post.Dst), net.TCPAddrFromAddrPort(post.Src), false)
+	f.pcapOpen()
 	if !ln.enqueue(lc) {
 		n.event(f, Refused, f.Listener.Name, "listener on %s closed", post.Dst)
 		f.reset()

@@ -75,6 +75,8 @@ type Flow struct {
 	captured [2][]byte // indexed by Stream
 	anns     []announcement
 	nData    int
+
+	pcap *flowPcap // nil unless Network.Pcap records the flow
 }
 
 // announcement is a data address announced on a control flow, as it
@@ -262,6 +264,7 @@ func (f *Flow) after(d time.Duration, fn func()) {
 
 // reset aborts the flow like a TCP RST: both ends fail with ECONNRESET.
 func (f *Flow) reset() {
+	f.pcapRST(false)
 	f.mu.Lock()
 	f.wasReset = true
 	f.mu.Unlock()
@@ -280,6 +283,7 @@ func (f *Flow) isReset() bool {
 // cut ends the flow like a FIN from the network: both ends read what is
 // queued, then EOF; their writes fail.
 func (f *Flow) cut() {
+	f.pcapCut()
 	now := time.Now()
 	f.up.sink.cut(now)
 	f.down.sink.cut(now)
@@ -287,7 +291,10 @@ func (f *Flow) cut() {
 }
 
 // abort resets the flow without recording it (Network.Close).
-func (f *Flow) abort() { f.reset() }
+func (f *Flow) abort() {
+	f.pcapStop()
+	f.reset()
+}
 
 // endClosed records that one end closed; when both have, the flow ends.
 func (f *Flow) endClosed(dialer bool) {
@@ -295,6 +302,7 @@ func (f *Flow) endClosed(dialer bool) {
 	if dialer {
 		bit = 1
 	}
+	f.pcapFIN(dialer, true)
 	f.mu.Lock()
 	f.ends |= bit
 	both := f.ends == 3

@@ -47,6 +47,9 @@ type link struct {
 	// afterPush holds actions a stage asked for once the segment it
 	// passed is queued (LimitData closes the flow after its last bytes).
 	afterPush []func()
+	// pcapSeg is the network segment of the last recording stage this
+	// link's segment passed (see pcapInject).
+	pcapSeg int
 }
 
 func newLink(f *Flow, dir Stream, s sink, seed uint64) *link {
@@ -194,6 +197,9 @@ func (l *link) closeWrite() {
 	}
 	l.eof = true
 	deliver := l.flow == nil || l.flow.pass(l)
+	if l.flow != nil {
+		l.flow.pcapFIN(l.dir == Upstream, deliver)
+	}
 	var at time.Time
 	if !l.tm.zero() {
 		now := time.Now()
@@ -208,5 +214,8 @@ func (l *link) closeWrite() {
 // inject queues bytes for the reader of this link at once, bypassing the
 // stages: a middlebox answering in the writer's stead.
 func (l *link) inject(b []byte) {
+	if l.flow != nil {
+		l.flow.pcapInject(l, b)
+	}
 	l.sink.push(chunk{b: append([]byte(nil), b...)})
 }

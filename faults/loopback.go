@@ -161,6 +161,7 @@ func (n *Network) connectLoopback(ctx context.Context, f *Flow, ln *listener, ne
 		return fail(os.NewSyscallError("connect", syscall.ECONNREFUSED))
 	}
 	tc := c.(*net.TCPConn)
+	f.pcapOpen()
 	up, down := newSockSink(), newSockSink()
 	up.set(tc)
 	f.up.sink, f.down.sink = up, down
@@ -218,6 +219,7 @@ func (n *Network) external(l *listener, c *net.TCPConn) {
 	down.set(c)
 	f.down.sink = down
 	lc := newLoopConn(f, c, f.down, rx, dst, peer, false)
+	f.pcapOpen()
 	if !l.enqueue(lc) {
 		f.reset()
 		c.Close()

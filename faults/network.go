@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/ftpsim/ftpsim/faults/capture"
 )
 
 // Network is a virtual IPv4/IPv6 network of hosts in zones. The zero
@@ -47,6 +49,21 @@ type Network struct {
 	// possibly with the network's lock held: it must be quick and must
 	// not call the network's methods.
 	OnEvent func(Event)
+	// Pcap, if set, records every flow as packets, once per network
+	// segment it crosses: the dialer's zone, the internet between two
+	// gateways, the listener's zone (one pcapng interface each, named
+	// after the zone, "internet" in between). Each segment shows the
+	// addresses as it sees them (Flow.Pre on the dialer's, Flow.Post on
+	// the listener's, the source-NATed address in between) and the bytes
+	// as they cross it: a 227 reply carries the private address on the
+	// server's side of a NAT with an FTP helper and the rewritten one on
+	// the client's. Dials the network drops show as SYNs retransmitted
+	// with no answer, refused ones as a reset; FIN and RST appear as they
+	// happen, stamped by Now. Give the capture the TLS secrets of the
+	// ends (sim.Server.KeyLogWriter, clientsim.WithKeyLog: Pcap.KeyLog())
+	// to decrypt FTPS in Wireshark. Nil records nothing, at no cost. The
+	// caller writes it ([capture.Capture.WriteTo]) after Close.
+	Pcap *capture.Capture
 
 	mu        sync.Mutex
 	started   bool

@@ -63,7 +63,7 @@ func (n *Network) routeLocked(h *Host, pre Endpoints, ch Channel) decision {
 		n.inboundLocked(t.Zone.Gateway, &d, src, dst, ch, t)
 		return d
 	}
-	d.refuse(n.Unroutable.or(Drop), "unroutable", "no route to %s on the internet", dst.Addr())
+	d.refuse(n.Unroutable.or(Drop), unroutableWhy, "no route to %s on the internet", dst.Addr())
 	return d
 }
 

@@ -17,7 +17,8 @@ const module = "github.com/ftpsim/ftpsim"
 //	internal/                    <- sim/ftp, sim/pki, internal (stdlib only otherwise)
 //	sim/ftp, sim/pki             <- stdlib only (the public vocabulary:
 //	                                FTP wire and transcripts; test PKI)
-//	faults                       <- sim/ftp, sim/pki, internal
+//	faults/capture               <- stdlib and gopacket only (pcapng)
+//	faults                       <- faults/capture, sim/ftp, sim/pki, internal
 //	sim, clientsim               <- faults, sim/ftp, sim/pki, internal (never each other)
 //	docker                       <- sim/ftp, sim/pki, internal, testcontainers-go
 //	scenarios                    <- sim, clientsim, faults, internal (never docker)
@@ -36,7 +37,8 @@ var allowed = []struct {
 	{"internal/", []string{"internal/", "sim/ftp", "sim/pki"}},
 	{"sim/ftp", nil},
 	{"sim/pki", []string{"sim/ftp"}},
-	{"faults", []string{"sim/ftp", "sim/pki", "internal/"}},
+	{"faults/capture", nil},
+	{"faults", []string{"faults/capture", "sim/ftp", "sim/pki", "internal/"}},
 	{"sim", []string{"faults", "sim/ftp", "sim/pki", "internal/"}},
 	{"clientsim", []string{"faults", "sim/ftp", "sim/pki", "internal/"}},
 	{"docker", []string{"sim/ftp", "sim/pki", "internal/"}},
