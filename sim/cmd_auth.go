@@ -3,6 +3,7 @@ package sim
 import (
 	"crypto/subtle"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -205,11 +206,22 @@ func (sess *Session) cmdCCC(string) bool {
 		sess.reply(ftp.CodeBadSequence, "CCC is allowed after login.")
 		return false
 	}
-	sess.send(sess.srv.reply(ReplyCCCOK))
 	tc := sess.tlsConn
-	if err := tc.CloseWrite(); err != nil {
-		sess.transcript.Add(ftp.EntryTLS, "CCC: sending close_notify failed: %v", err)
-		return true
+	switch sess.srv.CCCCloseNotify {
+	case CCCNotifyWithReply:
+		if err := sess.sendWithCloseNotify(sess.srv.reply(ReplyCCCOK)); err != nil {
+			sess.transcript.Add(ftp.EntryTLS, "CCC: sending the 200 and close_notify failed: %v", err)
+			return true
+		}
+		sess.transcript.Add(ftp.EntryTLS, "CCC: close_notify sent in the same write as the 200")
+	case CCCNotifyAfterClient:
+		sess.send(sess.srv.reply(ReplyCCCOK))
+	default:
+		sess.send(sess.srv.reply(ReplyCCCOK))
+		if err := tc.CloseWrite(); err != nil {
+			sess.transcript.Add(ftp.EntryTLS, "CCC: sending close_notify failed: %v", err)
+			return true
+		}
 	}
 	sess.raw.SetReadDeadline(time.Now().Add(sess.srv.dataTimeout()))
 	var b [1]byte
@@ -223,6 +235,12 @@ func (sess *Session) cmdCCC(string) bool {
 			io.Copy(io.Discard, sess.raw)
 		}
 		return true
+	}
+	if sess.srv.CCCCloseNotify == CCCNotifyAfterClient {
+		if err := tc.CloseWrite(); err != nil {
+			sess.transcript.Add(ftp.EntryTLS, "CCC: sending close_notify after the client's failed: %v", err)
+			return true
+		}
 	}
 	sess.transcript.Add(ftp.EntryTLS, "CCC: close_notify exchanged; control channel is cleartext")
 	sess.mu.Lock()
@@ -243,4 +261,45 @@ func (sess *Session) cmdHOST(arg string) bool {
 		sess.reply(ftp.CodeServiceReady, "HOST %s accepted.", arg)
 	}
 	return false
+}
+
+// sendWithCloseNotify writes rep and then the close_notify alert on the
+// TLS control connection in one write to the network
+// ([CCCNotifyWithReply]), so that the client reads both together.
+func (sess *Session) sendWithCloseNotify(rep ftp.Reply) error {
+	sess.wmu.Lock()
+	defer sess.wmu.Unlock()
+	sess.transcript.Add(ftp.EntryReply, "%s", rep.String())
+	rc := sess.rec
+	hold := &heldWrites{Conn: rc.Conn}
+	rc.Conn = hold
+	defer func() { rc.Conn = hold.Conn }()
+	if err := ftp.WriteReply(sess.tlsConn, rep.Code, rep.Lines...); err != nil {
+		return err
+	}
+	if err := sess.tlsConn.CloseWrite(); err != nil {
+		return err
+	}
+	return hold.flush(sess.srv.dataTimeout())
+}
+
+// heldWrites keeps what is written to it until flush writes it all at
+// once to the connection underneath.
+type heldWrites struct {
+	net.Conn
+	buf []byte
+}
+
+func (h *heldWrites) Write(p []byte) (int, error) {
+	h.buf = append(h.buf, p...)
+	return len(p), nil
+}
+
+// flush writes the held bytes in one Write. crypto/tls sets the write
+// deadline to now once its close_notify is out, so flush sets its own.
+func (h *heldWrites) flush(timeout time.Duration) error {
+	h.Conn.SetWriteDeadline(time.Now().Add(timeout))
+	_, err := h.Conn.Write(h.buf)
+	h.buf = nil
+	return err
 }

@@ -55,13 +55,16 @@ func (sess *Session) cmdFEAT(string) bool {
 }
 
 func (sess *Session) cmdOPTS(arg string) bool {
-	switch strings.ToUpper(strings.TrimSpace(arg)) {
-	case "UTF8 ON", "UTF8", "UTF-8 ON":
-		sess.reply(ftp.CodeOK, "UTF8 mode enabled.")
-	case "":
-		sess.reply(ftp.CodeSyntaxErrorArgs, "OPTS needs an option.")
+	opt := strings.ToUpper(strings.TrimSpace(arg))
+	switch {
+	case opt == "UTF8 ON", opt == "UTF8", opt == "UTF-8 ON":
+		sess.send(sess.srv.reply(ReplyOptsUTF8))
+	case opt == "":
+		sess.send(sess.srv.reply(ReplyOptsMissing))
+	case opt == "MLST" || strings.HasPrefix(opt, "MLST "):
+		sess.send(sess.srv.orReply(ReplyOptsMLST, ReplyOptsUnknown))
 	default:
-		sess.reply(ftp.CodeSyntaxErrorArgs, "Option not understood.")
+		sess.send(sess.srv.reply(ReplyOptsUnknown))
 	}
 	return false
 }

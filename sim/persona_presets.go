@@ -39,6 +39,7 @@ type tlsPath struct {
 	userOnly, closes  bool
 	dataTLSAtSetup    bool
 	cccOnlyIfOptional bool
+	cccNotify         CCCNotify
 }
 
 func (t tlsPath) apply(s *Server) {
@@ -54,6 +55,7 @@ func (t tlsPath) apply(s *Server) {
 	s.PreTLSCommands, s.PreLoginCommands = t.preTLS, t.preLogin
 	s.TLSRequiredUserOnly, s.TLSRequiredCloses = t.userOnly, t.closes
 	s.DataTLSAtSetup, s.CCCOnlyIfTLSOptional = t.dataTLSAtSetup, t.cccOnlyIfOptional
+	s.CCCCloseNotify = t.cccNotify
 }
 
 func one(code int, text string) ftp.Reply { return ftp.Reply{Code: code, Lines: []string{text}} }
@@ -226,10 +228,14 @@ func ProFTPD() Persona {
 // stays open, and PASS then "530 Please tell me who you are"; PROT needs no
 // PBSZ, but PROT before AUTH says it does; PROT S and E fall back to P with
 // 200, an unknown level to C with 534; PROT C is accepted and the transfer
-// refused with 521; session reuse is not required, and a Go client gets no session ticket at
-// all, on control or data (Tickets.Withhold); CCC is allowed after
-// login; a passive data connection from another address is closed without
-// a word while the server keeps waiting for the client's own. An upload
+// refused with 521; session reuse is not required, and a Go client gets no
+// session ticket at all, on control or data (Tickets.Withhold); CCC is
+// allowed after login, and its close_notify follows the 200 at once
+// (CCCNotifyAtOnce: lftp, which sends its own on the 200, loses that race
+// part of the time, on the real server as on the persona); OPTS is "504
+// Unknown command" but for OPTS MLST; a passive data connection from
+// another address is closed without a word while the server keeps waiting
+// for the client's own. An upload
 // that ends without close_notify is stored and answered 226 (measured).
 // REST then STOR keeps the first offset bytes and ends the file with the
 // upload, past the end it appends; REST past the end then RETR gets a
@@ -249,10 +255,20 @@ func PureFTPd() Persona {
 		restart: restartPolicy{store: RestTruncate, storEOF: PastEOFClamp, retrEOF: PastEOFRefused},
 		replies: map[ReplyKey]ftp.Reply{
 			ReplyRestPastEOF: lines(554, "Restart offset {offset} is too large for file size {size}.", "Restart offset reset to 0"),
+			// Every line but the last starts with "220-" on the wire
+			// (recorded: TestGreetingPureFTPd); the counts, time and port
+			// are the defaults of a pure-ftpd on port 21.
 			ReplyGreeting: lines(220, "--------- Welcome to Pure-FTPd [privsep] [TLS] ----------",
-				"You are user number 1 of 50 allowed.", "Local time is now 00:00. Server port: 21.",
-				"This is a private system - No anonymous login",
+				"220-You are user number 1 of 50 allowed.", "220-Local time is now 00:00. Server port: 21.",
+				"220-This is a private system - No anonymous login",
 				"You will be disconnected after 15 minutes of inactivity."),
+			// Debian's build has no RFC 2640 (OPTS UTF8): every option but
+			// MLST is "504 Unknown command"; OPTS MLST lists all facts,
+			// whatever was asked, after two spaces (recorded).
+			ReplyOptsUTF8:    one(504, "Unknown command"),
+			ReplyOptsUnknown: one(504, "Unknown command"),
+			ReplyOptsMissing: one(504, "Unknown command"),
+			ReplyOptsMLST:    one(200, " MLST OPTS type;size;sizd;modify;UNIX.mode;UNIX.uid;UNIX.gid;unique;"),
 			ReplyAuthOK:      one(234, "AUTH TLS OK."),
 			ReplyAuthUnknown: one(500, "This security scheme is not implemented"),
 			ReplyAuthAgain:   one(234, "AUTH TLS OK."),

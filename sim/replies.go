@@ -85,6 +85,10 @@ const (
 	ReplyDataAlreadyOpen ReplyKey = "data-already-open" // 125 when the data connection was there first (EagerAccept); code 0 = ReplyOpeningData
 	ReplyRestPastEOF     ReplyKey = "rest-past-eof"     // REST ({offset}) beyond the file ({arg}, {size} bytes) under PastEOFRefused
 	ReplyRestStoreDenied ReplyKey = "rest-store-denied" // STOR after REST, or APPE ({arg}), under RestStoreDenied
+	ReplyOptsUTF8        ReplyKey = "opts-utf8"         // OPTS UTF8 ON
+	ReplyOptsMLST        ReplyKey = "opts-mlst"         // OPTS MLST facts; code 0 = ReplyOptsUnknown
+	ReplyOptsUnknown     ReplyKey = "opts-unknown"      // OPTS with an option the server lacks
+	ReplyOptsMissing     ReplyKey = "opts-missing"      // OPTS without an option
 )
 
 // DefaultReplies holds the code and text of every [ReplyKey] used when
@@ -142,6 +146,10 @@ var DefaultReplies = map[ReplyKey]ftp.Reply{
 	ReplyDataAlreadyOpen:   {},
 	ReplyRestPastEOF:       r(554, "Restart offset {offset} is past the end of {arg} ({size} bytes)."),
 	ReplyRestStoreDenied:   r(451, "Resuming or appending uploads is not allowed here."),
+	ReplyOptsUTF8:          r(200, "UTF8 mode enabled."),
+	ReplyOptsMLST:          {},
+	ReplyOptsUnknown:       r(501, "Option not understood."),
+	ReplyOptsMissing:       r(501, "OPTS needs an option."),
 }
 
 func r(code int, text string) ftp.Reply { return ftp.Reply{Code: code, Lines: []string{text}} }

@@ -113,6 +113,12 @@ type Server struct {
 	// (measured: curl hangs until its own timeout, exit 28). The zero
 	// value closes the connection at once.
 	CCCStallsWithoutCloseNotify bool
+	// CCCCloseNotify says when the server's close_notify follows its 200
+	// to CCC: at once (the zero value, pure-ftpd's race with a client
+	// that sends its own on the 200, such as lftp), in the same write as
+	// the 200 (that client always loses) or after the client's (it always
+	// wins). See [CCCNotify].
+	CCCCloseNotify CCCNotify
 
 	// PassivePorts limits passive listeners to a range (zero: any port).
 	PassivePorts PortRange

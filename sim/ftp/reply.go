@@ -27,7 +27,9 @@ var (
 
 // Reply is one server reply: a three-digit code and its text lines.
 // A single-line reply has one line. The lines hold the text only, without
-// the code prefix of the first and last line.
+// the code prefix of the first and last line. A middle line may carry its
+// own prefix, "220-text", as some servers write every line; it is kept as
+// read and written as it is.
 type Reply struct {
 	Code  int
 	Lines []string
@@ -85,6 +87,11 @@ func writeReply(b *strings.Builder, code int, lines []string, eol string) {
 			fmt.Fprintf(b, "%03d %s", code, l)
 		case i == 0:
 			fmt.Fprintf(b, "%03d-%s%s", code, l, eol)
+		case codedContinuation(l, code):
+			// Already in the form "123-text" of this reply's own code,
+			// which cannot end the reply (pure-ftpd writes every line so;
+			// ReadReply keeps such lines as they are): as it is.
+			fmt.Fprintf(b, "%s%s", l, eol)
 		default:
 			// A middle line must not look like the end of the reply.
 			fmt.Fprintf(b, " %s%s", l, eol)
@@ -173,6 +180,12 @@ func ReadReply(r *bufio.Reader, max int) (Reply, error) {
 		}
 		rep.Lines = append(rep.Lines, strings.TrimPrefix(line, " "))
 	}
+}
+
+// codedContinuation reports whether line starts with code and a hyphen,
+// "220-".
+func codedContinuation(line string, code int) bool {
+	return len(line) >= 4 && line[3] == '-' && line[:3] == fmt.Sprintf("%03d", code)
 }
 
 // parseReplyLine splits "123 text", "123-text" or "123" into its parts.
