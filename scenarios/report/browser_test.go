@@ -143,7 +143,9 @@ func openPage(t *testing.T, file string, timeout time.Duration) (context.Context
 		cancelTab()
 		cancelAlloc() // kills the browser and waits for it
 		cancelTimeout()
-		if proc != nil {
+		if proc == nil {
+			t.Errorf("cannot tell whether chromium exited: chromedp knows no browser process")
+		} else {
 			if err := proc.Signal(syscall.Signal(0)); err == nil || !errors.Is(err, os.ErrProcessDone) {
 				t.Errorf("chromium (pid %d) still running after the test: %v", proc.Pid, err)
 				proc.Kill()
