@@ -129,7 +129,28 @@ func (m *MemFS) Open(name string, offset int64) (io.ReadCloser, error) {
 	if offset > int64(len(data)) {
 		offset = int64(len(data))
 	}
-	return io.NopCloser(bytes.NewReader(data[offset:])), nil
+	return &memReader{data: data[offset:]}, nil
+}
+
+// memReader reads a committed file's content, which is never modified.
+type memReader struct{ data []byte }
+
+func (r *memReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+func (r *memReader) Close() error { return nil }
+
+// nextChunk implements memSource: the transfer writes the content itself.
+func (r *memReader) nextChunk(n int) []byte {
+	p := r.data[:min(n, len(r.data))]
+	r.data = r.data[len(p):]
+	return p
 }
 
 // Create implements [FS].
