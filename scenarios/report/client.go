@@ -132,7 +132,7 @@ func (b *builder) dataRow(r row, text string) (row, bool) {
 		if ev, ok := b.blockedDial(addr, r.when); ok {
 			r.To = b.lane(laneOfEvent(ev))
 			r.Verdict, r.Lane = ev.Verdict.String(), b.lanes[r.To].Key
-			r.Text += " (" + eventText(ev) + ")"
+			r.Text += " -- " + blockedText(ev)
 		}
 	case strings.HasPrefix(text, "uploaded "):
 		r.Class = "xfer"

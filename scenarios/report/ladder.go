@@ -124,11 +124,35 @@ func (b *builder) eventRows() {
 	}
 }
 
-// eventText renders an event for its mark: VERDICT detail [rule].
+// eventText renders an event for its mark: VERDICT detail [rule], the
+// verdict left out when the detail already says it ("PASV ... rewritten
+// to ...").
 func eventText(e faults.Event) string {
-	s := strings.ToUpper(e.Verdict.String())
-	if e.Detail != "" {
+	verdict := e.Verdict.String()
+	s := strings.ToUpper(verdict)
+	switch {
+	case e.Detail != "" && strings.Contains(e.Detail, verdict):
+		s = e.Detail
+	case e.Detail != "":
 		s += " " + e.Detail
+	}
+	if e.Rule != "" {
+		s += " [" + e.Rule + "]"
+	}
+	return s
+}
+
+// blockedText renders the drop or refusal of a dial drawn on the dial's
+// own arrow, which names the address already: VERDICT: why [rule],
+// without the flow ("client A -> B: ").
+func blockedText(e faults.Event) string {
+	why := e.Detail
+	if flow, rest, ok := strings.Cut(why, ": "); ok && strings.Contains(flow, " -> ") {
+		why = rest
+	}
+	s := strings.ToUpper(e.Verdict.String())
+	if why != "" {
+		s += ": " + why
 	}
 	if e.Rule != "" {
 		s += " [" + e.Rule + "]"

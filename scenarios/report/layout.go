@@ -84,9 +84,12 @@ func layout(l ladder) svgLadder {
 				s.TextX, s.Anchor = lo+8, "start"
 				s.Label = shorten(r.Text, int(float64(width-lo-12)/charW))
 			}
-			if r.Fail {
+			switch {
+			case r.Fail && r.Verdict == "refused": // the box answered with a reset: a bar
+				s.Cross = fmt.Sprintf("M%d %dL%d %d", x2, y-6, x2, y+6)
+			case r.Fail:
 				s.Cross = cross(x2, y, 5)
-			} else {
+			default:
 				s.Head = arrowHead(x1, x2, y)
 			}
 		case rowBand:
