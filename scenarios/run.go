@@ -14,6 +14,7 @@ import (
 
 	"github.com/ftpsim/ftpsim/clientsim"
 	"github.com/ftpsim/ftpsim/faults"
+	"github.com/ftpsim/ftpsim/faults/capture"
 	"github.com/ftpsim/ftpsim/sim"
 	"github.com/ftpsim/ftpsim/sim/pki"
 )
@@ -32,6 +33,12 @@ type RunOptions struct {
 	// Result.Match still compares with Expect, which describes the
 	// in-process server.
 	Target *Target
+	// Capture, if set, records the in-process run as packets with the
+	// TLS secrets of server and client (see package faults/capture):
+	// through the virtual network, one interface per segment, when the
+	// scenario has one, else the client's real loopback connections
+	// (the server shown on port 21). The caller writes it after Run.
+	Capture *capture.Capture
 }
 
 // Result is what one run of a scenario produced.
@@ -116,6 +123,7 @@ func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
 		}
 		defer bn.report(res)
 	}
+	capOpts := recordRun(opts.Capture, srv, bn)
 	if err := srv.Listen(); err != nil {
 		res.Setup = err
 		return res
@@ -136,6 +144,7 @@ func Run(ctx context.Context, sc Scenario, opts RunOptions) *Result {
 		r.trust = append(r.trust, bn.clientOptions(sc.Client)...)
 		r.network = true
 	}
+	r.trust = append(r.trust, capOpts...)
 	err = r.run(ctx)
 	r.finish(res, err)
 	return res

@@ -51,6 +51,7 @@ ftps:// URL) and are not-applicable otherwise.
 	fs.BoolVar(quiet, "q", false, "short for --quiet")
 	junit := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
 	transcripts := fs.String("transcripts", "", "write each scenario's client and server transcripts to `DIR`")
+	pcapDir := fs.String("pcap", "", "write each scenario's packet capture to `DIR`/NAME.pcapng: one interface per network segment, the TLS secrets inside (tshark -r FILE -Y ftp decrypts); not with --target")
 	htmlOut := fs.String("html", "", "also write an HTML report (summary, a ladder diagram and the transcripts per scenario) to `FILE`; not with --target")
 	verbose := fs.Bool("v", false, "print the diagnosis of every scenario and the transcripts of mismatches")
 	timeout := fs.Duration("timeout", 30*time.Second, "bound on each scenario")
@@ -76,6 +77,13 @@ ftps:// URL) and are not-applicable otherwise.
 	}
 	list := sel.list
 	if err := checkHTMLFlag(*htmlOut, *target); err != nil {
+		return err
+	}
+	if *pcapDir != "" && *target != "" {
+		return usagef("--pcap records in-process runs only; not with --target")
+	}
+	runOne, pcapErr, err := pcapRun(*pcapDir)
+	if err != nil {
 		return err
 	}
 	if *junit != "" {
@@ -130,13 +138,16 @@ ftps:// URL) and are not-applicable otherwise.
 	rep := &reporter{out: stdout, json: *asJSON, verbose: *verbose, quiet: *quiet, total: len(list), sel: sel}
 	rep.start()
 	opts := scenarios.RunOptions{PKI: set, Timeout: *timeout}
-	results, err := runAll(ctx, list, opts, *parallel, func(i, done int, res *scenarios.Result) error {
+	results, err := runAll(ctx, runOne, list, opts, *parallel, func(i, done int, res *scenarios.Result) error {
 		rep.progress(i, done, res)
 		if *transcripts != "" {
 			return writeTranscripts(*transcripts, res)
 		}
 		return nil
 	})
+	if err == nil {
+		err = pcapErr()
+	}
 	if err != nil {
 		return err
 	}
@@ -146,7 +157,7 @@ ftps:// URL) and are not-applicable otherwise.
 			return err
 		}
 	}
-	if err := writeHTMLReport(*htmlOut, results, names, "", *transcripts); err != nil {
+	if err := writeHTMLReport(*htmlOut, results, names, *pcapDir, *transcripts); err != nil {
 		return err
 	}
 	for _, r := range results {
@@ -365,10 +376,11 @@ func applicableToTarget(list []scenarios.Scenario, out io.Writer, quiet bool) []
 	return keep
 }
 
-// runAll runs list with up to workers scenarios at once. Results keep the
+// runAll runs list with run (scenarios.Run, or pcapRun's) with up to
+// workers scenarios at once. Results keep the
 // order of list; done is called, one call at a time, as each finishes,
 // with the scenario's index in list and how many have finished.
-func runAll(ctx context.Context, list []scenarios.Scenario, opts scenarios.RunOptions, workers int,
+func runAll(ctx context.Context, run runFunc, list []scenarios.Scenario, opts scenarios.RunOptions, workers int,
 	done func(i, n int, res *scenarios.Result) error) ([]*scenarios.Result, error) {
 	results := make([]*scenarios.Result, len(list))
 	next := make(chan int)
@@ -381,7 +393,7 @@ func runAll(ctx context.Context, list []scenarios.Scenario, opts scenarios.RunOp
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				res := scenarios.Run(ctx, list[i], opts)
+				res := run(ctx, list[i], opts)
 				mu.Lock()
 				results[i] = res
 				finished++
