@@ -16,7 +16,11 @@ import (
 // Segments are numbered from the dialer's: segment 0 is the dialer's
 // zone, segment i the wire after the flow's i-th gateway; with k
 // gateways, segment k is the listener's zone (for k = 0 the one
-// segment is the dialer's zone).
+// segment is the dialer's zone). A segment that sees the same addresses
+// as the one before it (beyond a gateway without NAT) is not recorded:
+// Wireshark tells TCP connections apart by addresses and ports only, so
+// two copies would read as one connection with every segment
+// retransmitted. Its entry in flowPcap.segs is nil.
 
 // unroutableWhy is the why of a dial no route leads anywhere (see
 // routeLocked): its SYN crosses every gateway it met.
@@ -24,7 +28,7 @@ const unroutableWhy = "unroutable"
 
 // flowPcap is a flow's recording.
 type flowPcap struct {
-	segs   []*capture.Conn // by segment, dialer's first
+	segs   []*capture.Conn // by segment, dialer's first; nil: not recorded
 	opened atomic.Bool     // the handshake is recorded
 	off    atomic.Bool     // the network closed: record nothing more
 }
@@ -58,6 +62,7 @@ func (n *Network) pcapConns(h *Host, pre Endpoints, d decision, last int, data b
 	}
 	k := len(d.gws)
 	segs := make([]*capture.Conn, 0, last+1)
+	var prev Endpoints
 	for j := 0; j <= last; j++ {
 		e := Endpoints{Src: d.post.Src, Dst: pre.Dst} // between the gateways
 		switch {
@@ -66,6 +71,11 @@ func (n *Network) pcapConns(h *Host, pre Endpoints, d decision, last int, data b
 		case j == k:
 			e = d.post
 		}
+		if j > 0 && e == prev {
+			segs = append(segs, nil)
+			continue
+		}
+		prev = e
 		name, desc := pcapSegmentName(h, d.dst, d.gws, j)
 		c.Interface(name, desc)
 		segs = append(segs, c.Conn(name, e.Src, e.Dst, data))
@@ -95,7 +105,7 @@ func (s *pcapStage) segment(l *link, p []byte) []byte {
 
 // recordSegment appends the recording stage of segment seg to l.
 func (f *Flow) recordSegment(l *link, seg int) {
-	if f.pcap == nil {
+	if f.pcap == nil || f.pcap.segs[seg] == nil {
 		return
 	}
 	l.stages = append(l.stages, &pcapStage{fp: f.pcap, seg: seg, fromDialer: l.dir == Upstream})
@@ -109,7 +119,9 @@ func (f *Flow) pcapOpen() {
 	}
 	at := f.net.now()
 	for _, k := range fp.segs {
-		k.Open(at)
+		if k != nil {
+			k.Open(at)
+		}
 	}
 }
 
@@ -130,7 +142,9 @@ func (f *Flow) pcapFIN(fromDialer, deliver bool) {
 		}
 	}
 	for _, k := range segs {
-		k.Close(at, fromDialer)
+		if k != nil {
+			k.Close(at, fromDialer)
+		}
 	}
 }
 
@@ -148,7 +162,9 @@ func (f *Flow) pcapRST(fromDialer bool) {
 		return
 	}
 	for _, k := range fp.segs {
-		k.Reset(at, fromDialer)
+		if k != nil {
+			k.Reset(at, fromDialer)
+		}
 	}
 }
 
@@ -156,10 +172,14 @@ func (f *Flow) pcapRST(fromDialer bool) {
 // coming back.
 func refuse(at time.Time, segs []*capture.Conn) {
 	for _, k := range segs {
-		k.Attempt(at)
+		if k != nil {
+			k.Attempt(at)
+		}
 	}
 	for i := len(segs) - 1; i >= 0; i-- {
-		segs[i].Refuse(at)
+		if segs[i] != nil {
+			segs[i].Refuse(at)
+		}
 	}
 }
 
@@ -192,8 +212,10 @@ func (f *Flow) pcapInject(l *link, b []byte) {
 		segs = fp.segs[other.pcapSeg:]
 	}
 	for _, k := range segs {
-		k.Send(at, fromDialer, b)
-		k.Ack(at, !fromDialer)
+		if k != nil {
+			k.Send(at, fromDialer, b)
+			k.Ack(at, !fromDialer)
+		}
 	}
 }
 
@@ -225,7 +247,9 @@ func (n *Network) pcapDial(h *Host, pre Endpoints, d decision, reached bool) []*
 		return nil
 	}
 	for _, k := range segs {
-		k.Attempt(at)
+		if k != nil {
+			k.Attempt(at)
+		}
 	}
 	return segs
 }
@@ -242,7 +266,9 @@ func (n *Network) synRetries(segs []*capture.Conn) (<-chan time.Time, func(), fu
 	again := func() {
 		at := n.now()
 		for _, k := range segs {
-			k.Attempt(at)
+			if k != nil {
+				k.Attempt(at)
+			}
 		}
 		backoff *= 2
 		t.Reset(backoff)
