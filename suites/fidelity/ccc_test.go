@@ -2,9 +2,14 @@ package fidelity
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,4 +67,68 @@ func TestCCCFidelity(t *testing.T) {
 	if pers["exit 28"] != 3 {
 		t.Errorf("the pure-ftpd persona after CCC: %s, want curl's timeout (28) like the real server", counts(pers))
 	}
+}
+
+// TestLftpCCCRace: lftp 4.9.2 with ftp:ssl-use-ccc against pure-ftpd
+// 1.0.50. pure-ftpd sends its close_notify right after its 200 to CCC;
+// lftp sends its own once it has read the 200, and when the server's has
+// arrived first (with the 200, or before lftp acted on it) lftp takes it
+// for a hang-up: "**** Peer closed connection" right after the 200, then
+// reconnects and fails again or runs out of retries (exit 1). Seen on
+// the wire (tshark on loopback): every failed run had the server's
+// 19-byte close_notify record before lftp's, every successful one after
+// it. The real rate follows the machine's load (6-9 of 10 runs idle, 0
+// of 4 with pure-ftpd under strace), so it is printed, not asserted.
+// What is asserted: real pure-ftpd and the persona fail no other way,
+// and the persona's deterministic settings decide the race: with the
+// close_notify in the 200's write lftp always loses, with it after
+// lftp's it always wins.
+func TestLftpCCCRace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real lftp against real pure-ftpd; skipped with -short")
+	}
+	c := sharedCerts(t)
+	realSrv := startReal(t, func(cfg peers.Config) func(context.Context) (*peers.Server, error) {
+		return peers.PureFTPd{Config: cfg}.Start
+	})
+	cfg := matrixConfig{name: "CCC", apply: func(o *peers.ClientOptions) { o.CCC = true }, hangs: true}
+	payload := make([]byte, 1<<20)
+	rand.Read(payload)
+	local := filepath.Join(t.TempDir(), "up.bin")
+	if err := os.WriteFile(local, payload, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(payload)
+	runs := func(addr string, n int) map[string]int {
+		m := map[string]int{}
+		for range n {
+			k, err := realClientRound(t, c, "lftp", cfg, addr, local, sum)
+			var unsup *unavailable
+			if errors.As(err, &unsup) {
+				t.Skip(unsup.why)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			m[k]++
+		}
+		return m
+	}
+	only := func(side string, m map[string]int, allowed ...string) {
+		for k := range m {
+			if !slices.Contains(allowed, k) {
+				t.Errorf("%s: lftp with CCC ended %q (%s), want only %q", side, k, counts(m), allowed)
+			}
+		}
+	}
+	real := runs(realSrv.Addr, 8)
+	only("real pure-ftpd", real, "ok", lftpLostCCCRace)
+	atOnce := runs(startPersona(t, sim.PureFTPd(), nil).Addr, 8)
+	only("persona", atOnce, "ok", lftpLostCCCRace)
+	withReply := runs(startPersona(t, sim.PureFTPd(), func(s *sim.Server) { s.CCCCloseNotify = sim.CCCNotifyWithReply }).Addr, 4)
+	only("persona, close_notify with the 200", withReply, lftpLostCCCRace)
+	afterClient := runs(startPersona(t, sim.PureFTPd(), func(s *sim.Server) { s.CCCCloseNotify = sim.CCCNotifyAfterClient }).Addr, 4)
+	only("persona, close_notify after lftp's", afterClient, "ok")
+	t.Logf("lftp ftp:ssl-use-ccc: real pure-ftpd %s | persona (at once) %s | with the 200 %s | after lftp's %s",
+		counts(real), counts(atOnce), counts(withReply), counts(afterClient))
 }

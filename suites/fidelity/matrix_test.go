@@ -62,14 +62,10 @@ type matrixProduct struct {
 // 1.2 by session ID, which crypto/tls servers cannot do.
 const limitSessionID = "sim.Limitations: crypto/tls servers resume TLS 1.2 only by ticket; OpenSSL clients (curl, ftplib) resume by session ID, which a reuse-requiring real server accepts and the persona refuses"
 
-// openLftpCCC is a difference found by this matrix and not yet
-// explained, so not yet modelled: lftp 4.9.2 with ftp:ssl-use-ccc
-// against pure-ftpd 1.0.50 fails part of the time, at rates that vary
-// from run to run (measured: real 6 and 9 of 10 with a 504 reply,
-// persona 9 and 1 of 10 with a 501). It is listed so the
-// matrix stays a regression test for everything else; the cell is
-// printed with its counts on every run.
-const openLftpCCC = "OPEN (not yet explained): lftp ftp:ssl-use-ccc against pure-ftpd fails part of the time on both sides, real with 504, persona with 501"
+// lftpLostCCCRace is the outcome of an lftp session that took the
+// server's close_notify after its 200 to CCC for the end of the
+// connection (lftpCCCRace).
+const lftpLostCCCRace = "lftp lost the CCC close_notify race: Peer closed connection"
 
 var matrixProducts = []matrixProduct{
 	{name: "vsftpd", persona: sim.Vsftpd(),
@@ -86,7 +82,8 @@ var matrixProducts = []matrixProduct{
 		start: func(cfg peers.Config) func(context.Context) (*peers.Server, error) {
 			return peers.PureFTPd{Config: cfg}.Start
 		},
-		known: map[string]string{"lftp/CCC": openLftpCCC}},
+		// lftp/CCC is a race on both sides (matrixRace).
+	},
 	{name: "pyftpdlib", persona: sim.Pyftpdlib(),
 		start: func(cfg peers.Config) func(context.Context) (*peers.Server, error) {
 			return peers.Pyftpdlib{Config: cfg}.Start
@@ -113,10 +110,11 @@ const (
 // prints one table: per cell the outcome counts, real | persona.
 //
 // Races decided by load (the late TLS 1.3 ticket of vsftpd and pyftpdlib,
-// vsftpd-tls13-upload-reset) are measured as rates in
-// TestFailureFidelity and TestGoClientFidelity; here their outcome is
-// exempt on both sides (printed, not compared), since the real rate
-// goes from 0% to 100% with the machine's load. Cells where sim cannot
+// vsftpd-tls13-upload-reset, measured as rates in TestFailureFidelity
+// and TestGoClientFidelity; pure-ftpd's close_notify after CCC against
+// lftp's own, TestLftpCCCRace) are exempt on both sides (printed, not
+// compared), since the real rate goes from 0% to 100% with the machine's
+// load. Cells where sim cannot
 // behave like the real server are marked "known" with the limitation.
 func TestRealClientMatrix(t *testing.T) {
 	if testing.Short() {
@@ -155,7 +153,7 @@ func TestRealClientMatrix(t *testing.T) {
 						return realClientRound(t, c, client, cfg, addr, local, sum)
 					}
 					_, isKnown := p.known[cell]
-					real, pers, err := measureCell(run, realSrv.Addr, persona.Addr, !isKnown, func(k string) bool { return matrixRace(p.name, cfg, k) })
+					real, pers, err := measureCell(run, realSrv.Addr, persona.Addr, !isKnown, func(k string) bool { return matrixRace(p.name, client, cfg, k) })
 					var unsup *unavailable
 					if errors.As(err, &unsup) {
 						tally["n/a"]++
@@ -165,7 +163,7 @@ func TestRealClientMatrix(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s: %v", cell, err)
 					}
-					verdict, why := judgeCell(real, pers, func(k string) bool { return matrixRace(p.name, cfg, k) })
+					verdict, why := judgeCell(real, pers, func(k string) bool { return matrixRace(p.name, client, cfg, k) })
 					if verdict == "DIFFERS" {
 						if reason, ok := p.known[cell]; ok {
 							verdict, why = "known", reason
@@ -278,10 +276,18 @@ func judgeCell(real, pers map[string]int, race func(string) bool) (verdict, why 
 	return "measured", fmt.Sprintf("rates within %.0f points over %d runs", 100*matrixRateTolerance, matrixRuns)
 }
 
-// matrixRace reports whether k is the outcome of the late TLS 1.3 ticket
-// race on an upload (vsftpd-tls13-upload-reset): vsftpd answers 426,
-// pyftpdlib stores the file short and answers 226.
-func matrixRace(product string, cfg matrixConfig, k string) bool {
+// matrixRace reports whether k is the outcome of a race the machine's
+// load decides:
+//   - the late TLS 1.3 ticket on an upload (vsftpd-tls13-upload-reset):
+//     vsftpd answers 426, pyftpdlib stores the file short and answers 226;
+//   - lftp with ftp:ssl-use-ccc against pure-ftpd: pure-ftpd sends its
+//     close_notify right after its 200 to CCC, lftp sends its own when it
+//     has read the 200; when the server's arrives first lftp takes it for
+//     a hang-up (lftpLostCCCRace; sim.CCCNotify, TestLftpCCCRace).
+func matrixRace(product, client string, cfg matrixConfig, k string) bool {
+	if product == "pure-ftpd" && client == "lftp" && cfg.name == "CCC" {
+		return k == lftpLostCCCRace
+	}
 	if cfg.tls12 || cfg.name == "PROT C" {
 		return false // no ticket on a cleartext or TLS 1.2 data connection after the handshake
 	}
@@ -322,7 +328,24 @@ func realClientRound(t *testing.T, c certs, client string, cfg matrixConfig, add
 	if err != nil {
 		return "", err
 	}
+	if client == "lftp" && o.CCC && !r.OK() && lftpCCCRace(r.Trace) {
+		return lftpLostCCCRace, nil
+	}
 	return sessionKind(r, back, sum), nil
+}
+
+// lftpCCCRace reports whether an lftp -d trace ends its first session on
+// the server's close_notify after CCC: the line after the 200 to CCC is
+// "**** Peer closed connection" (lftp then reconnects, and fails the same
+// way or runs out of retries).
+func lftpCCCRace(trace string) bool {
+	lines := strings.Split(trace, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "<--- 200 ") && strings.Contains(l, "Control connection unencrypted") {
+			return i+1 < len(lines) && strings.HasPrefix(lines[i+1], "**** Peer closed connection")
+		}
+	}
+	return false
 }
 
 var ftplibFail = regexp.MustCompile(`RESULT: FAIL (\w+): ([\w.]+)`)
