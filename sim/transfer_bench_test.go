@@ -17,8 +17,10 @@ const benchTransferSize = 64 << 20
 
 // BenchmarkTransfer moves 64 MiB per operation through one server over
 // loopback, PROT P under TLS 1.3 (what curl and lftp negotiate), RETR and
-// STOR, with the storage in memory ([MemFS]) and on disk ([DirFS], on
-// tmpfs when /dev/shm exists so that the disk is not what is measured).
+// STOR, with the storage in memory ([MemFS]) and in a directory ([DirFS]):
+// on tmpfs when /dev/shm exists (dirfs: the disk is not measured), in the
+// default temporary directory (dirfs-disk) and there with [DirFS.Sync]
+// (dirfs-disk-sync: what syncing each upload costs).
 // The client is crypto/tls reading into a 256 KiB buffer and writing
 // 256 KiB at a time, so the server side is what varies. It reports MB/s
 // (b.SetBytes), the CPU time of the process per transfer (cpu-ms/op: the
@@ -33,8 +35,11 @@ func BenchmarkTransfer(b *testing.B) {
 	for i := range payload {
 		payload[i] = byte(i*7 + i>>11) // any pattern: nothing on the path compresses
 	}
-	for _, store := range []string{"memfs", "dirfs"} {
+	for _, store := range []string{"memfs", "dirfs", "dirfs-disk", "dirfs-disk-sync"} {
 		for _, dir := range []string{"RETR", "STOR"} {
+			if store == "dirfs-disk-sync" && dir == "RETR" {
+				continue // DirFS.Sync changes uploads only
+			}
 			b.Run(store+"/"+dir, func(b *testing.B) {
 				srv, check := benchServer(b, store, payload)
 				cfg := clientTLS(srv, tls.VersionTLS13, tls.NewLRUClientSessionCache(8))
@@ -95,8 +100,8 @@ func benchServer(b *testing.B, store string, payload []byte) (*Server, func(name
 			m.Remove(name)
 		}
 	}
-	base := ""
-	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+	base := "" // dirfs-disk: the default temporary directory, on disk here
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() && store == "dirfs" {
 		base = "/dev/shm"
 	}
 	dir, err := os.MkdirTemp(base, "ftpsim-sim-bench-")
@@ -112,6 +117,7 @@ func benchServer(b *testing.B, store string, payload []byte) (*Server, func(name
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { d.Close() })
+	d.Sync = store == "dirfs-disk-sync"
 	srv := startSim(b, func(s *Server) { s.FS = d })
 	return srv, func(name string) {
 		p := filepath.Join(dir, filepath.FromSlash(name))
