@@ -107,37 +107,33 @@ func (c *Capture) mss() int {
 	return c.MSS
 }
 
-// record appends one Enhanced Packet Block for frame, captured on
-// interface id at at, keeping at most snap bytes (0: all).
-func (c *Capture) record(id int, at time.Time, frame []byte, snap int) {
-	kept := frame
-	if snap > 0 && len(kept) > snap {
-		kept = kept[:snap]
-	}
+// record appends one Enhanced Packet Block for the bytes kept of a
+// packet of length bytes, captured on interface id at at.
+func (c *Capture) record(id int, at time.Time, kept []byte, length int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.done || c.err != nil {
 		return
 	}
 	c.packets++
-	length := 32 + len(kept)
-	pad := (4 - length&3) & 3
-	length += pad
+	block := 32 + len(kept)
+	pad := (4 - block&3) & 3
+	block += pad
 	ts := uint64(at.UnixNano())
 	b := c.scratch[:]
 	le := binary.LittleEndian
 	le.PutUint32(b[0:], blockEPB)
-	le.PutUint32(b[4:], uint32(length))
+	le.PutUint32(b[4:], uint32(block))
 	le.PutUint32(b[8:], uint32(id))
 	le.PutUint32(b[12:], uint32(ts>>32))
 	le.PutUint32(b[16:], uint32(ts))
 	le.PutUint32(b[20:], uint32(len(kept)))
-	le.PutUint32(b[24:], uint32(len(frame)))
+	le.PutUint32(b[24:], uint32(length))
 	w := c.sinkLocked()
 	w.Write(b[:28])
 	w.Write(kept)
 	var tail [8]byte
-	le.PutUint32(tail[pad:], uint32(length))
+	le.PutUint32(tail[pad:], uint32(block))
 	if _, err := w.Write(tail[:pad+4]); err != nil && c.err == nil {
 		c.err = err
 	}

@@ -316,10 +316,11 @@ func TestDataSnaplen(t *testing.T) {
 		k.Open(t0)
 		k.Send(t0, true, big)
 	}
-	_, _, pkts := readBack(t, c)
+	file, _, pkts := readBack(t, c)
 	if len(pkts) != 8 {
 		t.Fatalf("%d packets, want 8", len(pkts))
 	}
+	tsharkCheck(t, file, "tcp.len == 5000", 2) // lengths from the IP header, truncated or not
 	if p := pkts[3]; p.caplen != 100 || p.length != 20+20+5000 {
 		t.Errorf("data packet: captured %d of %d bytes, want 100 of %d", p.caplen, p.length, 5040)
 	}

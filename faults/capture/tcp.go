@@ -180,20 +180,38 @@ func (k *Conn) emit(at time.Time, e int, fl tcpFlags, payload []byte) {
 		}
 	}
 	k.ipID[e]++
+	snap := 0
+	if k.data {
+		snap = k.c.DataSnaplen
+	}
+	// A packet the snap length truncates is built from the bytes kept
+	// only, its lengths set by hand: no copy of the rest, no checksum
+	// over it (a truncated packet's checksum cannot be verified anyway).
+	ipLen := 40
+	if src.Addr().Is4() {
+		ipLen = 20
+	}
+	full := ipLen + 20 + len(payload)
+	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
+	kept := payload
+	if snap > 0 && full > snap && !fl.syn {
+		opts.FixLengths = false
+		tcp.DataOffset = 5
+		kept = payload[:max(snap-ipLen-20, 0)]
+	}
 	var ip gopacket.SerializableLayer
 	if src.Addr().Is4() {
 		ip4 := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolTCP, Flags: layers.IPv4DontFragment,
-			Id: k.ipID[e], SrcIP: src.Addr().AsSlice(), DstIP: dst.Addr().AsSlice()}
+			Id: k.ipID[e], SrcIP: src.Addr().AsSlice(), DstIP: dst.Addr().AsSlice(), Length: uint16(full)}
 		tcp.SetNetworkLayerForChecksum(ip4)
 		ip = ip4
 	} else {
 		ip6 := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolTCP,
-			SrcIP: src.Addr().AsSlice(), DstIP: dst.Addr().AsSlice()}
+			SrcIP: src.Addr().AsSlice(), DstIP: dst.Addr().AsSlice(), Length: uint16(full - ipLen)}
 		tcp.SetNetworkLayerForChecksum(ip6)
 		ip = ip6
 	}
-	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-	if err := gopacket.SerializeLayers(k.buf, opts, ip, tcp, gopacket.Payload(payload)); err != nil {
+	if err := gopacket.SerializeLayers(k.buf, opts, ip, tcp, gopacket.Payload(kept)); err != nil {
 		return
 	}
 	switch {
@@ -204,9 +222,10 @@ func (k *Conn) emit(at time.Time, e int, fl tcpFlags, payload []byte) {
 	default:
 		k.next[e] += uint32(len(payload))
 	}
-	snap := 0
-	if k.data {
-		snap = k.c.DataSnaplen
+	frame := k.buf.Bytes()
+	length := len(frame) + len(payload) - len(kept) // what was on the wire
+	if snap > 0 && len(frame) > snap {
+		frame = frame[:snap]
 	}
-	k.c.record(k.id, at, k.buf.Bytes(), snap)
+	k.c.record(k.id, at, frame, length)
 }
