@@ -51,8 +51,9 @@ func htmlText(n *html.Node) string {
 // TestRunHTMLFromOutside runs the built binary with --html on catalogue
 // scenarios and a user scenario whose expectation is wrong, and reads the
 // page it wrote: a ladder per scenario in order, the names, a mismatch
-// row for the user scenario, transcript links that lead to the files of
-// --transcripts, and each scenario's transcripts on the page.
+// row for the user scenario, transcript and capture links that lead to
+// the files of --transcripts and --pcap, and each scenario's transcripts
+// on the page.
 func TestRunHTMLFromOutside(t *testing.T) {
 	bin := buildFtpsim(t)
 	dir := t.TempDir()
@@ -69,7 +70,8 @@ func TestRunHTMLFromOutside(t *testing.T) {
 	if err := os.Mkdir(filepath.Dir(page), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, append(append([]string{"run"}, names...), user, "--html", page, "--transcripts", filepath.Join(dir, "tr"), "-q")...)
+	cmd := exec.Command(bin, append(append([]string{"run"}, names...), user, "--html", page,
+		"--transcripts", filepath.Join(dir, "tr"), "--pcap", filepath.Join(dir, "caps"), "-q")...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -110,17 +112,19 @@ func TestRunHTMLFromOutside(t *testing.T) {
 	if !strings.Contains(htmlText(doc), "1 mismatched") {
 		t.Errorf("the page's counts do not say 1 mismatched")
 	}
-	links := htmlNodes(doc, func(n *html.Node) bool { return n.Data == "a" && htmlAttr(n, "class") == "transcript" })
-	if len(links) != len(want) {
-		t.Fatalf("%d transcript links, want %d", len(links), len(want))
-	}
-	for _, a := range links {
-		href := htmlAttr(a, "href")
-		if filepath.IsAbs(href) || !strings.HasPrefix(href, "../tr/") {
-			t.Errorf("transcript link %q, want it relative to the page (../tr/NAME.txt)", href)
+	for _, l := range []struct{ class, prefix, ext string }{{"transcript", "../tr/", ".txt"}, {"pcap", "../caps/", ".pcapng"}} {
+		links := htmlNodes(doc, func(n *html.Node) bool { return n.Data == "a" && htmlAttr(n, "class") == l.class })
+		if len(links) != len(want) {
+			t.Fatalf("%d %s links, want %d", len(links), l.class, len(want))
 		}
-		if _, err := os.Stat(filepath.Join(filepath.Dir(page), filepath.FromSlash(href))); err != nil {
-			t.Errorf("transcript link %q leads nowhere: %v", href, err)
+		for i, a := range links {
+			href := htmlAttr(a, "href")
+			if href != l.prefix+want[i]+l.ext {
+				t.Errorf("%s link %q, want it relative to the page: %s%s%s", l.class, href, l.prefix, want[i], l.ext)
+			}
+			if fi, err := os.Stat(filepath.Join(filepath.Dir(page), filepath.FromSlash(href))); err != nil || fi.Size() == 0 {
+				t.Errorf("%s link %q leads to no file or an empty one: %v", l.class, href, err)
+			}
 		}
 	}
 	pres := htmlNodes(doc, func(n *html.Node) bool { return n.Data == "pre" && htmlAttr(n, "data-side") == "client" })
