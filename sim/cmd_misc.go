@@ -35,6 +35,9 @@ func (s *Server) features() []string {
 			f = append(f, "CCC")
 		}
 	}
+	if s.PRET {
+		f = append(f, "PRET")
+	}
 	f = append(f, "EPRT", "EPSV", "HOST", "MDTM", "MLST type*;size*;modify*;perm*;",
 		"REST STREAM", "SIZE", "TVFS", "UTF8")
 	return append(f, s.Features...)
@@ -65,6 +68,27 @@ func (sess *Session) cmdOPTS(arg string) bool {
 		sess.send(sess.srv.orReply(ReplyOptsMLST, ReplyOptsUnknown))
 	default:
 		sess.send(sess.srv.reply(ReplyOptsUnknown))
+	}
+	return false
+}
+
+// cmdPRET answers PRET under Server.PRET (pure-ftpd's pre-transfer
+// announcement); without it PRET is an unknown command.
+func (sess *Session) cmdPRET(arg string) bool {
+	switch {
+	case !sess.srv.PRET:
+		sess.send(sess.srv.replyVars(ReplyUnknownCommand, "{verb}", "PRET"))
+	case !sess.loggedIn:
+		sess.send(sess.srv.reply(ReplyNotLoggedIn))
+	default:
+		verb, name, _ := strings.Cut(strings.TrimSpace(arg), " ")
+		if strings.EqualFold(verb, "RETR") {
+			if _, err := sess.srv.FS.Stat(sess.path(name)); err != nil {
+				sess.send(sess.srv.replyVars(ReplyPRETNoFile, "{arg}", name))
+				return false
+			}
+		}
+		sess.send(sess.srv.replyVars(ReplyPRETOK, "{arg}", strings.TrimSpace(arg)))
 	}
 	return false
 }

@@ -28,6 +28,7 @@ func init() {
 		"SYST": {fn: (*Session).cmdSYST},
 		"FEAT": {fn: (*Session).cmdFEAT},
 		"OPTS": {fn: (*Session).cmdOPTS},
+		"PRET": {fn: (*Session).cmdPRET},
 		"HELP": {fn: (*Session).cmdHELP},
 		"STAT": {fn: (*Session).cmdSTAT, duringTransfer: true},
 		"TYPE": {fn: (*Session).cmdTYPE, needLogin: true},

@@ -40,6 +40,7 @@ type tlsPath struct {
 	dataTLSAtSetup    bool
 	cccOnlyIfOptional bool
 	cccNotify         CCCNotify
+	pret              bool
 }
 
 func (t tlsPath) apply(s *Server) {
@@ -55,7 +56,7 @@ func (t tlsPath) apply(s *Server) {
 	s.PreTLSCommands, s.PreLoginCommands = t.preTLS, t.preLogin
 	s.TLSRequiredUserOnly, s.TLSRequiredCloses = t.userOnly, t.closes
 	s.DataTLSAtSetup, s.CCCOnlyIfTLSOptional = t.dataTLSAtSetup, t.cccOnlyIfOptional
-	s.CCCCloseNotify = t.cccNotify
+	s.CCCCloseNotify, s.PRET = t.cccNotify, t.pret
 }
 
 func one(code int, text string) ftp.Reply { return ftp.Reply{Code: code, Lines: []string{text}} }
@@ -233,7 +234,8 @@ func ProFTPD() Persona {
 // allowed after login, and its close_notify follows the 200 at once
 // (CCCNotifyAtOnce: lftp, which sends its own on the 200, loses that race
 // part of the time, on the real server as on the persona); OPTS is "504
-// Unknown command" but for OPTS MLST; a passive data connection from
+// Unknown command" but for OPTS MLST; PRET is "200 Ready to proceed"
+// after login (550 for PRET RETR of a missing file); a passive data connection from
 // another address is closed without a word while the server keeps waiting
 // for the client's own. An upload
 // that ends without close_notify is stored and answered 226 (measured).
@@ -250,7 +252,7 @@ func PureFTPd() Persona {
 		settings: tlsPath{
 			control: TLSRequired, data: TLSRequired, reuse: ReuseOff,
 			dropForeign: true, authMechanisms: []string{"TLS"}, protFallback: true, userOnly: true,
-			lenientEOF: true, curves: groupsP256Only, withholdTickets: true, cccStalls: true,
+			lenientEOF: true, curves: groupsP256Only, withholdTickets: true, cccStalls: true, pret: true,
 		}.apply,
 		restart: restartPolicy{store: RestTruncate, storEOF: PastEOFClamp, retrEOF: PastEOFRefused},
 		replies: map[ReplyKey]ftp.Reply{
@@ -269,6 +271,8 @@ func PureFTPd() Persona {
 			ReplyOptsUnknown: one(504, "Unknown command"),
 			ReplyOptsMissing: one(504, "Unknown command"),
 			ReplyOptsMLST:    one(200, " MLST OPTS type;size;sizd;modify;UNIX.mode;UNIX.uid;UNIX.gid;unique;"),
+			ReplyPRETOK:      one(200, "Ready to proceed"),
+			ReplyPRETNoFile:  one(550, "Sorry, but that file doesn't exist"),
 			ReplyAuthOK:      one(234, "AUTH TLS OK."),
 			ReplyAuthUnknown: one(500, "This security scheme is not implemented"),
 			ReplyAuthAgain:   one(234, "AUTH TLS OK."),

@@ -106,3 +106,34 @@ func TestCodedContinuationRoundTrip(t *testing.T) {
 		t.Errorf("written %q, want %q", b.String(), want)
 	}
 }
+
+// realPureFTPdPRET are real pure-ftpd 1.0.50's answers to PRET, recorded
+// with ftplib (before login, then after AUTH TLS and login).
+var realPureFTPdPRET = []struct {
+	login     bool
+	cmd, want string
+}{
+	{false, "PRET LIST", "530 You aren't logged in"},
+	{true, "PRET", "200 Ready to proceed"},
+	{true, "PRET LIST", "200 Ready to proceed"},
+	{true, "PRET FOO", "200 Ready to proceed"},
+	{true, "PRET RETR nosuch", "550 Sorry, but that file doesn't exist"},
+	{true, "PRET STOR x", "200 Ready to proceed"},
+}
+
+// TestPureFTPdPRET: the pure-ftpd persona answers PRET like the real
+// server (lftp sends it before every transfer when FEAT lists PRET).
+func TestPureFTPdPRET(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, func(s *Server) { PureFTPd().Apply(s) })
+	c := dialCtl(t, srv)
+	for _, p := range realPureFTPdPRET {
+		if p.login && c.tls == nil {
+			c.authTLS(clientTLS(srv, 0, nil))
+			c.login()
+		}
+		if got := c.cmd(p.cmd).String(); got != p.want {
+			t.Errorf("%s: got %q, want %q (real pure-ftpd)", p.cmd, got, p.want)
+		}
+	}
+}

@@ -89,6 +89,8 @@ const (
 	ReplyOptsMLST        ReplyKey = "opts-mlst"         // OPTS MLST facts; code 0 = ReplyOptsUnknown
 	ReplyOptsUnknown     ReplyKey = "opts-unknown"      // OPTS with an option the server lacks
 	ReplyOptsMissing     ReplyKey = "opts-missing"      // OPTS without an option
+	ReplyPRETOK          ReplyKey = "pret-ok"           // PRET before a transfer command ({arg}), under Server.PRET
+	ReplyPRETNoFile      ReplyKey = "pret-no-file"      // PRET RETR of a file that does not exist ({arg}: the file)
 )
 
 // DefaultReplies holds the code and text of every [ReplyKey] used when
@@ -150,6 +152,8 @@ var DefaultReplies = map[ReplyKey]ftp.Reply{
 	ReplyOptsMLST:          {},
 	ReplyOptsUnknown:       r(501, "Option not understood."),
 	ReplyOptsMissing:       r(501, "OPTS needs an option."),
+	ReplyPRETOK:            r(200, "Ready for {arg}."),
+	ReplyPRETNoFile:        r(550, "{arg}: no such file."),
 }
 
 func r(code int, text string) ftp.Reply { return ftp.Reply{Code: code, Lines: []string{text}} }

@@ -119,6 +119,12 @@ type Server struct {
 	// the 200 (that client always loses) or after the client's (it always
 	// wins). See [CCCNotify].
 	CCCCloseNotify CCCNotify
+	// PRET answers PRET, the extension pure-ftpd (and drftpd) take before
+	// a transfer command and lftp sends when FEAT lists it: after login,
+	// [ReplyPRETOK] for any argument but "RETR" of a file that does not
+	// exist, which gets [ReplyPRETNoFile]. FEAT then lists PRET. The zero
+	// value treats PRET as an unknown command.
+	PRET bool
 
 	// PassivePorts limits passive listeners to a range (zero: any port).
 	PassivePorts PortRange
