@@ -84,8 +84,25 @@ func (s *Server) authenticate(name, pass string) (Perm, bool) {
 }
 
 func (sess *Session) cmdQUIT(string) bool {
-	sess.reply(ftp.CodeClosing, "Goodbye.")
+	up, down := sess.transferredKiB()
+	sess.send(sess.srv.replyVars(ReplyGoodbye, "{uploaded}", strconv.FormatInt(up, 10), "{downloaded}", strconv.FormatInt(down, 10)))
 	return true
+}
+
+// transferredKiB returns the KiB the session's uploads (STOR, APPE, STOU)
+// and downloads (RETR) moved, each rounded up, as pure-ftpd counts them
+// for its goodbye; listings do not count.
+func (sess *Session) transferredKiB() (up, down int64) {
+	for _, d := range sess.Data() {
+		verb, _, _ := strings.Cut(d.Command, " ")
+		switch strings.ToUpper(verb) {
+		case "STOR", "APPE", "STOU":
+			up += d.Bytes
+		case "RETR":
+			down += d.Bytes
+		}
+	}
+	return (up + 1023) / 1024, (down + 1023) / 1024
 }
 
 func (sess *Session) cmdAUTH(arg string) bool {

@@ -272,6 +272,7 @@ func PureFTPd() Persona {
 			ReplyOptsMissing: one(504, "Unknown command"),
 			ReplyOptsMLST:    one(200, " MLST OPTS type;size;sizd;modify;UNIX.mode;UNIX.uid;UNIX.gid;unique;"),
 			ReplyPRETOK:      one(200, "Ready to proceed"),
+			ReplyGoodbye:     lines(221, "Goodbye. You uploaded {uploaded} and downloaded {downloaded} kbytes.", "Logout."),
 			ReplyPRETNoFile:  one(550, "Sorry, but that file doesn't exist"),
 			ReplyAuthOK:      one(234, "AUTH TLS OK."),
 			ReplyAuthUnknown: one(500, "This security scheme is not implemented"),

@@ -137,3 +137,23 @@ func TestPureFTPdPRET(t *testing.T) {
 		}
 	}
 }
+
+// TestPureFTPdGoodbye: the pure-ftpd persona says goodbye like the real
+// server, with the KiB uploaded and downloaded rounded up and listings
+// left out (recorded after a 20 MiB STOR and RETR: "221-Goodbye. You
+// uploaded 20480 and downloaded 20480 kbytes." then "221 Logout.").
+func TestPureFTPdGoodbye(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, func(s *Server) { PureFTPd().Apply(s) })
+	c := dialCtl(t, srv)
+	cfg := clientTLS(srv, 0, nil)
+	c.secure(cfg)
+	c.put("STOR /g.bin", bytes.Repeat([]byte("x"), 2049), cfg)
+	if got := c.get("RETR /g.bin", cfg); len(got) != 2049 {
+		t.Fatalf("RETR: %d bytes", len(got))
+	}
+	c.get("LIST", cfg)
+	if got, want := c.cmd("QUIT").String(), "221-Goodbye. You uploaded 3 and downloaded 3 kbytes.\n221 Logout."; got != want {
+		t.Errorf("QUIT: got %q, want %q", got, want)
+	}
+}

@@ -23,6 +23,8 @@ import (
 //	{peer}     the IP of the control connection's client
 //	{count}    the number of entries of a listing (226 to LIST, NLST, MLSD)
 //	{offset}   the REST offset; {size} the file's size (ReplyRestPastEOF)
+//	{uploaded}, {downloaded}  KiB stored and retrieved in the session,
+//	           rounded up (ReplyGoodbye)
 type ReplyKey string
 
 // For refines a key by a command verb: Replies[ReplyOpeningData.For("LIST")]
@@ -91,6 +93,7 @@ const (
 	ReplyOptsMissing     ReplyKey = "opts-missing"      // OPTS without an option
 	ReplyPRETOK          ReplyKey = "pret-ok"           // PRET before a transfer command ({arg}), under Server.PRET
 	ReplyPRETNoFile      ReplyKey = "pret-no-file"      // PRET RETR of a file that does not exist ({arg}: the file)
+	ReplyGoodbye         ReplyKey = "goodbye"           // 221 to QUIT ({uploaded}, {downloaded})
 )
 
 // DefaultReplies holds the code and text of every [ReplyKey] used when
@@ -154,6 +157,7 @@ var DefaultReplies = map[ReplyKey]ftp.Reply{
 	ReplyOptsMissing:       r(501, "OPTS needs an option."),
 	ReplyPRETOK:            r(200, "Ready for {arg}."),
 	ReplyPRETNoFile:        r(550, "{arg}: no such file."),
+	ReplyGoodbye:           r(221, "Goodbye."),
 }
 
 func r(code int, text string) ftp.Reply { return ftp.Reply{Code: code, Lines: []string{text}} }
