@@ -61,7 +61,7 @@ func (sess *Session) cmdCDUP(string) bool { return sess.cmdCWD("..") }
 func quotePath(p string) string { return `"` + strings.ReplaceAll(p, `"`, `""`) + `"` }
 
 func (sess *Session) cmdPWD(string) bool {
-	sess.reply(ftp.CodePathCreated, "%s is the current directory.", quotePath(sess.cwd))
+	sess.send(sess.srv.replyVars(ReplyPWD, "{path}", quotePath(sess.cwd)))
 	return false
 }
 

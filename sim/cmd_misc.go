@@ -17,7 +17,7 @@ func isEOF(err error) bool { return errors.Is(err, io.EOF) }
 func newBufReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 4096) }
 
 func (sess *Session) cmdNOOP(string) bool {
-	sess.reply(ftp.CodeOK, "NOOP ok.")
+	sess.send(sess.srv.reply(ReplyNOOP))
 	return false
 }
 
@@ -145,10 +145,10 @@ func (sess *Session) cmdTYPE(arg string) bool {
 	switch strings.ToUpper(strings.Join(strings.Fields(arg), " ")) {
 	case "A", "A N":
 		sess.ascii = true
-		sess.reply(ftp.CodeOK, "Switching to ASCII mode.")
+		sess.send(sess.srv.reply(ReplyTypeASCII))
 	case "I", "L 8":
 		sess.ascii = false
-		sess.reply(ftp.CodeOK, "Switching to Binary mode.")
+		sess.send(sess.srv.reply(ReplyTypeBinary))
 	default:
 		sess.reply(ftp.CodeNotImplementedParam, "TYPE %s not supported; use A or I.", arg)
 	}

@@ -107,9 +107,10 @@ func TestCodedContinuationRoundTrip(t *testing.T) {
 	}
 }
 
-// realPureFTPdPRET are real pure-ftpd 1.0.50's answers to PRET, recorded
-// with ftplib (before login, then after AUTH TLS and login).
-var realPureFTPdPRET = []struct {
+// realPureFTPdReplies are real pure-ftpd 1.0.50's answers to PRET and
+// other commands, recorded with ftplib (before login, then after AUTH TLS
+// and login).
+var realPureFTPdReplies = []struct {
 	login     bool
 	cmd, want string
 }{
@@ -119,15 +120,20 @@ var realPureFTPdPRET = []struct {
 	{true, "PRET FOO", "200 Ready to proceed"},
 	{true, "PRET RETR nosuch", "550 Sorry, but that file doesn't exist"},
 	{true, "PRET STOR x", "200 Ready to proceed"},
+	{true, "TYPE I", "200 TYPE is now 8-bit binary"},
+	{true, "TYPE A", "200 TYPE is now ASCII"},
+	{true, "PWD", `257 "/" is your current location`},
+	{true, "NOOP", "200 Zzz..."},
 }
 
-// TestPureFTPdPRET: the pure-ftpd persona answers PRET like the real
-// server (lftp sends it before every transfer when FEAT lists PRET).
-func TestPureFTPdPRET(t *testing.T) {
+// TestPureFTPdReplies: the pure-ftpd persona answers PRET (lftp sends it
+// before every transfer when FEAT lists PRET), TYPE, PWD and NOOP like
+// the real server.
+func TestPureFTPdReplies(t *testing.T) {
 	t.Parallel()
 	srv := startSim(t, func(s *Server) { PureFTPd().Apply(s) })
 	c := dialCtl(t, srv)
-	for _, p := range realPureFTPdPRET {
+	for _, p := range realPureFTPdReplies {
 		if p.login && c.tls == nil {
 			c.authTLS(clientTLS(srv, 0, nil))
 			c.login()

@@ -23,6 +23,7 @@ import (
 //	{peer}     the IP of the control connection's client
 //	{count}    the number of entries of a listing (226 to LIST, NLST, MLSD)
 //	{offset}   the REST offset; {size} the file's size (ReplyRestPastEOF)
+//	{path}     the current directory, quoted as in a 257 reply
 //	{uploaded}, {downloaded}  KiB stored and retrieved in the session,
 //	           rounded up (ReplyGoodbye)
 type ReplyKey string
@@ -94,6 +95,10 @@ const (
 	ReplyPRETOK          ReplyKey = "pret-ok"           // PRET before a transfer command ({arg}), under Server.PRET
 	ReplyPRETNoFile      ReplyKey = "pret-no-file"      // PRET RETR of a file that does not exist ({arg}: the file)
 	ReplyGoodbye         ReplyKey = "goodbye"           // 221 to QUIT ({uploaded}, {downloaded})
+	ReplyPWD             ReplyKey = "pwd"               // 257 to PWD ({path}: the directory, quoted)
+	ReplyTypeASCII       ReplyKey = "type-ascii"        // 200 to TYPE A
+	ReplyTypeBinary      ReplyKey = "type-binary"       // 200 to TYPE I
+	ReplyNOOP            ReplyKey = "noop"              // 200 to NOOP
 )
 
 // DefaultReplies holds the code and text of every [ReplyKey] used when
@@ -158,6 +163,10 @@ var DefaultReplies = map[ReplyKey]ftp.Reply{
 	ReplyPRETOK:            r(200, "Ready for {arg}."),
 	ReplyPRETNoFile:        r(550, "{arg}: no such file."),
 	ReplyGoodbye:           r(221, "Goodbye."),
+	ReplyPWD:               r(257, "{path} is the current directory."),
+	ReplyTypeASCII:         r(200, "Switching to ASCII mode."),
+	ReplyTypeBinary:        r(200, "Switching to Binary mode."),
+	ReplyNOOP:              r(200, "NOOP ok."),
 }
 
 func r(code int, text string) ftp.Reply { return ftp.Reply{Code: code, Lines: []string{text}} }
