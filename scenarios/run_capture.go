@@ -58,21 +58,7 @@ func tapOptions(c *capture.Capture, srv *sim.Server) []clientsim.Option {
 		if err != nil {
 			return nil, err
 		}
-		return &tapListener{Listener: ln, c: c}, nil
+		return c.TapListener(ln, capture.TapSpec{Data: true}), nil
 	}
 	return []clientsim.Option{clientsim.WithDialer(dial), clientsim.WithActiveListener(listen)}
-}
-
-// tapListener records the connections an active-mode client accepts.
-type tapListener struct {
-	net.Listener
-	c *capture.Capture
-}
-
-func (l *tapListener) Accept() (net.Conn, error) {
-	nc, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return l.c.Tap(nc, capture.TapSpec{Data: true}), nil
 }

@@ -21,6 +21,7 @@ type proxyConfig struct {
 	target, pasvPorts, listen string
 	allowRemote, quiet        bool
 	faults                    faultFlags
+	pcap                      string // --pcap FILE
 }
 
 var proxyDescription = fmt.Sprintf(`Puts the faults of a virtual network in front of an existing FTP/FTPS server
@@ -54,6 +55,7 @@ func runProxy(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:2121", "where clients connect, a loopback `HOST:PORT` (with a target on 127.0.0.1 the default becomes 127.0.0.2:2121)")
 	fs.BoolVar(&c.allowRemote, "allow-remote-target", false, "allow a --target that is not a loopback address")
 	fs.BoolVar(&c.quiet, "quiet", false, "do not print flows and verdicts")
+	fs.StringVar(&c.pcap, "pcap", "", pcapUsage)
 	c.faults.register(fs, false)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -74,6 +76,12 @@ func runProxy(args []string, stdout, stderr io.Writer) error {
 	}
 	fn := &faultNet{x: x, proxy: true}
 	defer fn.stop(stdout)
+	rec, err := startPcap(c.pcap)
+	if err != nil {
+		return err
+	}
+	defer rec.write(stdout)
+	rec.network(x.Network)
 	if err := fn.startAPI(c.faults.api, stdout); err != nil {
 		return err
 	}

@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 
+	"github.com/ftpsim/ftpsim/faults"
 	"github.com/ftpsim/ftpsim/faults/capture"
 	"github.com/ftpsim/ftpsim/scenarios"
+	"github.com/ftpsim/ftpsim/sim"
 )
 
 // runFunc runs one scenario, as scenarios.Run does.
@@ -85,4 +89,127 @@ func writeCapture(c *capture.Capture, path string) error {
 // separators replaced, and .pcapng.
 func pcapFileName(name string) string {
 	return strings.NewReplacer("/", "_", `\`, "_").Replace(name) + ".pcapng"
+}
+
+// pcapUsage is the help of serve's and proxy's --pcap flag.
+const pcapUsage = "record every connection and write it as a pcapng `FILE` on exit (with faults one interface per network segment, virtual addresses; else the real loopback sockets, the server shown on port 21); the TLS secrets of the in-process server and of SSLKEYLOGFILE go inside, so tshark -r FILE -Y ftp decrypts"
+
+// pcapRecorder is serve's and proxy's --pcap FILE: a capture of the
+// process's connections, written to FILE on exit. A nil recorder
+// records nothing.
+type pcapRecorder struct {
+	c       *capture.Capture
+	path    string
+	keyFile *os.File // SSLKEYLOGFILE, which the server still writes to
+}
+
+// startPcap checks that path can be written (creating it) and returns
+// its recorder; nil for an empty path.
+func startPcap(path string) (*pcapRecorder, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, usagef("--pcap: %v", err)
+	}
+	f.Close()
+	return &pcapRecorder{c: &capture.Capture{}, path: path}, nil
+}
+
+// network records every flow of n. Call it before any client connects.
+func (r *pcapRecorder) network(n *faults.Network) {
+	if r != nil {
+		n.Pcap = r.c
+	}
+}
+
+// server records srv's TLS secrets and, when no fault network carries
+// its connections (n nil), taps its real sockets: the control listeners
+// shown on ports 21 and 990 so that Wireshark dissects FTP, passive
+// listeners and active dials as data.
+func (r *pcapRecorder) server(srv *sim.Server, n *faults.Network) {
+	if r == nil {
+		return
+	}
+	if srv.KeyLogWriter != nil {
+		srv.KeyLogWriter = io.MultiWriter(srv.KeyLogWriter, r.c.KeyLog())
+	} else {
+		srv.KeyLogWriter = r.c.KeyLog()
+		if path := os.Getenv("SSLKEYLOGFILE"); path != "" {
+			if f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil {
+				r.keyFile = f
+				srv.KeyLogWriter = io.MultiWriter(f, r.c.KeyLog())
+			}
+		}
+	}
+	if n != nil {
+		r.network(n)
+		return
+	}
+	if srv.Listener != nil {
+		srv.Listener = r.c.TapListener(srv.Listener, capture.TapSpec{ListenerPort: 21})
+	}
+	if srv.ImplicitListener != nil {
+		srv.ImplicitListener = r.c.TapListener(srv.ImplicitListener, capture.TapSpec{ListenerPort: 990})
+	}
+	listen := srv.ListenPassive
+	srv.ListenPassive = func(network, address string) (net.Listener, error) {
+		var ln net.Listener
+		var err error
+		if listen != nil {
+			ln, err = listen(network, address)
+		} else {
+			ln, err = net.Listen(network, address)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return r.c.TapListener(ln, capture.TapSpec{Data: true}), nil
+	}
+	dial := srv.DialActive
+	srv.DialActive = func(ctx context.Context, network, address string) (net.Conn, error) {
+		var nc net.Conn
+		var err error
+		if dial != nil {
+			nc, err = dial(ctx, network, address)
+		} else {
+			nc, err = (&net.Dialer{}).DialContext(ctx, network, address)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return r.c.Tap(nc, capture.TapSpec{Dialed: true, Data: true}), nil
+	}
+}
+
+// write adds the secrets of SSLKEYLOGFILE (the real clients', when they
+// log there) and writes the capture to its file, saying so on w.
+func (r *pcapRecorder) write(w io.Writer) {
+	if r == nil {
+		return
+	}
+	if r.keyFile != nil {
+		r.keyFile.Close()
+	}
+	if path := os.Getenv("SSLKEYLOGFILE"); path != "" {
+		if f, err := os.Open(path); err == nil {
+			io.Copy(r.c.KeyLog(), f)
+			f.Close()
+		}
+	}
+	packets := r.c.Packets()
+	if err := writeCapture(r.c, r.path); err != nil {
+		fmt.Fprintf(w, "ftpsim: %v\n", err)
+		return
+	}
+	fmt.Fprintf(w, "ftpsim: wrote %d packets to %s (tshark -r %s -Y ftp)\n", packets, r.path, r.path)
+}
+
+// network returns the fault network of fn, nil without one.
+func (fn *faultNet) network() *faults.Network {
+	if fn == nil {
+		return nil
+	}
+	return fn.x.Network
 }

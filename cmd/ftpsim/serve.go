@@ -56,6 +56,7 @@ type serveConfig struct {
 	cert                  certFlags
 	faults                faultFlags
 	ties                  *sessionTies // behind faults: names the session of each fault event
+	pcap                  string       // --pcap FILE
 }
 
 func serveFlags(stdout io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -88,6 +89,7 @@ account is ftpsim:ftpsim. Without --root files live in memory and vanish on exit
 	fs.DurationVar(&c.idle, "idle-timeout", 5*time.Minute, "close control connections idle this long")
 	fs.DurationVar(&c.dataTimeout, "data-timeout", 30*time.Second, "bound on waiting for and stalling on data connections")
 	fs.BoolVar(&c.quiet, "quiet", false, "do not print session transcripts")
+	fs.StringVar(&c.pcap, "pcap", "", pcapUsage)
 	c.cert.register(fs)
 	c.faults.register(fs, true)
 	return fs, c
@@ -124,6 +126,12 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	rec, err := startPcap(c.pcap)
+	if err != nil {
+		return err
+	}
+	defer rec.write(stdout)
+	rec.server(srv, fn.network())
 	if err := srv.Listen(); err != nil {
 		return err
 	}

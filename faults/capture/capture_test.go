@@ -499,3 +499,46 @@ func countLines(out []byte) int {
 	}
 	return n
 }
+
+func TestTapListener(t *testing.T) {
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Capture{}
+	ln := c.TapListener(raw, TapSpec{Dialed: true, ListenerPort: 990, Interface: "lo"})
+	defer ln.Close()
+	go func() {
+		cc, err := net.Dial("tcp", raw.Addr().String())
+		if err == nil {
+			cc.Write([]byte("hello"))
+			cc.Close()
+		}
+	}()
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetDeadline(time.Now().Add(10 * time.Second))
+	b, err := io.ReadAll(s)
+	s.Close()
+	if err != nil || string(b) != "hello" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+	_, ifs, pkts := readBack(t, c)
+	if len(ifs) != 1 || ifs[0].Name != "lo" {
+		t.Fatalf("interfaces %+v, want lo", ifs)
+	}
+	if first := pkts[0]; !first.tcp.SYN || first.dst.Port() != 990 {
+		t.Errorf("first packet %s to %s, want the peer's SYN to port 990 (the accepting end listens)", first.flags(), first.dst)
+	}
+	var got []byte
+	for _, p := range pkts {
+		if p.dst.Port() == 990 {
+			got = append(got, p.payload...)
+		}
+	}
+	if string(got) != "hello" {
+		t.Errorf("bytes to the listener %q, want hello", got)
+	}
+}

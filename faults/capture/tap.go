@@ -115,3 +115,24 @@ func (t *tapHalfConn) CloseWrite() error {
 	t.k.Close(time.Now(), t.local)
 	return t.Conn.(interface{ CloseWrite() error }).CloseWrite()
 }
+
+// TapListener returns ln with every connection it accepts recorded by
+// [Capture.Tap] with spec (Dialed is ignored: the local end accepted).
+func (c *Capture) TapListener(ln net.Listener, spec TapSpec) net.Listener {
+	spec.Dialed = false
+	return &tapListener{Listener: ln, c: c, spec: spec}
+}
+
+type tapListener struct {
+	net.Listener
+	c    *Capture
+	spec TapSpec
+}
+
+func (l *tapListener) Accept() (net.Conn, error) {
+	nc, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return l.c.Tap(nc, l.spec), nil
+}
