@@ -57,9 +57,12 @@ type Network struct {
 	// the listener's, the source-NATed address in between) and the bytes
 	// as they cross it: a 227 reply carries the private address on the
 	// server's side of a NAT with an FTP helper and the rewritten one on
-	// the client's. Dials the network drops show as SYNs retransmitted
-	// with no answer, refused ones as a reset; FIN and RST appear as they
-	// happen, stamped by Now. Give the capture the TLS secrets of the
+	// the client's. A segment beyond a gateway without NAT, which sees
+	// the same addresses as the one before it, is recorded once, on the
+	// dialer's side (Wireshark would take two copies for one connection
+	// retransmitting everything). Dials the network drops show as SYNs
+	// retransmitted with no answer, refused ones as a reset; FIN and RST
+	// appear as they happen, stamped by Now. Give the capture the TLS secrets of the
 	// ends (sim.Server.KeyLogWriter, clientsim.WithKeyLog: Pcap.KeyLog())
 	// to decrypt FTPS in Wireshark. Nil records nothing, at no cost. The
 	// caller writes it ([capture.Capture.WriteTo]) after Close.
