@@ -37,11 +37,14 @@ func curlRun(t *testing.T, args ...string) ([]byte, string, error) {
 // curlDialRE finds the addresses curl connects to in its -v trace.
 var curlDialRE = regexp.MustCompile(`(?m)(?:Trying (\S+?):\d+|Connect(?:ing|ed) to \S+ \((\S+)\) port)`)
 
-// connectTimedOut reports whether curl's trace shows a connect timeout
-// (exit status 28 after "connect timeout").
+// connectTimedOut reports whether curl's trace shows a connect timeout:
+// exit status 28 with either of curl 7.88's two texts for its
+// --connect-timeout, "connect timeout" (the data connection's wait) or
+// "Connection timeout after N ms" (the connect phase's overall timer,
+// which wins when the machine is loaded).
 func connectTimedOut(err error, trace string) bool {
 	ee, ok := err.(*exec.ExitError)
-	return ok && ee.ExitCode() == 28 && strings.Contains(trace, "connect timeout")
+	return ok && ee.ExitCode() == 28 && (strings.Contains(trace, "connect timeout") || strings.Contains(trace, "Connection timeout after"))
 }
 
 // dialedAddrs returns every address curl's trace says it dialed.

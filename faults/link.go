@@ -85,6 +85,13 @@ func (l *link) write(p []byte) (int, error) {
 			return n, err
 		}
 		n = end
+		if l.tm.rate > 0 {
+			// A slow link: like a TCP send buffer, the write returns once
+			// what it queued fits in the buffer, not before, so the next
+			// write (a close_notify under its 5 s deadline) does not wait
+			// behind a whole segment. An error shows at the next write.
+			l.sink.waitSpace()
+		}
 		if len(l.afterPush) > 0 {
 			fns := l.afterPush
 			l.afterPush = nil
@@ -120,6 +127,9 @@ func (l *link) process(seg []byte) []chunk {
 
 // schedule copies b into chunks stamped with their delivery time.
 func (l *link) schedule(b []byte) []chunk {
+	if l.tm.slicer == nil && l.tm.rate > 0 && len(b) > l.ratePiece() {
+		return l.paced(b)
+	}
 	if l.tm.slicer == nil && len(b) <= maxSegment {
 		buf := bufPool.Get().(*[]byte)
 		c := chunk{b: (*buf)[:copy(*buf, b)], buf: buf}
@@ -131,6 +141,36 @@ func (l *link) schedule(b []byte) []chunk {
 	}
 	data := append([]byte(nil), b...)
 	out := l.slice(data, l.deliveryTime(len(data)))
+	l.noteDelivery(out[len(out)-1].at)
+	return out
+}
+
+// ratePiece is how many bytes a Bandwidth-limited link delivers at a
+// time: 10 ms worth at its rate, at least 1 KiB.
+func (l *link) ratePiece() int { return max(1024, 10*l.tm.rate) }
+
+// paced cuts a segment larger than ratePiece into pieces that become
+// readable one after another at the Bandwidth rate, as bytes leave a
+// slow link: the reader gets the first bytes early, and the writer's
+// queue empties steadily rather than all at once when the last byte is
+// through. Reads may span pieces; the latency is the same for all.
+func (l *link) paced(b []byte) []chunk {
+	data := append([]byte(nil), b...)
+	now := time.Now()
+	delay := l.delay()
+	start := now
+	if l.txEnd.After(now) {
+		start = l.txEnd
+	}
+	piece := l.ratePiece()
+	var out []chunk
+	for len(data) > 0 {
+		n := min(piece, len(data))
+		start = start.Add(time.Duration(n) * time.Millisecond / time.Duration(l.tm.rate))
+		out = append(out, chunk{b: data[:n:n], at: start.Add(delay)})
+		data = data[n:]
+	}
+	l.txEnd = start
 	l.noteDelivery(out[len(out)-1].at)
 	return out
 }
