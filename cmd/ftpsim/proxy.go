@@ -55,7 +55,7 @@ func runProxy(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:2121", "where clients connect, a loopback `HOST:PORT` (with a target on 127.0.0.1 the default becomes 127.0.0.2:2121)")
 	fs.BoolVar(&c.allowRemote, "allow-remote-target", false, "allow a --target that is not a loopback address")
 	fs.BoolVar(&c.quiet, "quiet", false, "do not print flows and verdicts")
-	fs.StringVar(&c.pcap, "pcap", "", pcapUsage)
+	fs.StringVar(&c.pcap, "pcap", "", proxyPcapUsage)
 	c.faults.register(fs, false)
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -91,8 +91,12 @@ func pcapFileName(name string) string {
 	return strings.NewReplacer("/", "_", `\`, "_").Replace(name) + ".pcapng"
 }
 
-// pcapUsage is the help of serve's and proxy's --pcap flag.
-const pcapUsage = "record every connection and write it as a pcapng `FILE` on exit (with faults one interface per network segment, virtual addresses; else the real loopback sockets, the server shown on port 21); the TLS secrets of the in-process server and of SSLKEYLOGFILE go inside, so tshark -r FILE -Y ftp decrypts"
+// pcapUsage is the help of serve's --pcap flag; proxyPcapUsage is
+// proxy's, which carries TLS it does not terminate.
+const (
+	pcapUsage      = "record every connection and write it as a pcapng `FILE` on exit (with faults one interface per network segment, virtual addresses; else the real loopback sockets, the server shown on port 21); the TLS secrets of the in-process server and of SSLKEYLOGFILE go inside, so tshark -r FILE -Y ftp decrypts"
+	proxyPcapUsage = "record every connection and write it as a pcapng `FILE` on exit (one interface per network segment, virtual addresses); the proxy does not terminate TLS, so only the secrets read from SSLKEYLOGFILE go inside: set it for your client too (curl and Python's ssl write it) to decrypt"
+)
 
 // pcapRecorder is serve's and proxy's --pcap FILE: a capture of the
 // process's connections, written to FILE on exit. A nil recorder
