@@ -136,9 +136,8 @@ func (e *benchEnv) real(b *testing.B, name string, start func(context.Context, p
 
 // rootDir makes an FTP root for one server on tmpfs (/dev/shm) when there
 // is one, so that what is measured is the servers and not the disk: on
-// this machine's disk the page cache alone takes 0.4 s for 256 MiB, and
-// ftpsim's DirFS syncs every upload before its 226, which the real
-// servers do not. The roots go when the benchmark ends.
+// this machine's disk the page cache alone takes 0.4 s for 256 MiB. The
+// roots go when the benchmark ends.
 func (e *benchEnv) rootDir(b *testing.B, name string) string {
 	b.Helper()
 	base := e.shm
@@ -322,6 +321,11 @@ func pureFTPdStart(ctx context.Context, c peers.Config) (*peers.Server, error) {
 // starts at curl's time_pretransfer.
 //
 //	go test -run='^$' -bench=CurlThroughput -benchtime=1x ./cmd/ftpsim
+//
+// With FTPSIM_BENCH_BASELINE set to another ftpsim binary (one built from
+// an earlier commit), that binary's serve joins the rotation as "ftpsim
+// baseline" and ratio-baseline-RETR/STOR report this tree's median over
+// its median: a before/after measured in one alternating run.
 func BenchmarkCurlThroughput(b *testing.B) {
 	e := newBenchEnv(b)
 	bin := buildFtpsim(b)
@@ -329,6 +333,13 @@ func BenchmarkCurlThroughput(b *testing.B) {
 		e.serve(b, bin, "ftpsim serve"),
 		e.real(b, "vsftpd", vsftpdStart),
 		e.real(b, "pure-ftpd", pureFTPdStart),
+	}
+	baseline := os.Getenv("FTPSIM_BENCH_BASELINE")
+	if baseline != "" {
+		if _, err := os.Stat(baseline); err != nil {
+			b.Fatalf("FTPSIM_BENCH_BASELINE: %v; set it to an ftpsim binary or unset it", err)
+		}
+		servers = append(servers, e.serve(b, baseline, "ftpsim baseline"))
 	}
 	for b.Loop() {
 		med, table := e.medians(b, servers, 3)
@@ -340,6 +351,11 @@ func BenchmarkCurlThroughput(b *testing.B) {
 			b.ReportMetric(med["ftpsim serve"][upload].total, "ftpsim-"+direction(upload)+"-MB/s")
 			b.Logf("%s: ftpsim serve %.0f MB/s, best real server %.0f MB/s: %.2fx (goal 1.5x)",
 				direction(upload), med["ftpsim serve"][upload].total, best, ratio)
+			if baseline != "" {
+				r := med["ftpsim serve"][upload].total / med["ftpsim baseline"][upload].total
+				b.ReportMetric(r, "ratio-baseline-"+direction(upload))
+				b.Logf("%s: ftpsim serve %.2fx the baseline binary", direction(upload), r)
+			}
 		}
 	}
 }
