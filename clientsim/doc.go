@@ -32,7 +32,10 @@
 // the next command: crypto/tls may have read such bytes into its buffer,
 // where they are lost. A server that closes TCP, or sends data, instead
 // of close_notify fails Login with [PhaseTLS]. Data connections keep
-// their PROT level and still use TLS.
+// their PROT level and still use TLS. [WithCCCShutdown]([CCCLikeLftp]),
+// which the [Lftp] persona sets, sends the client's close_notify only
+// after looking for the server's, and fails with a [*CCCRaceError] when
+// the server's came first, as lftp does.
 //
 // # Data connections
 //

@@ -74,7 +74,9 @@ func (c *Conn) login(ctx context.Context, user, pass string) error {
 // close_notify before or after the client's; it must send nothing else
 // until the next command, because bytes that follow its close_notify in
 // the same read are lost inside crypto/tls. A server that closes TCP
-// instead, or sends data, fails the operation.
+// instead, or sends data, fails the operation. With [CCCLikeLftp] the
+// client first looks for the server's close_notify, and fails with a
+// [*CCCRaceError] if it came before its own.
 func (c *Conn) clearControl(ctx context.Context) error {
 	if _, err := c.do(ctx, PhaseTLS, ftp.Command{Verb: "CCC"}, ftp.CodeOK); err != nil {
 		return err
@@ -88,6 +90,12 @@ func (c *Conn) clearControl(ctx context.Context) error {
 	}
 	w := watchConn(ctx, c.raw, true, true)
 	defer w.stop()
+	if c.cfg.cccShutdown == CCCLikeLftp {
+		if err := c.lftpCCCRace(ctx, w); err != nil {
+			return fail(err)
+		}
+		c.note(ftp.EntryTLS, "CCC: no close_notify from the server within %v of the 200; sending ours", CCCRaceWindow)
+	}
 	if err := w.arm(c.t.Reply); err != nil {
 		return fail(err)
 	}

@@ -106,6 +106,8 @@ type config struct {
 	pasvPolicy PASVAddressPolicy
 	dial       DialFunc
 
+	cccShutdown CCCShutdown
+
 	timeouts   Timeouts
 	logger     *slog.Logger
 	transcript *ftp.Transcript
@@ -207,7 +209,8 @@ func WithoutPROT() Option { return func(c *config) { c.sendPROT = false } }
 
 // WithCCC sends CCC after login (and after PBSZ/PROT) and, on 200, clears
 // the control connection: see the package documentation for the exact
-// close_notify exchange. Data connections keep the PROT level. Default: off.
+// close_notify exchange, and [WithCCCShutdown] for lftp's. Data
+// connections keep the PROT level. Default: off.
 func WithCCC() Option { return func(c *config) { c.ccc = true } }
 
 // WithTLSVersions bounds the TLS versions offered on control and data

@@ -91,17 +91,21 @@ func Curl() Persona {
 // AUTH TLS, PBSZ 0 and PROT P after login, PASV (ftp:prefer-epsv no), the
 // 227 address replaced by the control connection's when lftp finds it
 // wrong (ftp:fix-pasv-address, see [FixReservedLikeLftp]), and every data
-// connection resuming the control session.
+// connection resuming the control session. Its CCC is lftp's
+// ([CCCLikeLftp]): the client's close_notify only after the 200, and a
+// server's close_notify that comes first is a hang-up ("Peer closed
+// connection", [*CCCRaceError]).
 //
 // Variants: ftp:prefer-epsv yes is WithPassive(EPSVFirst);
-// ftp:ssl-auth SSL is WithAuthMechanism("SSL").
+// ftp:ssl-auth SSL is WithAuthMechanism("SSL"); ftp:ssl-use-ccc yes is
+// WithCCC.
 func Lftp() Persona {
 	return Persona{
 		Name: "lftp", Version: "4.9.2", Verified: true,
 		Setup: "lftp -e 'set ftp:ssl-force yes; set ftp:ssl-protect-data yes' ftp://...",
 		options: func() []Option {
 			return []Option{WithAuthMechanism("TLS"), WithSessionReuse(ReusePerConnection),
-				WithPassive(PASVOnly), WithPASVAddress(FixReservedLikeLftp)}
+				WithPassive(PASVOnly), WithPASVAddress(FixReservedLikeLftp), WithCCCShutdown(CCCLikeLftp)}
 		},
 	}
 }
