@@ -93,10 +93,11 @@ func (sess *Session) store(command, p string, mode WriteMode, offset int64) bool
 	}
 	ascii := sess.ascii
 	sess.startTransfer(command, func(t *transfer, data net.Conn, ev *DataEvidence) ftp.Reply {
-		var dst io.Writer = up
+		store := &storageWriter{w: up}
+		var dst io.Writer = store
 		var conv *fromCRLF
 		if ascii {
-			conv = &fromCRLF{w: up}
+			conv = &fromCRLF{w: store}
 			dst = conv
 		}
 		err := sess.pump(t, data, dst, data, ev)
@@ -107,6 +108,10 @@ func (sess *Session) store(command, p string, mode WriteMode, offset int64) bool
 		}
 		if err == nil && conv != nil {
 			err = conv.Flush()
+		}
+		if err != nil && store.err != nil {
+			up.Abort()
+			return sess.storageFailed(ev, store.err)
 		}
 		if err != nil {
 			if sess.srv.LenientTLSEOF && errors.Is(err, io.ErrUnexpectedEOF) && ev.Protected && t.ctx.Err() == nil {
@@ -140,6 +145,33 @@ func (sess *Session) store(command, p string, mode WriteMode, offset int64) bool
 func isUpload(command string) bool {
 	verb, _, _ := strings.Cut(command, " ")
 	return verb == "STOR" || verb == "APPE" || verb == "STOU"
+}
+
+// storageWriter passes an upload's bytes to storage and keeps the first
+// error storage returned, so that a failed upload is answered for what
+// failed: the storage (451, 452) or the data connection (426).
+type storageWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *storageWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
+// storageFailed answers an upload whose bytes storage refused: 452 when it
+// is full, 451 for any other error. Nothing is stored.
+func (sess *Session) storageFailed(ev *DataEvidence, err error) ftp.Reply {
+	ev.Notes = append(ev.Notes, "storage write failed: "+err.Error())
+	sess.transcript.Add(ftp.EntryData, "data %d: storage write failed after %d bytes: %v; nothing stored", ev.N, ev.Bytes, err)
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return sess.srv.reply(ReplyStorageFull)
+	}
+	return sess.srv.reply(ReplyStorageWrite)
 }
 
 // brokenTransfer classifies why a transfer stopped and picks the reply.

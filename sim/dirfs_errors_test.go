@@ -12,7 +12,8 @@ import (
 
 // TestDirFSStorageErrors: an upload is answered 226 only when storage took
 // every byte, whether or not [DirFS.Sync] is set. A storage write that
-// fails part-way through a chunk ends the transfer with 426 and leaves the
+// fails part-way through a chunk ends the transfer with 452 when storage
+// is full (451 for another error) and leaves the
 // previous file; a commit that fails (the target's directory removed
 // during the upload, so the rename fails) gives 451 and no file; with
 // Sync on, an upload still ends 226 with its bytes.
@@ -45,17 +46,23 @@ func TestDirFSStorageErrors(t *testing.T) {
 				t.Fatalf("stored %d bytes, want %d", len(got), len(payload))
 			}
 
-			failing.arm.Store(true)
-			res := c.transfer(xfer{cmd: "STOR /old", data: payload})
-			failing.arm.Store(false)
-			if res.final.Code != 426 {
-				t.Fatalf("STOR with a failing storage write: %q, want 426", res.final.String())
-			}
-			if got := readFile(t, filepath.Join(dir, "old")); got != "old" {
-				t.Fatalf("failed STOR changed the file to %d bytes", len(got))
-			}
-			if ev := c.session().Data(); ev[len(ev)-1].Bytes != copyBuffer+100 {
-				t.Fatalf("evidence counts %d bytes, want the %d storage took", ev[len(ev)-1].Bytes, copyBuffer+100)
+			for _, tc := range []struct {
+				err  error
+				code int
+			}{{syscall.ENOSPC, 452}, {syscall.EIO, 451}} {
+				failing.err = tc.err
+				failing.arm.Store(true)
+				res := c.transfer(xfer{cmd: "STOR /old", data: payload})
+				failing.arm.Store(false)
+				if res.final.Code != tc.code {
+					t.Fatalf("STOR with a storage write failing with %v: %q, want %d", tc.err, res.final.String(), tc.code)
+				}
+				if got := readFile(t, filepath.Join(dir, "old")); got != "old" {
+					t.Fatalf("failed STOR changed the file to %d bytes", len(got))
+				}
+				if ev := c.session().Data(); ev[len(ev)-1].Bytes != copyBuffer+100 {
+					t.Fatalf("evidence counts %d bytes, want the %d storage took", ev[len(ev)-1].Bytes, copyBuffer+100)
+				}
 			}
 
 			if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
@@ -85,12 +92,13 @@ func TestDirFSStorageErrors(t *testing.T) {
 	}
 }
 
-// failingFS is a DirFS whose uploads, while armed, fail with ENOSPC once
+// failingFS is a DirFS whose uploads, while armed, fail with err once
 // failAfter bytes are written (the write that crosses it stores its part
 // below the limit).
 type failingFS struct {
 	*DirFS
 	failAfter int
+	err       error
 	arm       atomic.Bool
 }
 
@@ -99,12 +107,13 @@ func (f *failingFS) Create(name string, mode WriteMode, offset int64) (Upload, e
 	if err != nil || !f.arm.Load() {
 		return u, err
 	}
-	return &failingUpload{Upload: u, left: f.failAfter}, nil
+	return &failingUpload{Upload: u, left: f.failAfter, err: f.err}, nil
 }
 
 type failingUpload struct {
 	Upload
 	left int
+	err  error
 }
 
 func (u *failingUpload) Write(p []byte) (int, error) {
@@ -115,7 +124,7 @@ func (u *failingUpload) Write(p []byte) (int, error) {
 	n, err := u.Upload.Write(p[:u.left])
 	u.left = 0
 	if err == nil {
-		err = syscall.ENOSPC
+		err = u.err
 	}
 	return n, err
 }

@@ -73,6 +73,8 @@ const (
 	ReplyTransferComplete  ReplyKey = "transfer-complete"   // 226 after a transfer
 	ReplyTransferAborted   ReplyKey = "transfer-aborted"    // 426 after ABOR or a broken data connection
 	ReplyUploadReset       ReplyKey = "upload-reset"        // 426: the client reset the data connection of an upload
+	ReplyStorageWrite      ReplyKey = "storage-write"       // 451: storage refused an upload's bytes (an I/O error)
+	ReplyStorageFull       ReplyKey = "storage-full"        // 452: storage is full (ENOSPC, EDQUOT)
 	ReplyCantOpenData      ReplyKey = "cant-open-data"      // 425: dial/listen failure
 	ReplyPassiveListenFail ReplyKey = "passive-listen-fail" // no free port in the passive range
 
@@ -142,6 +144,8 @@ var DefaultReplies = map[ReplyKey]ftp.Reply{
 	ReplyTransferComplete:  r(226, "Transfer complete."),
 	ReplyTransferAborted:   r(426, "Connection closed; transfer aborted."),
 	ReplyUploadReset:       r(426, "Connection reset by the client; upload aborted and not stored."),
+	ReplyStorageWrite:      r(451, "Local error: could not write the file; upload aborted and not stored."),
+	ReplyStorageFull:       r(452, "Insufficient storage space; upload aborted and not stored."),
 	ReplyCantOpenData:      r(425, "Can't open data connection."),
 	ReplyPassiveListenFail: r(425, "Can't open passive listener: no free port in the passive range."),
 	ReplyFeatures:          {},
