@@ -39,6 +39,11 @@ func buildServer(spec ServerSpec) (*sim.Server, error) {
 			return nil, fmt.Errorf("server.reuse: %w", err)
 		}
 	}
+	if spec.CCCCloseNotify != "" {
+		if srv.CCCCloseNotify, err = parseCCCNotify(spec.CCCCloseNotify); err != nil {
+			return nil, err
+		}
+	}
 	if err := applyTickets(srv, spec.Tickets); err != nil {
 		return nil, err
 	}
@@ -159,7 +164,31 @@ func clientOptions(spec ClientSpec) ([]clientsim.Option, error) {
 	if spec.CCC {
 		opts = append(opts, clientsim.WithCCC())
 	}
+	switch strings.ToLower(spec.CCCShutdown) {
+	case "", "any-order":
+	case "lftp":
+		if !spec.CCC {
+			return nil, fmt.Errorf("client.ccc_shutdown %q needs ccc: true", spec.CCCShutdown)
+		}
+		opts = append(opts, clientsim.WithCCCShutdown(clientsim.CCCLikeLftp))
+	default:
+		return nil, fmt.Errorf("client.ccc_shutdown %q: want any-order or lftp", spec.CCCShutdown)
+	}
 	return opts, nil
+}
+
+// parseCCCNotify reads server.ccc_close_notify by the names of
+// sim.CCCNotify.
+func parseCCCNotify(s string) (sim.CCCNotify, error) {
+	modes := []sim.CCCNotify{sim.CCCNotifyAtOnce, sim.CCCNotifyWithReply, sim.CCCNotifyAfterClient}
+	names := make([]string, len(modes))
+	for i, m := range modes {
+		if strings.EqualFold(strings.TrimSpace(s), m.String()) {
+			return m, nil
+		}
+		names[i] = m.String()
+	}
+	return 0, fmt.Errorf("server.ccc_close_notify %q: want one of %s", s, strings.Join(names, ", "))
 }
 
 func clientDataOptions(spec ClientSpec) ([]clientsim.Option, error) {

@@ -102,6 +102,28 @@ func personaScenarios() []Scenario {
 			Diagnosis: Diagnosis{Cause: "AUTH SSL is refused, AUTH TLS accepted", Fix: "nothing to fix"},
 		},
 		{
+			Name: "pure-ftpd-ccc-lftp-race", Cases: []string{"S15"}, Labels: []string{"tls", "ccc", "persona", "lftp"},
+			Summary: "lftp with ftp:ssl-use-ccc against pure-ftpd: pure-ftpd's close_notify after its 200 to CCC arrives before lftp's own and lftp takes it for a hang-up (Peer closed connection); the real server loses this race only part of the time, depending on timing, and the scenario makes the losing order deterministic",
+			Server:  ServerSpec{Persona: "pure-ftpd", CCCCloseNotify: "with-reply"},
+			Client:  ClientSpec{CCC: true, CCCShutdown: "lftp", Passive: "pasv"},
+			Expect:  fail("tls", 0, ClassOther),
+			Diagnosis: Diagnosis{
+				Cause: "after its 200 to CCC pure-ftpd 1.0.50 sends its TLS close_notify at once (10-15 us after the 200, on the wire) without waiting for the client's; lftp 4.9.2 sends its own only after it has read the 200, and a close_notify that is already there it takes for the server hanging up: '---> CCC', '<--- 200 Control connection unencrypted', '**** Peer closed connection', then it reconnects, fails again and ends with max-retries exceeded (exit 1). The real pair fails only part of the time (measured 6 to 9 runs of 10 on an idle machine, none with pure-ftpd slowed under strace): who sends first depends on timing and load. This scenario sends pure-ftpd's close_notify in the same write as the 200 (sim.CCCNotifyWithReply), so lftp's losing order happens every time",
+				Fix:   "client: turn CCC off (lftp: set ftp:ssl-use-ccc no); if CCC was there so that a firewall's FTP helper can read the 227 replies, keep the control channel encrypted and open the firewall's passive port range instead (and set the server's passive address and ports); pure-ftpd has no setting that makes it wait for the client's close_notify",
+			},
+		},
+		{
+			Name: "pure-ftpd-ccc-lftp-race-won", Cases: []string{"S15"}, Labels: []string{"tls", "ccc", "persona", "lftp"},
+			Summary: "the same lftp-style CCC against a pure-ftpd that sends its close_notify only after the client's: lftp wins the race every time and goes on in cleartext",
+			Server:  ServerSpec{Persona: "pure-ftpd", CCCCloseNotify: "after-client"},
+			Client:  ClientSpec{CCC: true, CCCShutdown: "lftp", Passive: "pasv"},
+			Expect:  ok,
+			Diagnosis: Diagnosis{
+				Cause: "with the server's close_notify after the client's (sim.CCCNotifyAfterClient), lftp never sees it before its own, so the close_notify exchange completes and the control channel continues in cleartext; this is the winning order of pure-ftpd-ccc-lftp-race, which the real pure-ftpd gets only when it happens to be slower than lftp",
+				Fix:   "nothing to fix in this order; against the real pure-ftpd do not rely on it: see pure-ftpd-ccc-lftp-race",
+			},
+		},
+		{
 			Name: "vsftpd-plain-login-refused", Cases: []string{"S21"}, Labels: []string{"tls", "policy", "persona"},
 			Summary: "vsftpd with force_local_logins_ssl refuses a cleartext login",
 			Server:  ServerSpec{Persona: "vsftpd"}, Client: ClientSpec{TLS: "plain"}, Expect: fail("login", 530, "reply"),

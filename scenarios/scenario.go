@@ -60,6 +60,13 @@ type ServerSpec struct {
 	// Replies overrides reply codes and texts by sim.ReplyKey name
 	// ("auth-ok", "reuse-required", ...): a server that answers wrongly.
 	Replies map[string]ReplySpec `yaml:"replies,omitempty"`
+
+	// CCCCloseNotify says when the server's close_notify follows its 200
+	// to CCC (sim.CCCNotify): at-once (the default, pure-ftpd's timing,
+	// which races an lftp-style client's own), with-reply (in the same
+	// write as the 200: such a client always loses) or after-client
+	// (only after the client's: it always wins).
+	CCCCloseNotify string `yaml:"ccc_close_notify,omitempty"`
 }
 
 // ReplySpec is one reply: a code and its text.
@@ -102,6 +109,13 @@ type ClientSpec struct {
 	Timeout    string `yaml:"timeout,omitempty"`     // bound on each wait (default 5s; 1s-2s on a network)
 	User       string `yaml:"user,omitempty"`        // default ftpsim
 	Password   string `yaml:"password,omitempty"`    // default ftpsim
+
+	// CCCShutdown is how the client ends TLS after the 200 to CCC (needs
+	// ccc: true): any-order (default: sends its close_notify and takes the
+	// server's before or after it) or lftp (lftp 4.9 with
+	// ftp:ssl-use-ccc: a server's close_notify that comes before the
+	// client's own is a hang-up, "Peer closed connection").
+	CCCShutdown string `yaml:"ccc_shutdown,omitempty"`
 }
 
 // DialsImplicit reports whether the client dials the server's
