@@ -98,6 +98,7 @@ const (
 	NeedReplies                         // scripted replies (a misbehaving server)
 	NeedStorage                         // reading the server's storage after the run
 	NeedClock                           // moving the server's clock
+	NeedBehaviour                       // a server setting on how TLS ends: lenient EOF, CCC refused, close_notify timing after CCC
 )
 
 // String says what the need is, as a reason to skip.
@@ -129,6 +130,8 @@ func (n Need) String() string {
 		return "reading the server's storage"
 	case NeedClock:
 		return "moving the server's clock"
+	case NeedBehaviour:
+		return "a server behaviour setting (lenient_tls_eof, disable_ccc, ccc_close_notify)"
 	}
 	return fmt.Sprintf("Need(%d)", int(n))
 }
@@ -164,6 +167,7 @@ func (s *Scenario) ServerNeeds() []Need {
 	}
 	add(storage, NeedStorage)
 	add(clock, NeedClock)
+	add(sp.LenientTLSEOF || sp.DisableCCC || sp.CCCCloseNotify != "", NeedBehaviour)
 	return needs
 }
 

@@ -132,6 +132,11 @@ func TestServerNeeds(t *testing.T) {
 	if sc.TargetApplicable() {
 		t.Error("a scenario with server needs is target-applicable")
 	}
+	for _, sp := range []scenarios.ServerSpec{{LenientTLSEOF: true}, {DisableCCC: true}, {CCCCloseNotify: "with-reply"}} {
+		if got := (&scenarios.Scenario{Server: sp}).ServerNeeds(); fmt.Sprint(got) != fmt.Sprint([]scenarios.Need{scenarios.NeedBehaviour}) {
+			t.Errorf("ServerNeeds of %+v = %v, want [%v]", sp, got, scenarios.NeedBehaviour)
+		}
+	}
 	if (&scenarios.Scenario{Steps: []scenarios.Step{{Op: "login"}}}).ServerNeeds() != nil {
 		t.Error("a client-only scenario has server needs")
 	}
