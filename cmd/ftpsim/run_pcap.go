@@ -12,6 +12,7 @@ import (
 
 	"github.com/ftpsim/ftpsim/faults"
 	"github.com/ftpsim/ftpsim/faults/capture"
+	"github.com/ftpsim/ftpsim/internal/keylog"
 	"github.com/ftpsim/ftpsim/scenarios"
 	"github.com/ftpsim/ftpsim/sim"
 )
@@ -102,9 +103,8 @@ const (
 // process's connections, written to FILE on exit. A nil recorder
 // records nothing.
 type pcapRecorder struct {
-	c       *capture.Capture
-	path    string
-	keyFile *os.File // SSLKEYLOGFILE, which the server still writes to
+	c    *capture.Capture
+	path string
 }
 
 // startPcap checks that path can be written (creating it) and returns
@@ -139,12 +139,11 @@ func (r *pcapRecorder) server(srv *sim.Server, n *faults.Network) {
 	if srv.KeyLogWriter != nil {
 		srv.KeyLogWriter = io.MultiWriter(srv.KeyLogWriter, r.c.KeyLog())
 	} else {
+		// Setting KeyLogWriter turns off the server's own SSLKEYLOGFILE,
+		// so keep writing there through the process's shared appender.
 		srv.KeyLogWriter = r.c.KeyLog()
-		if path := os.Getenv("SSLKEYLOGFILE"); path != "" {
-			if f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil {
-				r.keyFile = f
-				srv.KeyLogWriter = io.MultiWriter(f, r.c.KeyLog())
-			}
+		if env, err := keylog.Env(); err == nil && env != nil {
+			srv.KeyLogWriter = io.MultiWriter(env, r.c.KeyLog())
 		}
 	}
 	if n != nil {
@@ -193,10 +192,7 @@ func (r *pcapRecorder) write(w io.Writer) {
 	if r == nil {
 		return
 	}
-	if r.keyFile != nil {
-		r.keyFile.Close()
-	}
-	if path := os.Getenv("SSLKEYLOGFILE"); path != "" {
+	if path := os.Getenv(keylog.EnvVar); path != "" {
 		if f, err := os.Open(path); err == nil {
 			io.Copy(r.c.KeyLog(), f)
 			f.Close()
