@@ -100,7 +100,7 @@ func curlCommand(sc *scenarios.Scenario, ctl, implicit, ca string) (cmd, note st
 	}
 	if c.CCC {
 		args = append(args, "--ftp-ssl-ccc")
-		inexact = append(inexact, "curl 7.88 with --ftp-ssl-ccc sends its next command in cleartext without a close_notify and fails after CCC (exit 56, or against pure-ftpd a hang until its timeout, exit 28), where this scenario's client succeeds")
+		inexact = append(inexact, cccNote(sc))
 	}
 	if sc.Server.Tickets != nil {
 		inexact = append(inexact, "the ticket policy shows on later data connections, and curl makes one")
@@ -175,4 +175,48 @@ func curlCommand(sc *scenarios.Scenario, ctl, implicit, ca string) (cmd, note st
 		return strings.Join(args, " "), note, false, strings.Join(inexact, "; ")
 	}
 	return strings.Join(args, " "), note, true, ""
+}
+
+// cccNote says how curl 7.88's CCC differs from the scenario's client:
+// curl sends its next command in cleartext without a close_notify and
+// fails after CCC whatever the server does, so it neither succeeds where
+// the scenario's client does nor fails for the scenario's reason.
+func cccNote(sc *scenarios.Scenario) string {
+	const curlCCC = "curl 7.88 with --ftp-ssl-ccc sends its next command in cleartext without a close_notify and fails after CCC (exit 56, or against pure-ftpd a hang until its timeout, exit 28)"
+	switch {
+	case strings.EqualFold(sc.Client.CCCShutdown, "lftp") && sc.Expect.Result == scenarios.Failure:
+		return curlCCC + ", for its own reason: this scenario's failure (" + sc.Expect.String() + ") is lftp's order of close_notify after CCC, which curl does not have; the lftp command below reproduces it"
+	case strings.EqualFold(sc.Client.CCCShutdown, "lftp"):
+		return curlCCC + ", where this scenario's client, lftp-style, succeeds; the lftp command below is that client"
+	case sc.Expect.Result == scenarios.Failure:
+		return curlCCC + ", for its own reason, not this scenario's (" + sc.Expect.String() + ")"
+	}
+	return curlCCC + ", where this scenario's client succeeds"
+}
+
+// lftpCommand is the lftp command line that does what a scenario's client
+// with ccc_shutdown: lftp does (lftp 4.9 with ftp:ssl-use-ccc) against a
+// server at ctl, with the CA file ca; ok is false for other scenarios.
+// file is what put uploads (FILE in the banner).
+func lftpCommand(sc *scenarios.Scenario, ctl, ca, file string) (cmd string, ok bool) {
+	c := sc.Client
+	if !c.CCC || !strings.EqualFold(c.CCCShutdown, "lftp") || c.DialsImplicit() || strings.EqualFold(c.TLS, "plain") {
+		return "", false
+	}
+	user, pass := c.User, c.Password
+	if user == "" {
+		user = "ftpsim"
+	}
+	if pass == "" {
+		pass = "ftpsim"
+	}
+	set := []string{"set ssl:ca-file " + ca, "set ftp:ssl-force yes", "set ftp:ssl-use-ccc yes", "set net:max-retries 2", "set net:reconnect-interval-base 1"}
+	if strings.EqualFold(c.Passive, "pasv") {
+		set = append(set, "set ftp:prefer-epsv no")
+	}
+	if strings.EqualFold(c.Verify, "insecure") {
+		set[0] = "set ssl:verify-certificate no"
+	}
+	script := strings.Join(set, "; ") + "; put " + file + " -o upload.bin; bye"
+	return fmt.Sprintf("lftp -d -e '%s' -u %s,%s ftp://%s", script, user, pass, ctl), true
 }

@@ -18,6 +18,7 @@ type faultNet struct {
 	sc    *scenarios.Scenario // --scenario, or nil
 	proxy bool                // the server is a real one behind a backend
 	api   *apiServer          // --api, or nil
+	clean bool                // no fault and no --api: nothing between client and server
 }
 
 // startAPI serves the fault API on addr (--api; none when empty), logging
@@ -64,6 +65,14 @@ func eventPrinter(w io.Writer, quiet bool, ties *sessionTies) func(faults.Event)
 // client should experience, fault by fault.
 func (fn *faultNet) printNetwork(w io.Writer) {
 	x, spec := fn.x, fn.x.Spec
+	if fn.clean {
+		fmt.Fprintln(w, "network (virtual, clean: no NAT, firewall rule, helper or toxic; every address you are shown is loopback):")
+		fmt.Fprintf(w, "  your client                %s, as the server sees it\n", scenarios.ClientPublicAddr)
+		fmt.Fprintf(w, "  server                     %s; %s stands for it\n", scenarios.ServerPublicAddr, x.Entry.IP())
+		fmt.Fprintf(w, "  227 address                %s, shown to you as %s\n", x.Advertised, x.Shown)
+		fn.printScenario(w)
+		return
+	}
 	fmt.Fprintln(w, "network (virtual; every address you are shown is loopback):")
 	fmt.Fprintf(w, "  your client                %s\n", spec.ClientPlacement())
 	fmt.Fprintf(w, "  server                     %s; %s stands for %s\n", spec.ServerPlacement(), x.Entry.IP(), scenarios.ServerPublicAddr)
@@ -84,6 +93,12 @@ func (fn *faultNet) printNetwork(w io.Writer) {
 	if fn.api != nil {
 		fmt.Fprintf(w, "fault API                    %s: add and remove toxics while this runs (ftpsim fault list --api %s)\n", fn.api.URL(), fn.api.ln.Addr())
 	}
+	fn.printScenario(w)
+}
+
+// printScenario prints the --scenario's client, expected outcome, cause
+// and fix.
+func (fn *faultNet) printScenario(w io.Writer) {
 	if sc := fn.sc; sc != nil {
 		fmt.Fprintf(w, "scenario %s: %s\n", sc.Name, sc.Summary)
 		fmt.Fprintf(w, "  its client                 %s\n", clientDescription(sc.Client))
@@ -116,11 +131,24 @@ func clientDescription(c scenarios.ClientSpec) string {
 	if c.CCC {
 		parts = append(parts, "ccc")
 	}
+	switch strings.ToLower(c.CCCShutdown) {
+	case "":
+	case "lftp":
+		parts = append(parts, "ccc_shutdown=lftp (after the 200 to CCC, a server close_notify that comes before its own is a hang-up, like lftp's ftp:ssl-use-ccc)")
+	default:
+		parts = append(parts, "ccc_shutdown="+c.CCCShutdown)
+	}
 	if c.NoTickets {
 		parts = append(parts, "no_tickets")
 	}
 	if c.NoDrain {
 		parts = append(parts, "no_drain (closes uploads without reading, like curl)")
+	}
+	if c.User != "" {
+		parts = append(parts, "user="+c.User)
+	}
+	if c.Timeout != "" {
+		parts = append(parts, "timeout="+c.Timeout)
 	}
 	if len(parts) == 0 {
 		return "defaults (explicit FTPS, EPSV then PASV, 227 address skipped like curl)"
@@ -147,8 +175,12 @@ func (fn *faultNet) stop(w io.Writer) {
 	}
 	tl := n.Timeline()
 	count := func(v faults.Verdict) int { return len(tl.Filter(0, v)) }
-	fmt.Fprintf(w, "faults: %d flows (%d control, %d data); %d refused, %d dropped, %d cut, %d rewritten; cleartext PASS crossed the network: %s\n",
-		control+data, control, data, count(faults.Refused), count(faults.Dropped), count(faults.Cut), count(faults.Rewritten),
+	what := "faults"
+	if fn.clean {
+		what = "network (no faults)"
+	}
+	fmt.Fprintf(w, "%s: %d flows (%d control, %d data); %d refused, %d dropped, %d cut, %d rewritten; cleartext PASS crossed the network: %s\n",
+		what, control+data, control, data, count(faults.Refused), count(faults.Dropped), count(faults.Cut), count(faults.Rewritten),
 		map[bool]string{true: "YES", false: "no"}[pass])
 	n.Close()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"reflect"
 	"sort"
 	"strings"
 	"syscall"
@@ -27,7 +28,10 @@ func (c *serveConfig) attachFaults(srv *sim.Server, spec scenarios.NetworkSpec, 
 	if err != nil {
 		return nil, err
 	}
-	opts := scenarios.ExternalOptions{Entry: entry, OnEvent: eventPrinter(stdout, c.quiet, c.ties)}
+	// A network with no faults and no fault API to add them has nothing
+	// to report flow by flow.
+	clean := reflect.DeepEqual(spec, scenarios.NetworkSpec{}) && c.faults.api == ""
+	opts := scenarios.ExternalOptions{Entry: entry, OnEvent: eventPrinter(stdout, c.quiet || clean, c.ties)}
 	if c.implicitAddr != "" {
 		ia, err := entryFlag("--implicit-addr", c.implicitAddr)
 		if err != nil {
@@ -45,7 +49,7 @@ func (c *serveConfig) attachFaults(srv *sim.Server, spec scenarios.NetworkSpec, 
 	if err != nil {
 		return nil, fmt.Errorf("faults: %w", err)
 	}
-	return &faultNet{x: x, sc: sc}, nil
+	return &faultNet{x: x, sc: sc, clean: clean}, nil
 }
 
 // entryFlag parses an address real clients enter the fault network at.
@@ -94,7 +98,14 @@ func scenarioServer(fs *flag.FlagSet, sc *scenarios.Scenario, cert *certFlags) (
 func (fn *faultNet) printServeBanner(w io.Writer, c *serveConfig, srv *sim.Server) {
 	x := fn.x
 	ctl := x.ControlAddr()
-	fmt.Fprintln(w, "ftpsim serve: listening behind faults (a virtual network between your client and the server)")
+	switch {
+	case fn.clean && fn.sc != nil:
+		fmt.Fprintf(w, "ftpsim serve: listening, no faults (scenario %s has no network: a clean virtual network between your client and its server)\n", fn.sc.Name)
+	case fn.clean:
+		fmt.Fprintln(w, "ftpsim serve: listening, no faults (a clean virtual network between your client and the server)")
+	default:
+		fmt.Fprintln(w, "ftpsim serve: listening behind faults (a virtual network between your client and the server)")
+	}
 	fmt.Fprintf(w, "  explicit FTPS / plain FTP  ftp://%s\n", ctl)
 	if ia, ok := x.ImplicitAddr(); ok {
 		fmt.Fprintf(w, "  implicit FTPS              ftps://%s\n", ia)
@@ -133,8 +144,16 @@ func (fn *faultNet) printServeBanner(w io.Writer, c *serveConfig, srv *sim.Serve
 		default:
 			fmt.Fprintf(w, "nearest curl command (not the scenario's client: %s%s): %s\n", why, note, cmd)
 		}
+		if lftp, ok := lftpCommand(fn.sc, ctl.String(), ca, "FILE"); ok {
+			fmt.Fprintf(w, "reproduce with lftp: %s\n", lftp)
+			if fn.sc.Expect.Result == scenarios.Failure {
+				fmt.Fprintf(w, "  (expected: %s: lftp prints '**** Peer closed connection' after the 200 to CCC, retries and exits 1; FILE: any file)\n", fn.sc.Expect)
+			} else {
+				fmt.Fprintf(w, "  (expected: %s: lftp exits 0; FILE: any file)\n", fn.sc.Expect)
+			}
+		}
 	}
-	if !c.quiet {
+	if !c.quiet && !fn.clean {
 		fmt.Fprintln(w, `fault events print live as "fault #FLOW VERDICT: ..." lines`)
 	}
 	fmt.Fprintln(w, "stop with Ctrl-C")
