@@ -5,8 +5,10 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ftpsim/ftpsim/sim/ftp"
 )
@@ -132,16 +134,36 @@ func (sess *Session) cmdRNTO(arg string) bool {
 	return false
 }
 
+// regularFile stats the file SIZE or MDTM (verb) names and answers when it
+// cannot: no argument, no such file, a directory. ok is false when it
+// answered.
+func (sess *Session) regularFile(verb, arg string) (p string, st fs.FileInfo, ok bool) {
+	if arg == "" {
+		sess.send(sess.srv.replyVars(ReplyMissingArgument, "{verb}", verb))
+		return "", nil, false
+	}
+	p = sess.path(arg)
+	st, err := sess.srv.FS.Stat(p)
+	key := ReplyNoSuchFile
+	if err == nil && st.IsDir() {
+		err, key = ErrIsDir, ReplyNotRegularFile
+	}
+	if err != nil {
+		if rep := sess.srv.replyVars(key, "{verb}", verb, "{arg}", arg); rep.Code != 0 && (key == ReplyNotRegularFile || errors.Is(err, fs.ErrNotExist)) {
+			sess.send(rep)
+		} else {
+			sess.fsError(err)
+		}
+		return "", nil, false
+	}
+	return p, st, true
+}
+
 // cmdSIZE answers with the size of the file in the current representation
 // type (RFC 3659 4): in TYPE A every bare LF counts as CRLF.
 func (sess *Session) cmdSIZE(arg string) bool {
-	p := sess.path(arg)
-	st, err := sess.srv.FS.Stat(p)
-	if err != nil || st.IsDir() {
-		if err == nil {
-			err = ErrIsDir
-		}
-		sess.fsError(err)
+	p, st, ok := sess.regularFile("SIZE", arg)
+	if !ok {
 		return false
 	}
 	size := st.Size()
@@ -162,13 +184,77 @@ func (sess *Session) cmdSIZE(arg string) bool {
 	return false
 }
 
+// cmdMDTM answers with a file's modification time in UTC (RFC 3659 3).
 func (sess *Session) cmdMDTM(arg string) bool {
-	st, err := sess.srv.FS.Stat(sess.path(arg))
-	if err != nil {
-		sess.fsError(err)
+	_, st, ok := sess.regularFile("MDTM", arg)
+	if !ok {
 		return false
 	}
-	sess.reply(ftp.CodeFileStatus, "%s", st.ModTime().UTC().Format("20060102150405"))
+	sess.reply(ftp.CodeFileStatus, "%s", st.ModTime().UTC().Format(mfmtLayout))
+	return false
+}
+
+// mfmtLayout is the time-val of MDTM and MFMT: YYYYMMDDHHMMSS, in UTC.
+const mfmtLayout = "20060102150405"
+
+// parseMFMTTime parses MFMT's time-val (draft-somers-ftp-mfxx 3):
+// YYYYMMDDHHMMSS in UTC, with an optional fraction of a second after a
+// dot. A field out of range (month 13, second 61) does not parse.
+func parseMFMTTime(s string) (time.Time, bool) {
+	whole, frac, dotted := strings.Cut(s, ".")
+	if len(whole) != len(mfmtLayout) || !allDigits(whole) || (dotted && (frac == "" || !allDigits(frac))) {
+		return time.Time{}, false
+	}
+	t, err := time.ParseInLocation(mfmtLayout, whole, time.UTC)
+	if err != nil {
+		return time.Time{}, false
+	}
+	if dotted {
+		n, _ := strconv.ParseFloat("0."+frac, 64)
+		t = t.Add(time.Duration(n * float64(time.Second)))
+	}
+	return t, true
+}
+
+func allDigits(s string) bool {
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// cmdMFMT sets a file's modification time (draft-somers-ftp-mfxx 3):
+// "MFMT YYYYMMDDHHMMSS path", answered "213 Modify=YYYYMMDDHHMMSS; path".
+// It needs storage that implements [ChtimesFS] and a FEAT that lists MFMT;
+// without either it is an unknown command.
+func (sess *Session) cmdMFMT(arg string) bool {
+	chfs, ok := sess.srv.FS.(ChtimesFS)
+	if !ok || !sess.srv.hasFeature("MFMT") {
+		sess.send(sess.srv.replyVars(ReplyUnknownCommand, "{verb}", "MFMT"))
+		return false
+	}
+	stamp, name, _ := strings.Cut(strings.TrimSpace(arg), " ")
+	name = strings.TrimLeft(name, " ")
+	if stamp == "" || name == "" {
+		sess.send(sess.srv.replyVars(ReplyMissingArgument, "{verb}", "MFMT"))
+		return false
+	}
+	t, ok := parseMFMTTime(stamp)
+	if !ok {
+		sess.send(sess.srv.reply(ReplyMFMTBadTime))
+		return false
+	}
+	if err := chfs.Chtimes(sess.path(name), t); err != nil {
+		if rep := sess.srv.replyVars(ReplyMFMTNoFile, "{arg}", name); rep.Code != 0 && errors.Is(err, fs.ErrNotExist) {
+			sess.send(rep)
+		} else {
+			sess.fsError(err)
+		}
+		return false
+	}
+	sess.send(sess.srv.replyVars(ReplyMFMT, "{time}", t.UTC().Format(mfmtLayout), "{arg}", name))
 	return false
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +28,7 @@ func (sess *Session) cmdSYST(string) bool {
 }
 
 // features returns the FEAT lines (RFC 2389), without the leading space.
+// MFMT is listed when the storage can set times ([ChtimesFS]).
 func (s *Server) features() []string {
 	var f []string
 	if s.ControlTLS != TLSDisabled && s.tlsBase != nil {
@@ -38,22 +40,48 @@ func (s *Server) features() []string {
 	if s.PRET {
 		f = append(f, "PRET")
 	}
-	f = append(f, "EPRT", "EPSV", "HOST", "MDTM", "MLST type*;size*;modify*;perm*;",
-		"REST STREAM", "SIZE", "TVFS", "UTF8")
+	f = append(f, "EPRT", "EPSV", "HOST", "MDTM")
+	if _, ok := s.FS.(ChtimesFS); ok {
+		f = append(f, "MFMT")
+	}
+	f = append(f, "MLST type*;size*;modify*;perm*;", "REST STREAM", "SIZE", "TVFS", "UTF8")
 	return append(f, s.Features...)
 }
 
+// featReply is the FEAT reply: ReplyFeatures when set, else built from the
+// settings. A persona's MFMT line is dropped when the storage cannot set
+// times, so that FEAT lists only what the server does.
+func (s *Server) featReply() ftp.Reply {
+	if rep := s.reply(ReplyFeatures); rep.Code != 0 {
+		if _, ok := s.FS.(ChtimesFS); ok {
+			return rep
+		}
+		out := ftp.Reply{Code: rep.Code}
+		for i, l := range rep.Lines {
+			if i > 0 && i < len(rep.Lines)-1 && strings.EqualFold(strings.TrimSpace(l), "MFMT") {
+				continue
+			}
+			out.Lines = append(out.Lines, l)
+		}
+		return out
+	}
+	lines := append([]string{"Features:"}, s.features()...)
+	return ftp.Reply{Code: ftp.CodeSystemStatus, Lines: append(lines, "End")}
+}
+
+// hasFeature reports whether FEAT lists the extension named by its first
+// word (e.g. "MFMT").
+func (s *Server) hasFeature(name string) bool {
+	for _, l := range s.featReply().Lines {
+		if word, _, _ := strings.Cut(strings.TrimSpace(l), " "); strings.EqualFold(word, name) {
+			return true
+		}
+	}
+	return false
+}
+
 func (sess *Session) cmdFEAT(string) bool {
-	if rep := sess.srv.reply(ReplyFeatures); rep.Code != 0 {
-		sess.send(rep)
-		return false
-	}
-	lines := []string{"Features:"}
-	for _, f := range sess.srv.features() {
-		lines = append(lines, f)
-	}
-	lines = append(lines, "End")
-	sess.send(ftp.Reply{Code: ftp.CodeSystemStatus, Lines: lines})
+	sess.send(sess.srv.featReply())
 	return false
 }
 
@@ -109,18 +137,35 @@ func (sess *Session) cmdHELP(string) bool {
 	return false
 }
 
+// cmdSTAT answers STAT (RFC 959 4.1.3): with a path, a listing of it on
+// the control connection; without, the session's status (or ReplyStatus,
+// but for the progress of a running transfer).
 func (sess *Session) cmdSTAT(arg string) bool {
 	if arg != "" && !sess.transferRunning() {
 		if !sess.loggedIn {
 			sess.send(sess.srv.reply(ReplyNotLoggedIn))
 			return false
 		}
-		lines, err := sess.listLines(arg, formatLIST)
+		lines, err := sess.listLines(stripListFlags(arg), formatLIST)
 		if err != nil {
-			sess.fsError(err)
+			if rep := sess.srv.replyVars(ReplyStatNoFile, "{arg}", arg); rep.Code != 0 && errors.Is(err, fs.ErrNotExist) {
+				sess.send(rep)
+			} else {
+				sess.fsError(err)
+			}
 			return false
 		}
-		sess.send(ftp.Reply{Code: ftp.CodeFileStatus, Lines: append(append([]string{"Status of " + arg + ":"}, lines...), "End of status")})
+		rep := sess.srv.replyVars(ReplyStatPath, "{arg}", arg)
+		if len(rep.Lines) < 2 {
+			rep.Lines = append(rep.Lines, "")
+		}
+		last := len(rep.Lines) - 1
+		body := append(append(append([]string(nil), rep.Lines[:last]...), lines...), rep.Lines[last])
+		sess.send(ftp.Reply{Code: rep.Code, Lines: body})
+		return false
+	}
+	if rep := sess.srv.reply(ReplyStatus); rep.Code != 0 && !sess.transferRunning() {
+		sess.send(rep)
 		return false
 	}
 	lines := []string{"ftpsim status:", "Connected to " + sess.RemoteAddr.String()}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ftpsim/ftpsim/sim/ftp"
 )
@@ -34,6 +35,7 @@ func (sess *Session) cmdRETR(arg string) bool {
 	ascii := sess.ascii
 	sess.startTransfer("RETR "+arg, func(t *transfer, data net.Conn, ev *DataEvidence) ftp.Reply {
 		defer rc.Close()
+		start := time.Now()
 		var src io.Reader = rc
 		if ascii {
 			src = newToCRLF(rc)
@@ -44,12 +46,15 @@ func (sess *Session) cmdRETR(arg string) bool {
 		if err := data.Close(); err != nil {
 			return sess.brokenTransfer(t, ev, err)
 		}
-		return sess.srv.replyFor(ReplyTransferComplete, "RETR", "{arg}", arg)
+		return sess.fileDone(sess.srv.replyFor(ReplyTransferComplete, "RETR", "{arg}", arg), ascii, ev.Bytes, time.Since(start))
 	})
 	return false
 }
 
 func (sess *Session) cmdSTOR(arg string) bool {
+	if arg == "" {
+		return sess.noFileName("STOR")
+	}
 	p := sess.path(arg)
 	mode, offset, ok := sess.storeMode(p, arg)
 	if !ok {
@@ -61,6 +66,9 @@ func (sess *Session) cmdSTOR(arg string) bool {
 }
 
 func (sess *Session) cmdAPPE(arg string) bool {
+	if arg == "" {
+		return sess.noFileName("APPE")
+	}
 	if sess.srv.RestStore == RestStoreDenied {
 		sess.rest = 0
 		sess.closePassive()
@@ -93,6 +101,7 @@ func (sess *Session) store(command, p string, mode WriteMode, offset int64) bool
 	}
 	ascii := sess.ascii
 	sess.startTransfer(command, func(t *transfer, data net.Conn, ev *DataEvidence) ftp.Reply {
+		start := time.Now()
 		store := &storageWriter{w: up}
 		var dst io.Writer = store
 		var conv *fromCRLF
@@ -136,9 +145,66 @@ func (sess *Session) store(command, p string, mode WriteMode, offset int64) bool
 		if strings.HasPrefix(command, "STOU") {
 			rep = ftp.Reply{Code: rep.Code, Lines: []string{fmt.Sprintf("Transfer complete (unique file name: %s).", path.Base(p))}}
 		}
-		return rep
+		return sess.fileDone(rep, ascii, ev.Bytes, time.Since(start))
 	})
 	return false
+}
+
+// noFileName refuses a STOR or APPE (verb) without a file name.
+func (sess *Session) noFileName(verb string) bool {
+	sess.rest = 0
+	sess.closePassive()
+	sess.send(sess.srv.replyVars(ReplyNoFileName, "{verb}", verb))
+	return false
+}
+
+// fileDone completes the 226 of a file transfer (RETR, STOR, APPE, STOU)
+// that moved n bytes in d: ReplyTransferASCII goes first in TYPE A, and
+// ReplyTransferRate last when any byte moved (pure-ftpd's "0.000 seconds
+// (measured here), 3.19 Mbytes per second", measured here too).
+func (sess *Session) fileDone(rep ftp.Reply, ascii bool, n int64, d time.Duration) ftp.Reply {
+	var lines []string
+	if w := sess.srv.reply(ReplyTransferASCII); ascii && w.Code != 0 {
+		lines = append(lines, w.Lines...)
+	}
+	lines = append(lines, rep.Lines...)
+	if rl := sess.srv.reply(ReplyTransferRate); rl.Code != 0 {
+		if rate, ok := formatRate(n, d); ok {
+			lines = append(lines, expand(rl, "{seconds}", fmt.Sprintf("%.3f", d.Seconds()), "{rate}", rate).Lines...)
+		}
+	}
+	if len(lines) == len(rep.Lines) {
+		return rep
+	}
+	// The added lines are pure-ftpd's, which writes every line with the
+	// code: "226-File successfully transferred" in the middle too.
+	prefix := fmt.Sprintf("%03d-", rep.Code)
+	for i := 1; i < len(lines)-1; i++ {
+		if !strings.HasPrefix(lines[i], prefix) {
+			lines[i] = prefix + lines[i]
+		}
+	}
+	return ftp.Reply{Code: rep.Code, Lines: lines}
+}
+
+// formatRate renders n bytes in d as pure-ftpd does: Mbytes (MiB) above
+// half a MiB a second, Kbytes (KiB) above 512 bytes, else bytes, with two
+// decimals; false when nothing moved or the rate is 0.1 byte a second or
+// less (no rate line then).
+func formatRate(n int64, d time.Duration) (string, bool) {
+	if n <= 0 || d <= 0 {
+		return "", false
+	}
+	speed := float64(n) / d.Seconds()
+	switch {
+	case speed > 512<<10:
+		return fmt.Sprintf("%.2f Mbytes", speed/(1<<20)), true
+	case speed > 512:
+		return fmt.Sprintf("%.2f Kbytes", speed/(1<<10)), true
+	case speed > 0.1:
+		return fmt.Sprintf("%.2f bytes", speed), true
+	}
+	return "", false
 }
 
 // isUpload reports whether a transfer command writes to the server.

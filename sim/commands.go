@@ -54,6 +54,7 @@ func init() {
 		"RNTO": {fn: (*Session).cmdRNTO, needLogin: true, write: true},
 		"SIZE": {fn: (*Session).cmdSIZE, needLogin: true},
 		"MDTM": {fn: (*Session).cmdMDTM, needLogin: true},
+		"MFMT": {fn: (*Session).cmdMFMT, needLogin: true, write: true},
 		"MLST": {fn: (*Session).cmdMLST, needLogin: true},
 
 		// Data connection set-up (RFC 959, RFC 2428).

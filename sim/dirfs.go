@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // DirFS is an [FS] over a directory on disk. Every access goes through an
@@ -306,6 +307,15 @@ func (d *DirFS) syncDir(dir string) error {
 	}
 	defer f.Close()
 	return f.Sync()
+}
+
+// Chtimes implements [ChtimesFS]: it sets the modification time and
+// leaves the access time as it is.
+func (d *DirFS) Chtimes(name string, mtime time.Time) error {
+	if hidden(name) {
+		return ErrNotFound
+	}
+	return d.root.Chtimes(rel(name), time.Time{}, mtime)
 }
 
 // Mkdir implements [FS].

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"time"
 )
 
 // FS is the storage behind a [Server]. Names are absolute, slash-separated
@@ -33,6 +34,17 @@ type FS interface {
 	RemoveDir(name string) error
 	// Rename moves a file or directory.
 	Rename(from, to string) error
+}
+
+// ChtimesFS is an [FS] that can set a file's modification time, as MFMT
+// (draft-somers-ftp-mfxx) asks. It is optional: a server whose storage
+// does not implement it leaves MFMT out of FEAT and answers the command as
+// unknown. [MemFS] and [DirFS] implement it.
+type ChtimesFS interface {
+	FS
+	// Chtimes sets the modification time of a file or directory that
+	// exists; it returns [ErrNotFound] for a name that does not.
+	Chtimes(name string, mtime time.Time) error
 }
 
 // WriteMode says how an upload relates to an existing file. In every mode

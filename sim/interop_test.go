@@ -34,8 +34,9 @@ package sim_test
 //     cache and crypto/tls servers do not implement. sim sees a full handshake with
 //     no ticket offered (DataEvidence.TicketFrom "") and answers 522. This
 //     is a real difference between sim and OpenSSL-based servers.
-//   - lftp sends SITE UTIME after every upload (twice, two syntaxes); sim
-//     answers 502 and lftp carries on.
+//   - lftp sends MFMT after every upload when FEAT lists it, as sim's does
+//     on MemFS (TestMFMTLftp); to a FEAT without MFMT it sends SITE UTIME
+//     (twice, two syntaxes), which sim answers 502, and lftp carries on.
 
 import (
 	"context"

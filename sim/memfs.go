@@ -229,6 +229,21 @@ func (u *memUpload) Abort() error {
 	return nil
 }
 
+// Chtimes implements [ChtimesFS]. The node is replaced, not changed, so
+// that a FileInfo from an earlier Stat keeps the time it had.
+func (m *MemFS) Chtimes(name string, mtime time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n, ok := m.nodes[name]
+	if !ok {
+		return ErrNotFound
+	}
+	c := *n
+	c.modTime = mtime
+	m.nodes[name] = &c
+	return nil
+}
+
 // Mkdir implements [FS].
 func (m *MemFS) Mkdir(name string) error {
 	m.mu.Lock()

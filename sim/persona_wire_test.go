@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ftpsim/ftpsim/sim/ftp"
 )
@@ -161,5 +162,178 @@ func TestPureFTPdGoodbye(t *testing.T) {
 	c.get("LIST", cfg)
 	if got, want := c.cmd("QUIT").String(), "221-Goodbye. You uploaded 3 and downloaded 3 kbytes.\n221 Logout."; got != want {
 		t.Errorf("QUIT: got %q, want %q", got, want)
+	}
+}
+
+// wire is a reply as ftp.WriteReply puts it on the wire. A reply read with
+// ftp.ReadReply is written back byte for byte (TestCodedContinuationRoundTrip),
+// so the wire of what a client read is the wire the server sent.
+func wire(rep ftp.Reply) string {
+	var b strings.Builder
+	ftp.WriteReply(&b, rep.Code, rep.Lines...)
+	return b.String()
+}
+
+// realPureFTPdFileReplies are real pure-ftpd 1.0.50's answers (-Y 3, the
+// internal/peers setting) to SIZE, MDTM, STOR, STAT and MFMT, recorded
+// byte for byte with a raw TLS client on loopback after AUTH TLS, login,
+// PBSZ 0, PROT P and TYPE I, in a root holding hello.txt (12 bytes) and an
+// empty directory sub. Each MFMT that answers 213 is followed by an MDTM
+// of the same file.
+var realPureFTPdFileReplies = []struct{ cmd, wire string }{
+	{"SIZE nosuch", "550 Can't check for file existence\r\n"},
+	{"MDTM nosuch", "550 Can't check for file existence\r\n"},
+	{"SIZE sub", "550 I can only retrieve regular files\r\n"},
+	{"MDTM sub", "550 I can only retrieve regular files\r\n"},
+	{"SIZE", "501 Missing argument\r\n"},
+	{"MDTM", "501 Missing argument\r\n"},
+	{"SIZE hello.txt", "213 12\r\n"},
+	{"STOR", "501 No file name\r\n"},
+	{"STAT", "211 https://www.pureftpd.org/\r\n"},
+	{"STAT nosuch", "213-STAT\r\n213 End.\r\n"},
+	{"STAT sub", "213-STAT\r\n213 End.\r\n"},
+	{"MFMT 20200102030405 hello.txt", "213 UTIME OK\r\n"},
+	{"MDTM hello.txt", "213 20200102030405\r\n"},
+	{"MFMT 20200102030405.123 hello.txt", "213 UTIME OK\r\n"},
+	{"MFMT 19700101000000  hello.txt", "213 UTIME OK\r\n"},
+	{"MDTM hello.txt", "213 19700101000000\r\n"},
+	{"MFMT 20200102030405 sub", "213 UTIME OK\r\n"},
+	{"MFMT 20200102030405", "501 Missing argument\r\n"},
+	{"MFMT", "501 Missing argument\r\n"},
+	{"MFMT abc hello.txt", "501 Can't get a time stamp\r\n"},
+	{"MFMT 20200102030405 nosuch", "550 utime(nosuch): No such file or directory\r\n"},
+}
+
+// realPureFTPdStatFile is real pure-ftpd's STAT hello.txt, recorded in the
+// same session. Its middle line is an ls -l line, which the persona writes
+// in sim's own listing format and, as ftp.WriteReply does for every middle
+// line not in the "213-" form, after a space: only its first and last
+// lines and its line count are compared.
+const realPureFTPdStatFile = "213-STAT\r\n-rw-r--r--    1 999        ftpsuser           12 Dec  7 12:15 hello.txt\r\n213 End.\r\n"
+
+// TestPureFTPdFileRepliesWire: the pure-ftpd persona answers SIZE and MDTM
+// of a missing file or a directory, STOR without a name, STAT with and
+// without a path, and MFMT (good, short, bad and missing) with the real
+// server's bytes, and MFMT sets what MDTM reads back.
+func TestPureFTPdFileRepliesWire(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, func(s *Server) { PureFTPd().Apply(s) })
+	fsys := memFS(t, srv)
+	fsys.WriteFile("/hello.txt", []byte("hello world\n"))
+	if err := fsys.Mkdir("/sub"); err != nil {
+		t.Fatal(err)
+	}
+	c := dialCtl(t, srv)
+	c.authTLS(clientTLS(srv, 0, nil))
+	for _, cmd := range []string{"STAT", "STAT /"} {
+		if got, want := wire(c.cmd(cmd)), "530 You aren't logged in\r\n"; got != want {
+			t.Errorf("%s before login: got %q, want %q (real pure-ftpd)", cmd, got, want)
+		}
+	}
+	c.login()
+	c.must("TYPE I", 200)
+	for _, r := range realPureFTPdFileReplies {
+		if got := wire(c.cmd(r.cmd)); got != r.wire {
+			t.Errorf("%s: got %q, want %q (real pure-ftpd)", r.cmd, got, r.wire)
+		}
+	}
+	got := strings.SplitAfter(wire(c.cmd("STAT hello.txt")), "\r\n")
+	want := strings.SplitAfter(realPureFTPdStatFile, "\r\n")
+	if len(got) != len(want) || got[0] != want[0] || got[len(got)-2] != want[len(want)-2] {
+		t.Errorf("STAT hello.txt: got %q, want the shape of %q (real pure-ftpd)", got, realPureFTPdStatFile)
+	} else if !strings.Contains(got[1], " 12 ") || !strings.HasSuffix(got[1], " hello.txt\r\n") {
+		t.Errorf("STAT hello.txt: listing line %q does not describe the 12-byte file", got[1])
+	}
+}
+
+// realPureFTPdTransfers are real pure-ftpd 1.0.50's 150 and 226 around
+// transfers, recorded byte for byte in the session above (protected data
+// connections; the TYPE A download after TYPE A; LIST when the root held
+// hello.txt, up.bin and big.bin). The 226 of a file
+// transfer that moved bytes ends with the time and rate pure-ftpd
+// measured.
+var realPureFTPdTransfers = []struct {
+	typ, cmd    string
+	up          int // bytes uploaded; -1 for a download
+	open, final string
+}{
+	{"I", "STOR up.bin", 1000, "150 Accepted data connection\r\n",
+		"226-File successfully transferred\r\n226 0.000 seconds (measured here), 3.19 Mbytes per second\r\n"},
+	{"I", "STOR big.bin", 3000000, "150 Accepted data connection\r\n",
+		"226-File successfully transferred\r\n226 0.013 seconds (measured here), 217.22 Mbytes per second\r\n"},
+	{"I", "APPE up.bin", 10, "150 Accepted data connection\r\n",
+		"226-File successfully transferred\r\n226 0.000 seconds (measured here), 59.97 Kbytes per second\r\n"},
+	{"I", "LIST", -1, "150 Accepted data connection\r\n", "226-Options: -l \r\n226 3 matches total\r\n"},
+	{"I", "STOR z", 0, "150 Accepted data connection\r\n", "226 File successfully transferred\r\n"},
+	{"I", "RETR hello.txt", -1, "150 Accepted data connection\r\n",
+		"226-File successfully transferred\r\n226 0.000 seconds (measured here), 65.45 Kbytes per second\r\n"},
+	{"I", "RETR z", -1, "150 Accepted data connection\r\n", "226 File successfully transferred\r\n"},
+	{"A", "RETR hello.txt", -1, "150 Accepted data connection\r\n",
+		"226-Warning: client is in ASCII mode - Assuming data is plain text\r\n" +
+			"226-File successfully transferred\r\n226 0.000 seconds (measured here), 67.83 Kbytes per second\r\n"},
+}
+
+// rateLine is the measured part of pure-ftpd's 226: its numbers and unit
+// depend on the clock.
+var rateLine = regexp.MustCompile(`[0-9]+\.[0-9]{3} seconds \(measured here\), [0-9]+\.[0-9]{2} (M|K|)bytes per second`)
+
+func normalizeRate(wire string) string {
+	return rateLine.ReplaceAllString(wire, "T seconds (measured here), R Ubytes per second")
+}
+
+// TestPureFTPdTransferRepliesWire: the pure-ftpd persona's 150 and 226
+// around uploads, downloads and listings are the real ones on the wire,
+// but for the time and rate, which it measures itself and prints in the
+// same format; a transfer of no bytes has no rate line.
+func TestPureFTPdTransferRepliesWire(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, func(s *Server) { PureFTPd().Apply(s) })
+	memFS(t, srv).WriteFile("/hello.txt", []byte("hello world\n"))
+	c := dialCtl(t, srv)
+	cfg := clientTLS(srv, 0, nil)
+	c.secure(cfg)
+	for _, x := range realPureFTPdTransfers {
+		c.must("TYPE "+x.typ, 200)
+		var data []byte
+		if x.up >= 0 {
+			data = make([]byte, x.up)
+		}
+		res := c.transfer(xfer{cmd: x.cmd, data: data, tls: cfg})
+		if got := wire(res.prelim); got != x.open {
+			t.Errorf("%s (TYPE %s): 1xx %q, want %q (real pure-ftpd)", x.cmd, x.typ, got, x.open)
+		}
+		got, want := normalizeRate(wire(res.final)), normalizeRate(x.final)
+		if got != want {
+			t.Errorf("%s (TYPE %s): final reply\n%q\nwant (real pure-ftpd, measured numbers as T, R, U)\n%q", x.cmd, x.typ, got, want)
+		}
+		if want != x.final && !rateLine.MatchString(wire(res.final)) {
+			t.Errorf("%s: no rate line in %q", x.cmd, wire(res.final))
+		}
+	}
+}
+
+// TestFormatRate: pure-ftpd's units for the rate of a transfer, at their
+// thresholds.
+func TestFormatRate(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		n    int64
+		d    time.Duration
+		want string
+	}{
+		{1 << 20, time.Second, "1.00 Mbytes"},
+		{512<<10 + 1, time.Second, "0.50 Mbytes"},
+		{512 << 10, time.Second, "512.00 Kbytes"},
+		{513, time.Second, "0.50 Kbytes"},
+		{512, time.Second, "512.00 bytes"},
+		{1, 5 * time.Second, "0.20 bytes"},
+		{1, 10 * time.Second, ""},
+		{0, time.Second, ""},
+		{100, 0, ""},
+	} {
+		got, ok := formatRate(c.n, c.d)
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("formatRate(%d, %s) = %q, %v; want %q", c.n, c.d, got, ok, c.want)
+		}
 	}
 }

@@ -26,6 +26,9 @@ import (
 //	{path}     the current directory, quoted as in a 257 reply
 //	{uploaded}, {downloaded}  KiB stored and retrieved in the session,
 //	           rounded up (ReplyGoodbye)
+//	{seconds}  a file transfer's duration, as 0.000 (ReplyTransferRate)
+//	{rate}     its rate with a unit: "3.19 Mbytes", "65.45 Kbytes", "12.00 bytes"
+//	{time}     the time MFMT set, as YYYYMMDDHHMMSS (ReplyMFMT)
 type ReplyKey string
 
 // For refines a key by a command verb: Replies[ReplyOpeningData.For("LIST")]
@@ -101,6 +104,19 @@ const (
 	ReplyTypeASCII       ReplyKey = "type-ascii"        // 200 to TYPE A
 	ReplyTypeBinary      ReplyKey = "type-binary"       // 200 to TYPE I
 	ReplyNOOP            ReplyKey = "noop"              // 200 to NOOP
+
+	ReplyTransferRate    ReplyKey = "transfer-rate"    // last line of the 226 of a file transfer ({seconds}, {rate}); code 0 = none; left out when no byte moved
+	ReplyTransferASCII   ReplyKey = "transfer-ascii"   // first line of the 226 of a file transfer in TYPE A; code 0 = none
+	ReplyStatus          ReplyKey = "status"           // 211 to STAT without an argument, no transfer running; code 0 = the session's status
+	ReplyStatPath        ReplyKey = "stat-path"        // 213 to STAT with a path ({arg}): its first and last lines, the listing between them
+	ReplyStatNoFile      ReplyKey = "stat-no-file"     // STAT of a path that does not exist ({arg}); code 0 = the storage error
+	ReplyMissingArgument ReplyKey = "missing-argument" // SIZE, MDTM or MFMT ({verb}) without its argument
+	ReplyNoFileName      ReplyKey = "no-file-name"     // STOR or APPE ({verb}) without a file name
+	ReplyNoSuchFile      ReplyKey = "no-such-file"     // SIZE or MDTM ({verb}) of a name that does not exist ({arg}); code 0 = the storage error
+	ReplyNotRegularFile  ReplyKey = "not-regular-file" // SIZE or MDTM ({verb}) of a directory ({arg}); code 0 = the storage error
+	ReplyMFMT            ReplyKey = "mfmt"             // 213 to MFMT ({time}, {arg}: the path as given)
+	ReplyMFMTBadTime     ReplyKey = "mfmt-bad-time"    // MFMT whose time stamp does not parse
+	ReplyMFMTNoFile      ReplyKey = "mfmt-no-file"     // MFMT of a name that does not exist ({arg}); code 0 = the storage error
 )
 
 // DefaultReplies holds the code and text of every [ReplyKey] used when
@@ -171,6 +187,18 @@ var DefaultReplies = map[ReplyKey]ftp.Reply{
 	ReplyTypeASCII:         r(200, "Switching to ASCII mode."),
 	ReplyTypeBinary:        r(200, "Switching to Binary mode."),
 	ReplyNOOP:              r(200, "NOOP ok."),
+	ReplyTransferRate:      {},
+	ReplyTransferASCII:     {},
+	ReplyStatus:            {},
+	ReplyStatPath:          {Code: 213, Lines: []string{"Status of {arg}:", "End of status"}},
+	ReplyStatNoFile:        {},
+	ReplyMissingArgument:   r(501, "{verb} needs an argument."),
+	ReplyNoFileName:        r(501, "{verb} needs a file name."),
+	ReplyNoSuchFile:        {},
+	ReplyNotRegularFile:    {},
+	ReplyMFMT:              r(213, "Modify={time}; {arg}"),
+	ReplyMFMTBadTime:       r(501, "MFMT needs a time stamp YYYYMMDDHHMMSS (UTC) and a path."),
+	ReplyMFMTNoFile:        {},
 }
 
 func r(code int, text string) ftp.Reply { return ftp.Reply{Code: code, Lines: []string{text}} }
