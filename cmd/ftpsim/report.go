@@ -124,7 +124,14 @@ func (r *reporter) summary(results []*scenarios.Result) {
 		return
 	}
 	if !r.quiet {
-		fmt.Fprintf(r.out, "\n%-36s %-40s %s\n", "SCENARIO", "EXPECTED", "ACTUAL")
+		// Columns as wide as their longest entry, so that a long name or
+		// expectation never runs into the next column.
+		nameW, expW := 36, 40
+		for _, res := range results {
+			nameW = max(nameW, len(res.Scenario.Name)+1)
+			expW = max(expW, len(res.Scenario.Expect.String())+1)
+		}
+		fmt.Fprintf(r.out, "\n%-*s %-*s %s\n", nameW, "SCENARIO", expW, "EXPECTED", "ACTUAL")
 		for _, res := range results {
 			actual := res.Got.String()
 			if res.Setup != nil {
@@ -137,7 +144,7 @@ func (r *reporter) summary(results []*scenarios.Result) {
 			if res.NotReproducible != "" {
 				flag += "  (not reproducible in-process)"
 			}
-			fmt.Fprintf(r.out, "%-36s %-40s %s%s\n", res.Scenario.Name, res.Scenario.Expect.String(), actual, flag)
+			fmt.Fprintf(r.out, "%-*s %-*s %s%s\n", nameW, res.Scenario.Name, expW, res.Scenario.Expect.String(), actual, flag)
 		}
 		fmt.Fprintln(r.out)
 	}
