@@ -14,9 +14,9 @@ expired, not yet valid, wrong host, IP missing from SANs, unknown CA, missing
 intermediate, wrong key usage, weak key), as PEM files, plus INDEX.md saying
 what each file is, what a client should report and how to load it into your
 own server (vsftpd rsa_cert_file, pure-ftpd .pem, curl --cacert).`, stdout)
-	out := fs.String("out", "", "directory to write into (created if missing; required)")
+	out := fs.String("out", "", "`DIR` to write into (created if missing; required)")
 	rsa := fs.Bool("rsa", false, "use RSA-2048 keys instead of ECDSA P-256 (slower, for old peers)")
-	at := fs.String("now", "", "clock for validity, RFC 3339 (default: the current time)")
+	at := fs.String("now", "", "the clock validity is measured from, an RFC 3339 `TIME` such as 2026-01-02T15:04:05Z (default: the current time)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

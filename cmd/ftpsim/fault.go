@@ -119,7 +119,7 @@ when serve or proxy starts (--fault) and are listed as fixed.`, stdout)
 		if *all {
 			var m map[string]int
 			json.Unmarshal(data, &m)
-			fmt.Fprintf(stdout, "removed %d toxics\n", m["removed"])
+			fmt.Fprintf(stdout, "removed %s\n", plural(m["removed"], "toxic"))
 		} else {
 			fmt.Fprintf(stdout, "removed %s\n", rest[0])
 		}

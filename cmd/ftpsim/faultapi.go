@@ -159,7 +159,7 @@ func (a *faultAPI) reset(w http.ResponseWriter, r *http.Request) {
 			n++
 		}
 	}
-	a.log("removed all %d toxics (flows that open from now on)", n)
+	a.log("removed all %s (flows that open from now on)", plural(n, "toxic"))
 	writeJSON(w, http.StatusOK, map[string]int{"removed": n})
 }
 

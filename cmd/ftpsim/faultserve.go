@@ -120,7 +120,7 @@ func (fn *faultNet) printServeBanner(w io.Writer, c *serveConfig, srv *sim.Serve
 		}
 		users = strings.Join(names, ",")
 	}
-	printAccess(w, users, srv)
+	printAccess(w, users, srv, fn.sc == nil)
 	ca := c.printCA(w, srv)
 	fn.printNetwork(w)
 	implicit := ""
@@ -129,7 +129,7 @@ func (fn *faultNet) printServeBanner(w io.Writer, c *serveConfig, srv *sim.Serve
 	}
 	switch {
 	case fn.sc == nil:
-		fmt.Fprintf(w, "try: curl --ssl-reqd --cacert %s -u USER:PASSWORD ftp://%s/\n", ca, ctl)
+		fmt.Fprintf(w, "try: %s ftp://%s/\n", tryCurl(c, srv, ca), ctl)
 	default:
 		cmd, note, ok, why := curlCommand(fn.sc, ctl.String(), implicit, ca)
 		if note != "" {

@@ -70,8 +70,7 @@ FileZilla or your own client at it:
 
 The certificate covers localhost, 127.0.0.1, 127.0.0.2 (where ftpsim proxy
 listens in front of a server on 127.0.0.1) and ::1; add names with --cert-name.
-Without --user the only
-account is ftpsim:ftpsim. Without --root files live in memory and vanish on exit.`, stdout)
+Without --user the only account is ftpsim:ftpsim. Without --root files live in memory and vanish on exit.`, stdout)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:2121", "explicit-FTPS (and plain FTP) control listener `HOST:PORT`")
 	fs.StringVar(&c.implicitAddr, "implicit-addr", "", "implicit-FTPS listener `HOST:PORT` (off unless given; 990 is the standard port)")
 	fs.Var(&c.users, "user", "account `NAME:PASSWORD` (repeatable; append :ro for read-only; default ftpsim:ftpsim)")
@@ -304,7 +303,7 @@ func (c *serveConfig) printBanner(w io.Writer, srv *sim.Server) {
 	if c.persona != "" {
 		fmt.Fprintf(w, "  persona                    %s\n", c.persona)
 	}
-	printAccess(w, c.users.String(), srv)
+	printAccess(w, c.users.String(), srv, true)
 	printReuseLimit(w, srv)
 	fmt.Fprintf(w, "  passive ports              %s\n", srv.PassivePorts)
 	if srv.PassiveAddr.IsValid() {
@@ -316,18 +315,40 @@ func (c *serveConfig) printBanner(w io.Writer, srv *sim.Server) {
 	}
 	fmt.Fprintf(w, "  storage                    %s\n", storage)
 	ca := c.printCA(w, srv)
-	fmt.Fprintf(w, "try: curl --ssl-reqd --cacert %s -u USER:PASSWORD ftp://%s/\n", ca, srv.Addr)
+	fmt.Fprintf(w, "try: %s ftp://%s/\n", tryCurl(c, srv, ca), srv.Addr)
 	fmt.Fprintln(w, "stop with Ctrl-C")
 }
 
+// tryCurl is the banner's curl command, but for the URL: FTPS unless the
+// server has TLS off, with the first account's credentials.
+func tryCurl(c *serveConfig, srv *sim.Server, ca string) string {
+	cred := sim.DefaultUser + ":" + sim.DefaultPassword
+	if len(c.users) > 0 {
+		cred = c.users[0].Name + ":" + c.users[0].Password
+	}
+	if srv.ControlTLS == sim.TLSDisabled {
+		return "curl -u " + cred
+	}
+	return "curl --ssl-reqd --cacert " + ca + " -u " + cred
+}
+
 // printAccess prints the accounts (users, a comma-separated list; empty
-// for the default account) and the server's TLS settings.
-func printAccess(w io.Writer, users string, srv *sim.Server) {
+// for the default account) and the server's TLS settings; reuseFlag says
+// whether --reuse may change them (not under --scenario).
+func printAccess(w io.Writer, users string, srv *sim.Server, reuseFlag bool) {
 	if users == "" {
 		users = sim.DefaultUser + " (password " + sim.DefaultPassword + ")"
 	}
 	fmt.Fprintf(w, "  users                      %s\n", users)
 	fmt.Fprintf(w, "  TLS                        control %s, data %s, session reuse %s\n", srv.ControlTLS, srv.DataTLS, srv.Reuse)
+	if srv.Reuse != sim.ReuseOff && srv.DataTLS != sim.TLSDisabled {
+		fix := "; --reuse off accepts it"
+		if !reuseFlag {
+			fix = ""
+		}
+		fmt.Fprintln(w, "  session reuse              protected data connections must resume a TLS session: curl and lftp do, Python's")
+		fmt.Fprintf(w, "                             ftplib.FTP_TLS as it is does not and is refused%s\n", fix)
+	}
 }
 
 // printCA prints where the CA certificate went and returns the file name
@@ -366,7 +387,7 @@ func personaNames() string {
 // 1.2 by session ID, which the real vsftpd and ProFTPD accept. Under a
 // persona the server marks such a refusal (sim.LimitSessionIDResumption).
 func printReuseLimit(w io.Writer, srv *sim.Server) {
-	if srv.Reuse == sim.ReuseOff {
+	if srv.Reuse == sim.ReuseOff || srv.DataTLS == sim.TLSDisabled {
 		return
 	}
 	fmt.Fprintln(w, "  limitation                 a TLS 1.2 client that resumes by session ID, not by ticket (curl --tls-max 1.2),")

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ftpsim/ftpsim/internal/peers"
+)
+
+// serve's banner gives a curl command that works as printed (the real
+// account, no --ssl-reqd when TLS is off), warns about session reuse only
+// where data connections are protected and says which clients it refuses,
+// and the fault API counts in English.
+func TestServeBannerHints(t *testing.T) {
+	bin := buildFtpsim(t)
+	banner := func(t *testing.T, args ...string) string {
+		ctl, pasv := freeLoopbackPorts(t)
+		p := startFtpsim(t, bin, append([]string{"serve", "--quiet", "--addr", fmt.Sprintf("127.0.0.1:%d", ctl), "--pasv-ports", pasv.String()}, args...)...)
+		return p.stop(t)
+	}
+	for _, tc := range []struct {
+		args        []string
+		want, avoid []string
+	}{
+		{nil, []string{"-u ftpsim:ftpsim ftp://", "--ssl-reqd", "ftplib.FTP_TLS as it is does not and is refused; --reuse off accepts it"}, []string{"USER:PASSWORD"}},
+		{[]string{"--tls", "off", "--user", "bob:pw"}, []string{"try: curl -u bob:pw ftp://"}, []string{"--ssl-reqd", "limitation", "ftplib", "USER:PASSWORD"}},
+		{[]string{"--reuse", "off"}, []string{"--ssl-reqd"}, []string{"ftplib", "limitation"}},
+		{[]string{"--scenario", "reuse-same-session-ok"}, []string{"ftplib.FTP_TLS as it is does not and is refused\n"}, []string{"--reuse off accepts it"}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			out := banner(t, tc.args...)
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("banner lacks %q:\n%s", w, out)
+				}
+			}
+			for _, a := range tc.avoid {
+				if strings.Contains(out, a) {
+					t.Errorf("banner has %q:\n%s", a, out)
+				}
+			}
+		})
+	}
+	t.Run("fault API", func(t *testing.T) {
+		ctl, pasv := freeLoopbackPorts(t)
+		api, err := peers.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := fmt.Sprintf("127.0.0.1:%d", api)
+		p := startFtpsim(t, bin, "serve", "--quiet", "--addr", fmt.Sprintf("127.0.0.1:%d", ctl), "--pasv-ports", pasv.String(), "--api", a)
+		if code, _, errOut := runCmd("fault", "add", "toxic=latency,latency=10ms", "--api", a); code != 0 {
+			t.Fatalf("fault add: %d %s", code, errOut)
+		}
+		if code, out, errOut := runCmd("fault", "remove", "--all", "--api", a); code != 0 || out != "removed 1 toxic\n" {
+			t.Errorf("fault remove --all: %d %q %s, want \"removed 1 toxic\"", code, out, errOut)
+		}
+		if out := p.stop(t); !strings.Contains(out, "api removed all 1 toxic (") {
+			t.Errorf("serve's live line for the removal:\n%s", out)
+		}
+	})
+}
