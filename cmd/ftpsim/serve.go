@@ -339,6 +339,9 @@ func printAccess(w io.Writer, users string, srv *sim.Server, reuseFlag bool) {
 	if users == "" {
 		users = sim.DefaultUser + " (password " + sim.DefaultPassword + ")"
 	}
+	if srv.Anonymous {
+		users += "; anonymous or ftp, any password (read-only)"
+	}
 	fmt.Fprintf(w, "  users                      %s\n", users)
 	fmt.Fprintf(w, "  TLS                        control %s, data %s, session reuse %s\n", srv.ControlTLS, srv.DataTLS, srv.Reuse)
 	if srv.Reuse != sim.ReuseOff && srv.DataTLS != sim.TLSDisabled {

@@ -25,7 +25,8 @@ func TestServeBannerHints(t *testing.T) {
 	}{
 		{nil, []string{"-u ftpsim:ftpsim ftp://", "--ssl-reqd", "ftplib.FTP_TLS as it is does not and is refused; --reuse off accepts it"}, []string{"USER:PASSWORD"}},
 		{[]string{"--tls", "off", "--user", "bob:pw"}, []string{"try: curl -u bob:pw ftp://"}, []string{"--ssl-reqd", "limitation", "ftplib", "USER:PASSWORD"}},
-		{[]string{"--reuse", "off"}, []string{"--ssl-reqd"}, []string{"ftplib", "limitation"}},
+		{[]string{"--reuse", "off"}, []string{"--ssl-reqd"}, []string{"ftplib", "limitation", "anonymous"}},
+		{[]string{"--anonymous"}, []string{"users                      ftpsim (password ftpsim); anonymous or ftp, any password (read-only)\n"}, nil},
 		{[]string{"--scenario", "reuse-same-session-ok"}, []string{"ftplib.FTP_TLS as it is does not and is refused\n"}, []string{"--reuse off accepts it"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
