@@ -40,7 +40,7 @@ func (l *faultList) Set(s string) error {
 
 func (f *faultFlags) register(fs *flag.FlagSet, withScenario bool) {
 	fs.Var(&f.list, "fault", "put the server behind a fault: `KEY[=VALUE]` (repeatable; see FAULTS below)")
-	fs.StringVar(&f.network, "network", "", "read the faults from `FILE`: a YAML network document (the keys of a scenario's network: section), or a scenario file whose network: section is used; --fault adds to it")
+	fs.StringVar(&f.network, "network", "", "read the faults from `FILE`: a YAML network document (the keys of a scenario's network: section, with or without the network: line above them), or a scenario file whose network: section is used; --fault adds to it")
 	fs.StringVar(&f.api, "api", "", "serve the fault API on loopback `HOST:PORT` (e.g. 127.0.0.1:8474): add and remove toxics while running, with curl or \"ftpsim fault\" (README: fault API)")
 	if withScenario {
 		fs.StringVar(&f.scenario, "scenario", "", "serve the server side of scenario `NAME|FILE.yaml[#NAME]` (its server and network): a catalogue name or a scenario file of your own; print what its client should see and why")

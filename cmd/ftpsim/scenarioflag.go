@@ -64,6 +64,16 @@ func networkFlag(file string) (scenarios.NetworkSpec, error) {
 	if err != nil {
 		return spec, fmt.Errorf("--network: %w", err)
 	}
+	if onlyNetwork(data) {
+		// A network: section on its own, as copied from a scenario.
+		var doc struct {
+			Network scenarios.NetworkSpec `yaml:"network"`
+		}
+		if err := decodeStrict(data, &doc); err != nil {
+			return spec, fmt.Errorf("--network %s: %s", file, oneLine(err))
+		}
+		return doc.Network, nil
+	}
 	if !looksLikeScenario(data) {
 		if err := decodeStrict(data, &spec); err != nil {
 			return spec, fmt.Errorf("--network %s: %s", file, oneLine(err))
@@ -92,6 +102,17 @@ func networkFlag(file string) (scenarios.NetworkSpec, error) {
 		}
 	}
 	return spec, nil
+}
+
+// onlyNetwork reports whether the first YAML document of data is a
+// mapping whose only key is network.
+func onlyNetwork(data []byte) bool {
+	var node yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&node); err != nil || len(node.Content) == 0 {
+		return false
+	}
+	m := node.Content[0]
+	return m.Kind == yaml.MappingNode && len(m.Content) == 2 && m.Content[0].Value == "network"
 }
 
 // looksLikeScenario reports whether the first YAML document of data is a

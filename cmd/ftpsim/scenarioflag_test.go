@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ftpsim/ftpsim/faults"
 	"github.com/ftpsim/ftpsim/internal/peers"
+	"github.com/ftpsim/ftpsim/scenarios"
 )
 
 // userScenario is a scenario file of a user's own: a server with its own
@@ -100,6 +102,17 @@ func TestNetworkFlagScenarioFile(t *testing.T) {
 	spec, err = networkFlag(writeFile(t, "net.yaml", "passive_forward: none\ninbound: reject\n"))
 	if err != nil || !spec.PassiveForward.None || spec.Inbound != faults.Reject {
 		t.Fatalf("--network NET.yaml: %+v, %v", spec, err)
+	}
+	// A network: section alone, as copied out of a scenario file.
+	spec, err = networkFlag(writeFile(t, "section.yaml", "network:\n  passive_forward: none\n  inbound: reject\n"))
+	if err != nil || !spec.PassiveForward.None || spec.Inbound != faults.Reject {
+		t.Fatalf("--network with a network: section alone: %+v, %v", spec, err)
+	}
+	if spec, err = networkFlag(writeFile(t, "empty.yaml", "network: {}\n")); err != nil || !reflect.DeepEqual(spec, scenarios.NetworkSpec{}) {
+		t.Fatalf("--network with an empty network: section: %+v, %v", spec, err)
+	}
+	if _, err = networkFlag(writeFile(t, "bogus.yaml", "network:\n  bogus: 1\n")); err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Fatalf("--network with an unknown key in a network: section: %v", err)
 	}
 	ff := faultFlags{network: writeFile(t, "s.yaml", withNet)}
 	if got, sc, err := ff.spec(); err != nil || sc != nil || !got.ServerNAT {
