@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bytes"
 	"io"
 	"io/fs"
 	"path"
@@ -23,7 +22,7 @@ type MemFS struct {
 
 type memNode struct {
 	dir     bool
-	data    []byte
+	data    memData
 	modTime time.Time
 }
 
@@ -47,7 +46,7 @@ func (m *MemFS) WriteFile(name string, data []byte) {
 			m.nodes[d] = &memNode{dir: true, modTime: m.now()}
 		}
 	}
-	m.nodes[name] = &memNode{data: bytes.Clone(data), modTime: m.now()}
+	m.nodes[name] = &memNode{data: memBytes(data), modTime: m.now()}
 }
 
 // ReadFile returns a file's content: a convenience for assertions.
@@ -61,7 +60,7 @@ func (m *MemFS) ReadFile(name string) ([]byte, error) {
 	if n.dir {
 		return nil, ErrIsDir
 	}
-	return bytes.Clone(n.data), nil
+	return n.data.bytes(), nil
 }
 
 type memInfo struct {
@@ -70,7 +69,7 @@ type memInfo struct {
 }
 
 func (i memInfo) Name() string       { return i.name }
-func (i memInfo) Size() int64        { return int64(len(i.n.data)) }
+func (i memInfo) Size() int64        { return i.n.data.size }
 func (i memInfo) ModTime() time.Time { return i.n.modTime }
 func (i memInfo) IsDir() bool        { return i.n.dir }
 func (i memInfo) Sys() any           { return nil }
@@ -125,31 +124,42 @@ func (m *MemFS) Open(name string, offset int64) (io.ReadCloser, error) {
 	if n.dir {
 		return nil, ErrIsDir
 	}
-	data := n.data
-	if offset > int64(len(data)) {
-		offset = int64(len(data))
-	}
-	return &memReader{data: data[offset:]}, nil
+	offset = min(offset, n.data.size)
+	return &memReader{blocks: n.data.slice(offset, n.data.size).blocks}, nil
 }
 
 // memReader reads a committed file's content, which is never modified.
-type memReader struct{ data []byte }
+type memReader struct{ blocks [][]byte }
 
 func (r *memReader) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
+	n := 0
+	for n < len(p) && len(r.blocks) > 0 {
+		n += copy(p[n:], r.nextChunk(len(p)-n))
+	}
+	if n == 0 && len(p) > 0 {
 		return 0, io.EOF
 	}
-	n := copy(p, r.data)
-	r.data = r.data[n:]
 	return n, nil
 }
 
 func (r *memReader) Close() error { return nil }
 
-// nextChunk implements memSource: the transfer writes the content itself.
+// nextChunk implements memSource: the transfer writes the content itself,
+// at most n bytes of one block at a time.
 func (r *memReader) nextChunk(n int) []byte {
-	p := r.data[:min(n, len(r.data))]
-	r.data = r.data[len(p):]
+	for len(r.blocks) > 0 && len(r.blocks[0]) == 0 {
+		r.blocks = r.blocks[1:]
+	}
+	if len(r.blocks) == 0 {
+		return nil
+	}
+	b := r.blocks[0]
+	p := b[:min(n, len(b))]
+	if len(p) == len(b) {
+		r.blocks = r.blocks[1:]
+	} else {
+		r.blocks[0] = b[len(p):]
+	}
 	return p
 }
 
@@ -172,38 +182,41 @@ func (m *MemFS) Create(name string, mode WriteMode, offset int64) (Upload, error
 	return u, nil
 }
 
+// memUpload is an upload into MemFS. Its bytes are copied once, into
+// blocks of its own ([memWriter]); the committed file is built from those
+// blocks and, for APPE and REST+STOR, the previous version's, without
+// copying either.
 type memUpload struct {
 	fs     *MemFS
 	name   string
 	mode   WriteMode
-	offset int64  // WriteAt, WriteOver
-	base   []byte // the previous content (never modified)
-	buf    bytes.Buffer
+	offset int64   // WriteAt, WriteOver
+	base   memData // the previous content (never modified)
+	w      memWriter
 	done   bool
 }
 
-func (u *memUpload) Write(p []byte) (int, error) { return u.buf.Write(p) }
+func (u *memUpload) Write(p []byte) (int, error) {
+	if u.done {
+		return 0, errUploadDone
+	}
+	return u.w.Write(p)
+}
 
 // content is the file the upload commits, built as [WriteMode] says.
-func (u *memUpload) content() []byte {
-	up := u.buf.Bytes()
+func (u *memUpload) content() memData {
+	up := u.w.data()
 	switch u.mode {
 	case WriteAppend:
-		if len(u.base) == 0 {
-			return up
-		}
-		return append(append(make([]byte, 0, len(u.base)+len(up)), u.base...), up...)
+		return u.base.then(up)
 	case WriteAt, WriteOver:
-		end := u.offset + int64(len(up))
-		if u.mode == WriteOver {
-			end = max(end, int64(len(u.base)))
+		keep := min(u.offset, u.base.size)
+		out := u.base.slice(0, keep).then(zeros(u.offset - keep)).then(up) // a gap past the end is zero
+		if end := u.offset + up.size; u.mode == WriteOver && end < u.base.size {
+			out = out.then(u.base.slice(end, u.base.size))
 		}
-		out := make([]byte, end)
-		copy(out, u.base[:min(int64(len(u.base)), end)]) // a gap past the end stays zero
-		copy(out[u.offset:], up)
 		return out
 	}
-	// A fresh upload keeps the buffer it was written into.
 	return up
 }
 
@@ -225,7 +238,7 @@ func (u *memUpload) Commit() error {
 // Abort discards the upload: nothing of it becomes visible.
 func (u *memUpload) Abort() error {
 	u.done = true
-	u.buf = bytes.Buffer{}
+	u.w = memWriter{}
 	return nil
 }
 
