@@ -174,12 +174,12 @@ func wire(rep ftp.Reply) string {
 	return b.String()
 }
 
-// realPureFTPdFileReplies are real pure-ftpd 1.0.50's answers (-Y 3, the
-// internal/peers setting) to SIZE, MDTM, STOR, STAT and MFMT, recorded
-// byte for byte with a raw TLS client on loopback after AUTH TLS, login,
-// PBSZ 0, PROT P and TYPE I, in a root holding hello.txt (12 bytes) and an
-// empty directory sub. Each MFMT that answers 213 is followed by an MDTM
-// of the same file.
+// realPureFTPdFileReplies are real pure-ftpd 1.0.50's answers (-Y 3, as
+// internal/peers starts it) to SIZE, MDTM, STOR, STAT and MFMT, recorded
+// in this order, byte for byte, with a raw TLS client on 127.0.0.1 after
+// AUTH TLS, STAT and STAT / (both "530 You aren't logged in"), login,
+// PBSZ 0, PROT P, MKD sub and TYPE I, in a root holding hello.txt (12
+// bytes).
 var realPureFTPdFileReplies = []struct{ cmd, wire string }{
 	{"SIZE nosuch", "550 Can't check for file existence\r\n"},
 	{"MDTM nosuch", "550 Can't check for file existence\r\n"},
@@ -204,12 +204,12 @@ var realPureFTPdFileReplies = []struct{ cmd, wire string }{
 	{"MFMT 20200102030405 nosuch", "550 utime(nosuch): No such file or directory\r\n"},
 }
 
-// realPureFTPdStatFile is real pure-ftpd's STAT hello.txt, recorded in the
-// same session. Its middle line is an ls -l line, which the persona writes
+// realPureFTPdStatFile is real pure-ftpd's STAT hello.txt, recorded at the
+// end of the same session (after the MFMT to 1970). Its middle line is an ls -l line, which the persona writes
 // in sim's own listing format and, as ftp.WriteReply does for every middle
 // line not in the "213-" form, after a space: only its first and last
 // lines and its line count are compared.
-const realPureFTPdStatFile = "213-STAT\r\n-rw-r--r--    1 999        ftpsuser           12 Dec  7 12:15 hello.txt\r\n213 End.\r\n"
+const realPureFTPdStatFile = "213-STAT\r\n-rw-r--r--    1 999        ftpsuser           12 Jan  1  1970 hello.txt\r\n213 End.\r\n"
 
 // TestPureFTPdFileRepliesWire: the pure-ftpd persona answers SIZE and MDTM
 // of a missing file or a directory, STOR without a name, STAT with and
@@ -247,9 +247,9 @@ func TestPureFTPdFileRepliesWire(t *testing.T) {
 }
 
 // realPureFTPdTransfers are real pure-ftpd 1.0.50's 150 and 226 around
-// transfers, recorded byte for byte in the session above (protected data
-// connections; the TYPE A download after TYPE A; LIST when the root held
-// hello.txt, up.bin and big.bin). The 226 of a file
+// transfers, recorded in this order, byte for byte, in the same way on a
+// fresh server (PASV, PROT P data connections, TYPE as listed before each,
+// a root holding hello.txt). The 226 of a file
 // transfer that moved bytes ends with the time and rate pure-ftpd
 // measured.
 var realPureFTPdTransfers = []struct {
@@ -258,19 +258,19 @@ var realPureFTPdTransfers = []struct {
 	open, final string
 }{
 	{"I", "STOR up.bin", 1000, "150 Accepted data connection\r\n",
-		"226-File successfully transferred\r\n226 0.000 seconds (measured here), 3.19 Mbytes per second\r\n"},
+		"226-File successfully transferred\r\n226 0.000 seconds (measured here), 2.65 Mbytes per second\r\n"},
 	{"I", "STOR big.bin", 3000000, "150 Accepted data connection\r\n",
-		"226-File successfully transferred\r\n226 0.013 seconds (measured here), 217.22 Mbytes per second\r\n"},
+		"226-File successfully transferred\r\n226 0.013 seconds (measured here), 219.19 Mbytes per second\r\n"},
 	{"I", "APPE up.bin", 10, "150 Accepted data connection\r\n",
-		"226-File successfully transferred\r\n226 0.000 seconds (measured here), 59.97 Kbytes per second\r\n"},
+		"226-File successfully transferred\r\n226 0.000 seconds (measured here), 106.39 Kbytes per second\r\n"},
 	{"I", "LIST", -1, "150 Accepted data connection\r\n", "226-Options: -l \r\n226 3 matches total\r\n"},
 	{"I", "STOR z", 0, "150 Accepted data connection\r\n", "226 File successfully transferred\r\n"},
 	{"I", "RETR hello.txt", -1, "150 Accepted data connection\r\n",
-		"226-File successfully transferred\r\n226 0.000 seconds (measured here), 65.45 Kbytes per second\r\n"},
+		"226-File successfully transferred\r\n226 0.000 seconds (measured here), 78.14 Kbytes per second\r\n"},
 	{"I", "RETR z", -1, "150 Accepted data connection\r\n", "226 File successfully transferred\r\n"},
 	{"A", "RETR hello.txt", -1, "150 Accepted data connection\r\n",
 		"226-Warning: client is in ASCII mode - Assuming data is plain text\r\n" +
-			"226-File successfully transferred\r\n226 0.000 seconds (measured here), 67.83 Kbytes per second\r\n"},
+			"226-File successfully transferred\r\n226 0.000 seconds (measured here), 117.55 Kbytes per second\r\n"},
 }
 
 // rateLine is the measured part of pure-ftpd's 226: its numbers and unit
