@@ -152,3 +152,23 @@ func TestBannerLftpCommands(t *testing.T) {
 		t.Errorf("only %d scenarios have an lftp command; want the CCC race and its won order", checked)
 	}
 }
+
+// A scenario client's TLS name is curl's URL host where that is the same
+// check: localhost (which names the entry 127.0.0.1) or the entry's IP.
+func TestCurlCommandServerName(t *testing.T) {
+	for _, tc := range []struct {
+		name, ctl, url string
+		ok             bool
+	}{
+		{"localhost", "127.0.0.1:2121", "ftp://localhost:2121/", true},
+		{"127.0.0.1", "127.0.0.1:2121", "ftp://127.0.0.1:2121/", true},
+		{"localhost", "127.0.0.2:2121", "ftp://127.0.0.2:2121/", false},
+		{"ftp.example.com", "127.0.0.1:2121", "ftp://127.0.0.1:2121/", false},
+	} {
+		sc := &scenarios.Scenario{Name: "x", Client: scenarios.ClientSpec{ServerName: tc.name}, Steps: []scenarios.Step{{Op: "list"}}, Expect: scenarios.Outcome{Result: scenarios.Success}}
+		cmd, _, ok, why := curlCommand(sc, tc.ctl, "", "ca.pem")
+		if ok != tc.ok || !strings.HasSuffix(cmd, " "+tc.url) {
+			t.Errorf("server_name %s at %s: %q ok=%v (%s), want URL %s ok=%v", tc.name, tc.ctl, cmd, ok, why, tc.url, tc.ok)
+		}
+	}
+}

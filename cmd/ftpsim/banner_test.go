@@ -52,7 +52,7 @@ func TestBannerCommands(t *testing.T) {
 				cmdLine, size, ok := reproduceLine(banner)
 				if !ok {
 					mu.Lock()
-					nearest[sc.Name] = lineWith(banner, "curl")
+					nearest[sc.Name] = lineWith(banner, "curl command")
 					mu.Unlock()
 					return
 				}

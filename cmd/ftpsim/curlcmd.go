@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/ftpsim/ftpsim/scenarios"
@@ -73,7 +74,16 @@ func curlCommand(sc *scenarios.Scenario, ctl, implicit, ca string) (cmd, note st
 		}
 	}
 	if c.ServerName != "" {
-		inexact = append(inexact, "curl verifies the URL's host, not the separate TLS name "+c.ServerName)
+		// curl verifies the URL's host: the TLS name itself when it is
+		// the entry's IP, or localhost, which names the entry 127.0.0.1.
+		h, port, _ := net.SplitHostPort(host)
+		switch {
+		case c.ServerName == h:
+		case strings.EqualFold(c.ServerName, "localhost") && h == "127.0.0.1":
+			host = net.JoinHostPort("localhost", port)
+		default:
+			inexact = append(inexact, "curl verifies the URL's host, not the separate TLS name "+c.ServerName)
+		}
 	}
 	if strings.EqualFold(c.Verify, "insecure") {
 		args = append(args, "-k")
