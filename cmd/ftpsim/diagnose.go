@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/ftpsim/ftpsim/scenarios/diagnose"
 )
@@ -55,7 +56,8 @@ not recognised); 3 the scenario file could not be written.`, stdout)
 	rep, err := diagnose.Files(stdin, files...)
 	if err != nil {
 		if errors.Is(err, diagnose.ErrUnrecognised) || errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
-			return usagef("%v", err)
+			// The command's name already prefixes the message.
+			return usagef("%s", strings.TrimPrefix(err.Error(), "diagnose: "))
 		}
 		return err
 	}
@@ -72,7 +74,7 @@ not recognised); 3 the scenario file could not be written.`, stdout)
 	if *yamlOut != "" {
 		f, err := os.Create(*yamlOut)
 		if err != nil {
-			return err
+			return fmt.Errorf("--yaml: %w", err)
 		}
 		if err := rep.WriteYAML(f); err != nil {
 			f.Close()

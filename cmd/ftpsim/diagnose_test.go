@@ -114,7 +114,7 @@ func TestDiagnoseExitCodes(t *testing.T) {
 	}{
 		{[]string{"diagnose"}, 2, "name at least one log file"},
 		{[]string{"diagnose", filepath.Join(dir, "missing.log")}, 2, "no such file"},
-		{[]string{"diagnose", junk}, 2, "unrecognised log format"},
+		{[]string{"diagnose", junk}, 2, "ftpsim diagnose: " + junk + ": unrecognised log format"},
 		{[]string{"diagnose", nothing}, 1, "no catalogue scenario is consistent with the log"},
 		{[]string{"diagnose", "--help"}, 0, "Formats recognised"},
 	}
