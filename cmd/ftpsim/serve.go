@@ -275,7 +275,7 @@ func (c *serveConfig) flagServer(stderr io.Writer) (*sim.Server, func(), error) 
 func listenFlag(flagName, addr string, stderr io.Writer) (net.Listener, error) {
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("%s %q: want IP:PORT, e.g. 127.0.0.1:2121", flagName, addr)
+		return nil, usagef("%s %q: want IP:PORT, e.g. 127.0.0.1:2121", flagName, addr)
 	}
 	warnNonLoopback(stderr, flagName, ap.Addr())
 	ln, err := net.Listen("tcp", addr)

@@ -43,6 +43,12 @@ func TestServeBannerHints(t *testing.T) {
 			}
 		})
 	}
+	// A malformed address is a usage error (exit 2), with or without faults.
+	for _, args := range [][]string{{"serve", "--addr", "127.0.0.1:99999"}, {"serve", "--addr", "127.0.0.1:0", "--implicit-addr", "localhost"}, {"serve", "--addr", "127.0.0.1:99999", "--fault", "server_nat"}} {
+		if code, _, errOut := runCmd(args...); code != exitUsage || !strings.Contains(errOut, "want IP:PORT") {
+			t.Errorf("%v: exit %d, want %d with \"want IP:PORT\": %s", args, code, exitUsage, errOut)
+		}
+	}
 	t.Run("fault API", func(t *testing.T) {
 		ctl, pasv := freeLoopbackPorts(t)
 		api, err := peers.FreePort()
