@@ -360,6 +360,10 @@ func (c *serveConfig) printCA(w io.Writer, srv *sim.Server) string {
 	if names := servedNames(srv); names != "" {
 		fmt.Fprintf(w, "  certificate names          %s\n", names)
 	}
+	if c.cert.cert != "" {
+		fmt.Fprintf(w, "  CA certificate             yours: the CA that signed %s (give it to clients)\n", c.cert.cert)
+		return "YOUR-CA.pem"
+	}
 	if c.caOut == "" {
 		fmt.Fprintln(w, "  CA certificate             not written (use --ca-out FILE)")
 		return "ca.pem"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,6 +15,10 @@ import (
 // and the fault API counts in English.
 func TestServeBannerHints(t *testing.T) {
 	bin := buildFtpsim(t)
+	certs := t.TempDir()
+	if code, _, errOut := runCmd("certs", "--out", certs); code != 0 {
+		t.Fatalf("certs: %d %s", code, errOut)
+	}
 	banner := func(t *testing.T, args ...string) string {
 		ctl, pasv := freeLoopbackPorts(t)
 		p := startFtpsim(t, bin, append([]string{"serve", "--quiet", "--addr", fmt.Sprintf("127.0.0.1:%d", ctl), "--pasv-ports", pasv.String()}, args...)...)
@@ -26,6 +31,8 @@ func TestServeBannerHints(t *testing.T) {
 		{nil, []string{"-u ftpsim:ftpsim ftp://", "--ssl-reqd", "ftplib.FTP_TLS as it is does not and is refused; --reuse off accepts it"}, []string{"USER:PASSWORD"}},
 		{[]string{"--tls", "off", "--user", "bob:pw"}, []string{"try: curl -u bob:pw ftp://"}, []string{"--ssl-reqd", "limitation", "ftplib", "USER:PASSWORD"}},
 		{[]string{"--reuse", "off"}, []string{"--ssl-reqd"}, []string{"ftplib", "limitation", "anonymous"}},
+		{[]string{"--cert", filepath.Join(certs, "good.crt"), "--key", filepath.Join(certs, "good.key")},
+			[]string{"CA certificate             yours: the CA that signed ", "--cacert YOUR-CA.pem -u ftpsim:ftpsim"}, []string{"use --ca-out"}},
 		{[]string{"--anonymous"}, []string{"users                      ftpsim (password ftpsim); anonymous or ftp, any password (read-only)\n"}, nil},
 		{[]string{"--scenario", "reuse-same-session-ok"}, []string{"ftplib.FTP_TLS as it is does not and is refused\n"}, []string{"--reuse off accepts it"}},
 	} {
