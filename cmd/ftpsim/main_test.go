@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"os"
 	"os/exec"
@@ -91,6 +92,37 @@ func TestCerts(t *testing.T) {
 	}
 	if code, _, _ := runCmd("certs"); code != 2 {
 		t.Errorf("certs without --out: code %d, want 2", code)
+	}
+	if code, _, _ := runCmd("certs", "--out", t.TempDir(), "--now", "yesterday"); code != 2 {
+		t.Errorf("certs --now yesterday: code %d, want 2 (usage)", code)
+	}
+	// server.crt has serve's names (127.0.0.2, where proxy listens) and
+	// --cert-name, verifies against ca.crt, and INDEX.md describes it.
+	dir = t.TempDir()
+	if code, out, errOut := runCmd("certs", "--out", dir, "--cert-name", "ftp.example.test"); code != 0 || !strings.Contains(out, "server ") {
+		t.Fatalf("certs --cert-name: %d %s %s", code, out, errOut)
+	}
+	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM, err := os.ReadFile(filepath.Join(dir, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(caPEM)
+	for _, name := range []string{"127.0.0.2", "127.0.0.1", "localhost", "ftp.example.test"} {
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, DNSName: name}); err != nil {
+			t.Errorf("server.crt for %s: %v", name, err)
+		}
+	}
+	if index, _ := os.ReadFile(filepath.Join(dir, "INDEX.md")); !strings.Contains(string(index), "## server\n") {
+		t.Errorf("INDEX.md does not describe server.crt")
 	}
 }
 

@@ -51,7 +51,7 @@ func certAdvice(leaf *x509.Certificate, entry netip.AddrPort) (ok bool, lines []
 	}
 	lines = append(lines,
 		fmt.Sprintf("names %s but not %s, where clients connect: curl fails with (60) \"no alternative certificate subject name\"", joinOr(names, ", ", "no host (no subject alternative names)"), host),
-		fmt.Sprintf("fix: add IP %s to the target certificate's subject alternative names (a target that is ftpsim serve: restart it with --cert-name %s)", host, host))
+		fmt.Sprintf("fix: add IP %s to the target certificate's subject alternative names (a target that is ftpsim serve: restart it with --cert-name %s; ftpsim certs --cert-name %s writes server.pem with it)", host, host, host))
 	for _, n := range leaf.DNSNames {
 		if !strings.HasPrefix(n, "*") {
 			lines = append(lines, fmt.Sprintf("     or, without changing it, have curl verify the name %s while dialing the proxy: curl --resolve %s:%d:%s ... ftp://%s:%d/",

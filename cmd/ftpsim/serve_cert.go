@@ -100,6 +100,18 @@ func (c *certFlags) issue(srv *sim.Server) error {
 		}
 		srv.PKI = set
 	}
+	cert, err := c.leaf(srv.PKI.CA)
+	if err != nil {
+		return err
+	}
+	pair := cert.TLSCertificate()
+	srv.Certificate = &pair
+	return nil
+}
+
+// leaf issues, signed by ca, the test certificate for the default names
+// and --cert-name.
+func (c *certFlags) leaf(ca *pki.Authority) (*pki.Certificate, error) {
 	opts := pki.LeafOptions{}
 	for _, n := range c.allNames() {
 		if ip := net.ParseIP(n); ip != nil {
@@ -108,13 +120,11 @@ func (c *certFlags) issue(srv *sim.Server) error {
 			opts.DNSNames = append(opts.DNSNames, n)
 		}
 	}
-	cert, err := srv.PKI.CA.Server(opts)
+	cert, err := ca.Server(opts)
 	if err != nil {
-		return fmt.Errorf("certificates: %w", err)
+		return nil, fmt.Errorf("certificates: %w", err)
 	}
-	pair := cert.TLSCertificate()
-	srv.Certificate = &pair
-	return nil
+	return cert, nil
 }
 
 // allNames are the test certificate's names: the defaults, then
