@@ -104,7 +104,7 @@ func (tr *targetRun) run(ctx context.Context, list []scenarios.Scenario, t *scen
 				fmt.Fprintf(tr.out, "      fix: %s\n", v.Fix)
 			}
 		}
-		if v.Failed() && res.Err != nil {
+		if v.Failed() && res.Err != nil && !strings.Contains(v.Reason, res.Err.Error()) {
 			fmt.Fprintf(tr.out, "      error: %v\n", res.Err)
 		}
 	}
@@ -141,6 +141,9 @@ func (tr *targetRun) summary(vs []scenarios.Verdict, skipped int, elapsed time.D
 		fmt.Fprintln(tr.out)
 	}
 	fmt.Fprintf(tr.out, "%s: %s (%s)\n", plural(len(vs), "scenario"), strings.Join(parts, ", "), elapsed.Round(time.Millisecond))
+	if len(vs) > 0 && counts[scenarios.VerdictNoRun] == len(vs) {
+		fmt.Fprintln(tr.out, "no scenario could run against the target: check its URL (host, port, ftp:// or ftps://), that the server is up, and what is between you and it")
+	}
 	if !tr.quiet {
 		fmt.Fprintln(tr.out, "(only insecure and no-run fail; reproduces names the catalogue scenario your server behaves like, with its fix)")
 	}

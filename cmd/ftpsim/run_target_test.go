@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,6 +62,18 @@ func TestRunTargetVerdicts(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("permissive target: output lacks %q:\n%s", want, out)
 		}
+	}
+	// Nothing listens: every verdict no-run, the error said once per
+	// scenario, and one line on what to check.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	code, out, _ = runCmd("run", "--target", "ftp://u:p@"+dead, "-q", "explicit-tls", "plain-ftp")
+	if code != exitMismatch || strings.Count(out, "connection refused") != 2 || !strings.Contains(out, "no scenario could run against the target: check its URL") {
+		t.Errorf("unreachable target: exit %d, want %d, the refusal once per scenario and what to check:\n%s", code, exitMismatch, out)
 	}
 	if code, _, errOut := runCmd("run", "--implicit-addr", "127.0.0.1:990"); code != exitUsage || !strings.Contains(errOut, "needs --target") {
 		t.Errorf("--implicit-addr without --target: exit %d, %q", code, errOut)
