@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,10 @@ import (
 // connection at once (exit 56). ProFTPD, which refuses CCC under
 // TLSRequired, and the other personas are covered by the CCC cases of
 // TestServerFidelity.
+//
+// The six runs (three per side) go at once: each is a wait for curl's own
+// 3 s limit, which load does not move, and a run that timed out before
+// its CCC is named apart ("before CCC") so that it cannot pass for one.
 func TestCCCFidelity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for curl's timeout against real pure-ftpd; skipped with -short")
@@ -56,10 +61,24 @@ func TestCCCFidelity(t *testing.T) {
 		return err.Error()
 	}
 	real, pers := map[string]int{}, map[string]int{}
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
 	for range 3 {
-		real[run(realSrv.Addr)]++
-		pers[run(persona.Addr)]++
+		for _, side := range []struct {
+			addr string
+			m    map[string]int
+		}{{realSrv.Addr, real}, {persona.Addr, pers}} {
+			wg.Go(func() {
+				k := run(side.addr)
+				mu.Lock()
+				side.m[k]++
+				mu.Unlock()
+			})
+		}
 	}
+	wg.Wait()
 	t.Logf("pure-ftpd, curl --ftp-ssl-ccc: real %s | persona %s", counts(real), counts(pers))
 	if real["exit 28"] != 3 {
 		t.Errorf("real pure-ftpd no longer makes curl time out after CCC: %s (update the persona's CCCStallsWithoutCloseNotify)", counts(real))
@@ -82,7 +101,8 @@ func TestCCCFidelity(t *testing.T) {
 // What is asserted: real pure-ftpd and the persona fail no other way,
 // and the persona's deterministic settings decide the race: with the
 // close_notify in the 200's write lftp always loses, with it after
-// lftp's it always wins.
+// lftp's it always wins. Those two deterministic groups run at the same
+// time, after the two measured ones, which run alone.
 func TestLftpCCCRace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real lftp against real pure-ftpd; skipped with -short")
@@ -91,7 +111,7 @@ func TestLftpCCCRace(t *testing.T) {
 	realSrv := startReal(t, func(cfg peers.Config) func(context.Context) (*peers.Server, error) {
 		return peers.PureFTPd{Config: cfg}.Start
 	})
-	cfg := matrixConfig{name: "CCC", apply: func(o *peers.ClientOptions) { o.CCC = true }, hangs: true}
+	cfg := matrixConfig{name: "CCC", apply: func(o *peers.ClientOptions) { o.CCC = true }, hangs: []string{"lftp"}}
 	payload := make([]byte, 1<<20)
 	rand.Read(payload)
 	local := filepath.Join(t.TempDir(), "up.bin")
@@ -99,7 +119,7 @@ func TestLftpCCCRace(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(payload)
-	runs := func(addr string, n int) map[string]int {
+	runs := func(t *testing.T, addr string, n int) map[string]int {
 		m := map[string]int{}
 		for range n {
 			k, err := realClientRound(t, c, "lftp", cfg, addr, local, sum)
@@ -114,21 +134,32 @@ func TestLftpCCCRace(t *testing.T) {
 		}
 		return m
 	}
-	only := func(side string, m map[string]int, allowed ...string) {
+	only := func(t *testing.T, side string, m map[string]int, allowed ...string) {
 		for k := range m {
 			if !slices.Contains(allowed, k) {
 				t.Errorf("%s: lftp with CCC ended %q (%s), want only %q", side, k, counts(m), allowed)
 			}
 		}
 	}
-	real := runs(realSrv.Addr, 8)
-	only("real pure-ftpd", real, "ok", lftpLostCCCRace)
-	atOnce := runs(startPersona(t, sim.PureFTPd(), nil).Addr, 8)
-	only("persona", atOnce, "ok", lftpLostCCCRace)
-	withReply := runs(startPersona(t, sim.PureFTPd(), func(s *sim.Server) { s.CCCCloseNotify = sim.CCCNotifyWithReply }).Addr, 4)
-	only("persona, close_notify with the 200", withReply, lftpLostCCCRace)
-	afterClient := runs(startPersona(t, sim.PureFTPd(), func(s *sim.Server) { s.CCCCloseNotify = sim.CCCNotifyAfterClient }).Addr, 4)
-	only("persona, close_notify after lftp's", afterClient, "ok")
+	real := runs(t, realSrv.Addr, 8)
+	only(t, "real pure-ftpd", real, "ok", lftpLostCCCRace)
+	atOnce := runs(t, startPersona(t, sim.PureFTPd(), nil).Addr, 8)
+	only(t, "persona", atOnce, "ok", lftpLostCCCRace)
+	withReplySrv := startPersona(t, sim.PureFTPd(), func(s *sim.Server) { s.CCCCloseNotify = sim.CCCNotifyWithReply })
+	afterClientSrv := startPersona(t, sim.PureFTPd(), func(s *sim.Server) { s.CCCCloseNotify = sim.CCCNotifyAfterClient })
+	var withReply, afterClient map[string]int
+	t.Run("deterministic", func(t *testing.T) {
+		t.Run("with the 200", func(t *testing.T) {
+			t.Parallel()
+			withReply = runs(t, withReplySrv.Addr, 4)
+			only(t, "persona, close_notify with the 200", withReply, lftpLostCCCRace)
+		})
+		t.Run("after lftp's", func(t *testing.T) {
+			t.Parallel()
+			afterClient = runs(t, afterClientSrv.Addr, 4)
+			only(t, "persona, close_notify after lftp's", afterClient, "ok")
+		})
+	})
 	t.Logf("lftp ftp:ssl-use-ccc: real pure-ftpd %s | persona (at once) %s | with the 200 %s | after lftp's %s",
 		counts(real), counts(atOnce), counts(withReply), counts(afterClient))
 }
