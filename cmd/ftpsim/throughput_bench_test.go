@@ -32,6 +32,7 @@ type benchServer struct {
 	addr       string // 127.x.x.x:port
 	user, pass string
 	root       string // the FTP root on disk: the download is put there, the upload read back
+	pid        int    // the server's process (its process group's leader); 0 if not known
 }
 
 // benchEnv is what the curl benchmarks share: one certificate for every
@@ -111,8 +112,8 @@ func (e *benchEnv) serve(b *testing.B, bin, name string, extra ...string) benchS
 	addr := fmt.Sprintf("127.0.0.1:%d", ctl)
 	args := append([]string{"serve", "--addr", addr, "--pasv-ports", pasv.String(), "--root", root,
 		"--cert", e.certFile, "--key", e.keyFile, "--quiet"}, extra...)
-	startFtpsim(b, bin, args...)
-	return benchServer{name: name, addr: addr, user: sim.DefaultUser, pass: sim.DefaultPassword, root: root}
+	p := startFtpsim(b, bin, args...)
+	return benchServer{name: name, addr: addr, user: sim.DefaultUser, pass: sim.DefaultPassword, root: root, pid: p.cmd.Process.Pid}
 }
 
 // real starts a real server from internal/peers, skipping when it is not
@@ -131,7 +132,7 @@ func (e *benchEnv) real(b *testing.B, name string, start func(context.Context, p
 	}
 	b.Cleanup(func() { srv.Close() })
 	e.place(b, srv.DataDir)
-	return benchServer{name: name, addr: srv.Addr, user: srv.User, pass: srv.Password, root: srv.DataDir}
+	return benchServer{name: name, addr: srv.Addr, user: srv.User, pass: srv.Password, root: srv.DataDir, pid: srv.Pid()}
 }
 
 // rootDir makes an FTP root for one server on tmpfs (/dev/shm) when there
@@ -179,6 +180,7 @@ func (e *benchEnv) place(b *testing.B, dir string) {
 type curlRun struct {
 	total    float64 // MB/s over curl's whole run (login included): its speed_download / speed_upload
 	transfer float64 // MB/s from the start of the transfer (time_pretransfer) to the end
+	cpu      float64 // seconds of CPU the server spent on the session (user and system), -1 if unknown
 }
 
 // transfer runs curl once, a RETR of big.bin (upload false) or a STOR of
@@ -198,7 +200,9 @@ func (e *benchEnv) transfer(b *testing.B, s benchServer, upload bool) curlRun {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
+	before := serverCPU(b, s.pid)
 	out, err := exec.CommandContext(ctx, e.curl, args...).Output()
+	after := serverCPU(b, s.pid)
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
@@ -227,7 +231,79 @@ func (e *benchEnv) transfer(b *testing.B, s benchServer, upload bool) curlRun {
 	if got := sumFile(b, check); got != e.sum {
 		b.Fatalf("curl against %s (upload %t): %s has SHA-256 %x, want %x", s.name, upload, check, got, e.sum)
 	}
-	return curlRun{total: curlBenchSize / total / 1e6, transfer: curlBenchSize / (total - pre) / 1e6}
+	cpu := -1.0
+	if before >= 0 && after >= 0 {
+		cpu = after - before
+	}
+	return curlRun{total: curlBenchSize / total / 1e6, transfer: curlBenchSize / (total - pre) / 1e6, cpu: cpu}
+}
+
+// clockTick is the unit of the CPU times in /proc/PID/stat (USER_HZ,
+// 100 on Linux).
+const clockTick = 0.01
+
+// serverCPU returns the CPU seconds (user and system) the server has used,
+// with those of its processes that have ended: for vsftpd and pure-ftpd,
+// which fork a process (or two) per session, that is the listener's own
+// time plus cutime and cstime, which hold the reaped sessions'. It first
+// waits (up to 3 s) for the sessions of the process group to end and be
+// reaped, so the time of a session just closed is counted. -1 when pid is
+// 0 or /proc cannot be read.
+func serverCPU(b *testing.B, pid int) float64 {
+	b.Helper()
+	if pid == 0 {
+		return -1
+	}
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline) && groupSize(pid) > 1; {
+		time.Sleep(20 * time.Millisecond)
+	}
+	f := statFields(pid)
+	if len(f) < 17 {
+		return -1
+	}
+	var ticks float64
+	for _, i := range []int{13, 14, 15, 16} { // utime stime cutime cstime
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return -1
+		}
+		ticks += v
+	}
+	return ticks * clockTick
+}
+
+// statFields splits /proc/PID/stat into its fields (the command name, in
+// parentheses, may hold spaces: fields are counted after it); nil if it
+// cannot be read.
+func statFields(pid int) []string {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	i := strings.LastIndexByte(string(raw), ')')
+	if i < 0 {
+		return nil
+	}
+	return append([]string{"pid", "comm"}, strings.Fields(string(raw[i+1:]))...)
+}
+
+// groupSize counts the live processes of process group pgid.
+func groupSize(pgid int) int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if f := statFields(pid); len(f) > 4 && f[4] == strconv.Itoa(pgid) && f[2] != "Z" {
+			n++
+		}
+	}
+	return n
 }
 
 func sumFile(b *testing.B, path string) [32]byte {
@@ -274,7 +350,7 @@ func (e *benchEnv) medians(b *testing.B, servers []benchServer, rounds int) (map
 	}
 	med := map[string]map[bool]curlRun{}
 	var t strings.Builder
-	fmt.Fprintf(&t, "\n%-26s %-4s %-24s %9s %12s\n", "server", "dir", "runs MB/s (whole curl)", "median", "transfer")
+	fmt.Fprintf(&t, "\n%-26s %-4s %-24s %9s %12s %14s\n", "server", "dir", "runs MB/s (whole curl)", "median", "transfer", "server CPU s")
 	for _, s := range servers {
 		med[s.name] = map[bool]curlRun{}
 		for _, upload := range []bool{false, true} {
@@ -285,7 +361,7 @@ func (e *benchEnv) medians(b *testing.B, servers []benchServer, rounds int) (map
 			for _, x := range rs {
 				each = append(each, fmt.Sprintf("%.0f", x.total))
 			}
-			fmt.Fprintf(&t, "%-26s %-4s %-24s %9.0f %12.0f\n", s.name, direction(upload), strings.Join(each, " / "), m.total, m.transfer)
+			fmt.Fprintf(&t, "%-26s %-4s %-24s %9.0f %12.0f %14.2f\n", s.name, direction(upload), strings.Join(each, " / "), m.total, m.transfer, m.cpu)
 		}
 	}
 	return med, t.String()
@@ -293,13 +369,14 @@ func (e *benchEnv) medians(b *testing.B, servers []benchServer, rounds int) (map
 
 // medianRun returns the median of each rate on its own.
 func medianRun(rs []curlRun) curlRun {
-	tot, xfer := make([]float64, len(rs)), make([]float64, len(rs))
+	tot, xfer, cpu := make([]float64, len(rs)), make([]float64, len(rs)), make([]float64, len(rs))
 	for i, r := range rs {
-		tot[i], xfer[i] = r.total, r.transfer
+		tot[i], xfer[i], cpu[i] = r.total, r.transfer, r.cpu
 	}
 	slices.Sort(tot)
 	slices.Sort(xfer)
-	return curlRun{total: tot[len(tot)/2], transfer: xfer[len(xfer)/2]}
+	slices.Sort(cpu)
+	return curlRun{total: tot[len(tot)/2], transfer: xfer[len(xfer)/2], cpu: cpu[len(cpu)/2]}
 }
 
 func vsftpdStart(ctx context.Context, c peers.Config) (*peers.Server, error) {
@@ -315,8 +392,11 @@ func pureFTPdStart(ctx context.Context, c peers.Config) (*peers.Server, error) {
 // disk), real vsftpd and real pure-ftpd, all with the same ECDSA
 // certificate, alternating, three rounds; every transfer is checked with
 // SHA-256. It reports, per direction, ftpsim's median over the best real
-// server's median (ratio-RETR, ratio-STOR; the goal is 1.5) and
-// prints every run. "whole curl" is curl's own speed_download or
+// server's median (ratio-RETR, ratio-STOR; the goal is 1.5), the
+// same from curl's time_pretransfer on (ratio-transfer-*), and the CPU the
+// server spent per session, the leanest real server's over ftpsim's
+// (cpu-ratio-*: read from /proc, the forked session processes included),
+// and prints every run. "whole curl" is curl's own speed_download or
 // speed_upload (bytes over the whole run, login included); "transfer"
 // starts at curl's time_pretransfer.
 //
@@ -351,6 +431,16 @@ func BenchmarkCurlThroughput(b *testing.B) {
 			b.ReportMetric(med["ftpsim serve"][upload].total, "ftpsim-"+direction(upload)+"-MB/s")
 			b.Logf("%s: ftpsim serve %.0f MB/s, best real server %.0f MB/s: %.2fx (goal 1.5x)",
 				direction(upload), med["ftpsim serve"][upload].total, best, ratio)
+			bestXfer := max(med["vsftpd"][upload].transfer, med["pure-ftpd"][upload].transfer)
+			b.ReportMetric(med["ftpsim serve"][upload].transfer/bestXfer, "ratio-transfer-"+direction(upload))
+			// CPU per session: the server's own cost, which curl's
+			// speed does not bound (higher is better for ftpsim).
+			if c := med["ftpsim serve"][upload].cpu; c > 0 && med["vsftpd"][upload].cpu >= 0 && med["pure-ftpd"][upload].cpu >= 0 {
+				leanest := min(med["vsftpd"][upload].cpu, med["pure-ftpd"][upload].cpu)
+				b.ReportMetric(leanest/c, "cpu-ratio-"+direction(upload))
+				b.Logf("%s: server CPU per 256 MiB session: ftpsim serve %.2f s, leanest real server %.2f s: it spends %.2fx less",
+					direction(upload), c, leanest, leanest/c)
+			}
 			if baseline != "" {
 				r := med["ftpsim serve"][upload].total / med["ftpsim baseline"][upload].total
 				b.ReportMetric(r, "ratio-baseline-"+direction(upload))
