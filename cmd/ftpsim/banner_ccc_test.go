@@ -172,3 +172,16 @@ func TestCurlCommandServerName(t *testing.T) {
 		}
 	}
 }
+
+// The server's firewall is said to let every port in when open_ports
+// closes none (no NAT, only toxics here), and not when it does.
+func TestServeBannerFirewall(t *testing.T) {
+	bin := buildFtpsim(t)
+	for fault, open := range map[string]bool{"toxic=latency,latency=1ms": true, "open_ports=21,30000-30009": false} {
+		ctl, pasv := freeLoopbackPorts(t)
+		out := startFtpsim(t, bin, "serve", "--quiet", "--fault", fault, "--addr", fmt.Sprintf("127.0.0.1:%d", ctl), "--pasv-ports", pasv.String()).stop(t)
+		if got := strings.Contains(out, "203.0.113.7 behind a firewall that lets every port in;"); got != open {
+			t.Errorf("--fault %s: 'lets every port in' %v, want %v:\n%s", fault, got, open, out)
+		}
+	}
+}

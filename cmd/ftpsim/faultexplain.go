@@ -75,7 +75,11 @@ func (fn *faultNet) printNetwork(w io.Writer) {
 	}
 	fmt.Fprintln(w, "network (virtual; every address you are shown is loopback):")
 	fmt.Fprintf(w, "  your client                %s\n", spec.ClientPlacement())
-	fmt.Fprintf(w, "  server                     %s; %s stands for %s\n", spec.ServerPlacement(), x.Entry.IP(), scenarios.ServerPublicAddr)
+	placement := spec.ServerPlacement()
+	if !spec.ServerNAT && len(spec.OpenPorts) == 0 {
+		placement += " that lets every port in" // open_ports empty: no port is closed
+	}
+	fmt.Fprintf(w, "  server                     %s; %s stands for %s\n", placement, x.Entry.IP(), scenarios.ServerPublicAddr)
 	if fn.proxy {
 		fmt.Fprintf(w, "  227 address                in cleartext the target's own address becomes %s, shown to you as %s (%s); under TLS your client sees what the target advertises\n",
 			x.Advertised, x.Shown, fn.reach())
