@@ -130,6 +130,7 @@ func (fn *faultNet) printServeBanner(w io.Writer, c *serveConfig, srv *sim.Serve
 	switch {
 	case fn.sc == nil:
 		fmt.Fprintf(w, "try: %s ftp://%s/\n", tryCurl(c, srv, ca), ctl)
+		printEarlyDataNote(w, srv)
 	default:
 		cmd, note, ok, why := curlCommand(fn.sc, ctl.String(), implicit, ca)
 		if note != "" {

@@ -316,7 +316,19 @@ func (c *serveConfig) printBanner(w io.Writer, srv *sim.Server) {
 	fmt.Fprintf(w, "  storage                    %s\n", storage)
 	ca := c.printCA(w, srv)
 	fmt.Fprintf(w, "try: %s ftp://%s/\n", tryCurl(c, srv, ca), srv.Addr)
+	printEarlyDataNote(w, srv)
 	fmt.Fprintln(w, "stop with Ctrl-C")
+}
+
+// printEarlyDataNote warns, under CloseEarlyData (the pyftpdlib persona),
+// that curl fails as it does against the real server.
+func printEarlyDataNote(w io.Writer, srv *sim.Server) {
+	if !srv.CloseEarlyData || srv.DataTLS == sim.TLSDisabled {
+		return
+	}
+	fmt.Fprintln(w, "  note: curl fails here over FTPS as against the real pyftpdlib 1.5.7 (its issue 604): curl starts the data")
+	fmt.Fprintln(w, "  connection's TLS handshake before LIST/RETR/STOR and the server closes a data connection that speaks first")
+	fmt.Fprintln(w, "  ('curl: (13) Bad PASV/EPSV response: 200' or (35)); lftp and Python's ftplib wait for the reply and work")
 }
 
 // tryCurl is the banner's curl command, but for the URL: FTPS unless the

@@ -33,6 +33,8 @@ func TestServeBannerHints(t *testing.T) {
 		{[]string{"--reuse", "off"}, []string{"--ssl-reqd"}, []string{"ftplib", "limitation", "anonymous"}},
 		{[]string{"--cert", filepath.Join(certs, "good.crt"), "--key", filepath.Join(certs, "good.key")},
 			[]string{"CA certificate             yours: the CA that signed ", "--cacert YOUR-CA.pem -u ftpsim:ftpsim"}, []string{"use --ca-out"}},
+		{[]string{"--persona", "pyftpdlib"}, []string{"note: curl fails here over FTPS as against the real pyftpdlib"}, nil},
+		{[]string{"--persona", "vsftpd"}, nil, []string{"note: curl fails"}},
 		{[]string{"--anonymous"}, []string{"users                      ftpsim (password ftpsim); anonymous or ftp, any password (read-only)\n"}, nil},
 		{[]string{"--scenario", "reuse-same-session-ok"}, []string{"ftplib.FTP_TLS as it is does not and is refused\n"}, []string{"--reuse off accepts it"}},
 	} {
