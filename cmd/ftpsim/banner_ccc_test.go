@@ -52,6 +52,7 @@ func TestCurlCommandCCCNote(t *testing.T) {
 		{"pure-ftpd-ccc-lftp-race", []string{"for its own reason", "lftp's order of close_notify", "failure at tls"}, "succeeds", true},
 		{"pure-ftpd-ccc-lftp-race-won", []string{"lftp-style, succeeds"}, "own reason", true},
 		{"ccc", []string{"where this scenario's client succeeds"}, "lftp", false},
+		{"nat-private-pasv-lftp", []string{"the lftp command below is that client"}, "CCC", true},
 		{"alg-ftps-ccc", []string{"where this scenario's client succeeds"}, "lftp", false},
 	} {
 		sc := lookup(t, tc.name)
@@ -148,8 +149,8 @@ func TestBannerLftpCommands(t *testing.T) {
 			}
 		})
 	}
-	if checked < 2 {
-		t.Errorf("only %d scenarios have an lftp command; want the CCC race and its won order", checked)
+	if checked < 3 {
+		t.Errorf("only %d scenarios have an lftp command; want the CCC race, its won order and nat-private-pasv-lftp", checked)
 	}
 }
 

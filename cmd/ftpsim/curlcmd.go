@@ -94,7 +94,7 @@ func curlCommand(sc *scenarios.Scenario, ctl, implicit, ca string) (cmd, note st
 	case "trust":
 		args = append(args, "--no-ftp-skip-pasv-ip")
 	case "lftp":
-		inexact = append(inexact, "lftp's rule for the 227 address (lftp -e 'set ftp:ignore-pasv-address ...') is lftp's")
+		inexact = append(inexact, "lftp's rule for the 227 address (lftp -e 'set ftp:ignore-pasv-address ...') is lftp's: the lftp command below is that client")
 	}
 	if strings.EqualFold(c.Passive, "pasv") {
 		args = append(args, "--disable-epsv")
@@ -204,13 +204,15 @@ func cccNote(sc *scenarios.Scenario) string {
 	return curlCCC + ", where this scenario's client succeeds"
 }
 
-// lftpCommand is the lftp command line that does what a scenario's client
-// with ccc_shutdown: lftp does (lftp 4.9 with ftp:ssl-use-ccc) against a
-// server at ctl, with the CA file ca; ok is false for other scenarios.
-// file is what put uploads (FILE in the banner).
+// lftpCommand is the lftp command line that does what a scenario's
+// lftp-style client does (ccc_shutdown: lftp, lftp 4.9 with
+// ftp:ssl-use-ccc; or pasv: lftp, lftp's rule for the 227 address)
+// against a server at ctl, with the CA file ca; ok is false for other
+// scenarios. file is what put uploads (FILE in the banner).
 func lftpCommand(sc *scenarios.Scenario, ctl, ca, file string) (cmd string, ok bool) {
 	c := sc.Client
-	if !c.CCC || !strings.EqualFold(c.CCCShutdown, "lftp") || c.DialsImplicit() || strings.EqualFold(c.TLS, "plain") {
+	cccLftp := c.CCC && strings.EqualFold(c.CCCShutdown, "lftp")
+	if !cccLftp && !strings.EqualFold(c.PASV, "lftp") || c.DialsImplicit() || strings.EqualFold(c.TLS, "plain") || c.Active != "" {
 		return "", false
 	}
 	user, pass := c.User, c.Password
@@ -220,7 +222,10 @@ func lftpCommand(sc *scenarios.Scenario, ctl, ca, file string) (cmd string, ok b
 	if pass == "" {
 		pass = "ftpsim"
 	}
-	set := []string{"set ssl:ca-file " + ca, "set ftp:ssl-force yes", "set ftp:ssl-use-ccc yes", "set net:max-retries 2", "set net:reconnect-interval-base 1"}
+	set := []string{"set ssl:ca-file " + ca, "set ftp:ssl-force yes", "set net:max-retries 2", "set net:reconnect-interval-base 1"}
+	if cccLftp {
+		set = append(set, "set ftp:ssl-use-ccc yes")
+	}
 	if strings.EqualFold(c.Passive, "pasv") {
 		set = append(set, "set ftp:prefer-epsv no")
 	}

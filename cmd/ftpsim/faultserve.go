@@ -147,9 +147,12 @@ func (fn *faultNet) printServeBanner(w io.Writer, c *serveConfig, srv *sim.Serve
 		}
 		if lftp, ok := lftpCommand(fn.sc, ctl.String(), ca, "FILE"); ok {
 			fmt.Fprintf(w, "reproduce with lftp: %s\n", lftp)
-			if fn.sc.Expect.Result == scenarios.Failure {
+			switch {
+			case fn.sc.Expect.Result == scenarios.Failure && fn.sc.Client.CCC:
 				fmt.Fprintf(w, "  (expected: %s: lftp prints '**** Peer closed connection' after the 200 to CCC, retries and exits 1; FILE: any file)\n", fn.sc.Expect)
-			} else {
+			case fn.sc.Expect.Result == scenarios.Failure:
+				fmt.Fprintf(w, "  (expected: %s: lftp fails and exits 1; FILE: any file)\n", fn.sc.Expect)
+			default:
 				fmt.Fprintf(w, "  (expected: %s: lftp exits 0; FILE: any file)\n", fn.sc.Expect)
 			}
 		}
