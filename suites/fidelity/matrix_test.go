@@ -387,10 +387,15 @@ const earlyDataReset = "exit 13 or 35 (pyftpdlib reset the early data connection
 // on either side (each side has shown both, in the same cell from one
 // run to the next). So the two are one outcome here, as in
 // TestFailureFidelity; any other outcome, a success included, is still
-// its own.
+// its own, and so is the last error reply that follows the code.
 func matrixKind(product, client, k string) string {
-	if product == "pyftpdlib" && client == "curl" && (k == "exit 13" || k == "exit 35") {
-		return earlyDataReset
+	if product != "pyftpdlib" || client != "curl" {
+		return k
+	}
+	for _, code := range []string{"exit 13", "exit 35"} {
+		if rest, ok := strings.CutPrefix(k, code); ok && (rest == "" || strings.HasPrefix(rest, ",")) {
+			return earlyDataReset + rest
+		}
 	}
 	return k
 }

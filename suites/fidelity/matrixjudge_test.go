@@ -70,3 +70,22 @@ func TestCellDecided(t *testing.T) {
 	}
 	t.Logf("%d states settled early, %d of them as within tolerance", decided, stoppedEarly)
 }
+
+// TestMatrixKind: only curl's exit 13 and 35 against pyftpdlib become one
+// outcome, with whatever reply follows them kept.
+func TestMatrixKind(t *testing.T) {
+	for _, c := range []struct{ product, client, in, want string }{
+		{"pyftpdlib", "curl", "exit 13", earlyDataReset},
+		{"pyftpdlib", "curl", "exit 35", earlyDataReset},
+		{"pyftpdlib", "curl", "exit 35, last error reply 500", earlyDataReset + ", last error reply 500"},
+		{"pyftpdlib", "curl", "exit 130", "exit 130"},
+		{"pyftpdlib", "curl", "exit 28", "exit 28"},
+		{"pyftpdlib", "curl", "ok", "ok"},
+		{"pyftpdlib", "lftp", "exit 13", "exit 13"},
+		{"vsftpd", "curl", "exit 35", "exit 35"},
+	} {
+		if got := matrixKind(c.product, c.client, c.in); got != c.want {
+			t.Errorf("matrixKind(%s, %s, %q) = %q, want %q", c.product, c.client, c.in, got, c.want)
+		}
+	}
+}
