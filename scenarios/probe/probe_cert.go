@@ -123,9 +123,7 @@ func (in certInput) chain() Finding {
 		f.Fix = "Use a certificate from a CA the clients trust, or give this certificate to every client as a trust anchor (curl --cacert, ftpsim probe --ca)."
 	case fail == pki.FailUnknownAuthority && len(in.certs) == 1:
 		f.Severity = SeverityProblem
-		f.Summary = fmt.Sprintf("the server sends only its own certificate, and its issuer %q is not trusted: the intermediate CA certificate is missing from the chain", leaf.Issuer.CommonName)
-		f.Why = "Clients only have root CAs; without the intermediate they fail with \"unable to get local issuer certificate\" or \"certificate signed by unknown authority\". Browsers hide this by fetching intermediates; FTP clients do not. (If the issuer is itself a private root CA, the clients need its certificate instead.)"
-		f.Fix = "Serve the full chain. " + hint(in.server, issueChain)
+		f.Summary, f.Why, f.Fix = in.issuerUnknown(trust)
 	case fail == pki.FailUnknownAuthority:
 		f.Severity = SeverityProblem
 		f.Summary = fmt.Sprintf("the certificate is signed by an authority %s does not hold (%s)", trust, leaf.Issuer.CommonName)
@@ -141,6 +139,27 @@ func (in certInput) chain() Finding {
 		f.Fix = "Read the verification error in the evidence; reissue or fix the chain."
 	}
 	return f
+}
+
+// issuerUnknown words the finding for a leaf sent alone whose issuer the
+// roots do not hold. The leaf cannot say whether its issuer is a root CA
+// (then the chain is complete and the client lacks the root, as against
+// ftpsim serve without --ca) or an intermediate the server leaves out, so
+// both are named and neither is claimed.
+func (in certInput) issuerUnknown(trust string) (summary, why, fix string) {
+	issuer := in.leaf().Issuer.CommonName
+	summary = fmt.Sprintf("issuer unknown: the server sends only its own certificate, issued by %q, which %s does not hold: "+
+		"either %q is a root CA the client lacks, or it is an intermediate and this is a missing intermediate", issuer, trust, issuer)
+	why = "From the leaf alone the probe cannot tell a root issuer from an intermediate one. " +
+		"Clients fail the same way in both cases: \"unable to get local issuer certificate\" (OpenSSL, curl) or \"certificate signed by unknown authority\" (Go). " +
+		"Browsers hide a missing intermediate by fetching it; FTP clients do not."
+	give := "give the clients its certificate as a trust anchor (ftpsim probe --ca FILE, curl --cacert FILE)"
+	if in.haveCA {
+		give = "the --ca you gave is not it: " + give
+	}
+	fix = fmt.Sprintf("If %q is a (private) root CA, the server's chain is complete: %s. If it is an intermediate CA, serve the full chain: %s",
+		issuer, give, hint(in.server, issueChain))
+	return summary, why, fix
 }
 
 // hostname checks the leaf's names against the name or IP connected to.

@@ -405,8 +405,24 @@ func TestCertChecks(t *testing.T) {
 	if f := judge(pki.SelfSigned, true, now).chain(); f.Severity != SeverityProblem || !strings.Contains(f.Summary, "self-signed") {
 		t.Errorf("self-signed: %+v", f)
 	}
-	if f := judge(pki.MissingIntermediate, true, now).chain(); f.Severity != SeverityProblem || !strings.Contains(f.Summary, "intermediate") {
+	if f := judge(pki.MissingIntermediate, true, now).chain(); f.Severity != SeverityProblem || !strings.Contains(f.Summary, "missing intermediate") {
 		t.Errorf("missing intermediate: %+v", f)
+	}
+	// ftpsim serve without --ca: a leaf signed directly by a private root,
+	// sent alone. The chain is complete; only the client lacks the root.
+	// From the leaf alone that cannot be told from a missing intermediate,
+	// so the finding names both and claims neither.
+	for _, k := range []pki.Kind{pki.Good, pki.MissingIntermediate} {
+		f := judge(k, false, now).chain()
+		issuer := set.Get(k).Leaf.Issuer.CommonName
+		if f.Severity != SeverityProblem || strings.Contains(f.Summary, "is missing") ||
+			!strings.Contains(f.Summary, issuer) || !strings.Contains(f.Summary, "root CA") ||
+			!strings.Contains(f.Summary, "missing intermediate") {
+			t.Errorf("%v without --ca, summary: %+v", k, f)
+		}
+		if !strings.Contains(f.Fix, "--ca") || !strings.Contains(f.Fix, "full chain") {
+			t.Errorf("%v without --ca, fix names only one cause: %q", k, f.Fix)
+		}
 	}
 	// A leaf sent alone whose issuer is an unknown root looks exactly like
 	// one whose intermediate is missing; only self-signed stands apart.
