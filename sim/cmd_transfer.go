@@ -33,7 +33,13 @@ func (sess *Session) cmdRETR(arg string) bool {
 		return false
 	}
 	ascii := sess.ascii
-	sess.startTransfer("RETR "+arg, func(t *transfer, data net.Conn, ev *DataEvidence) ftp.Reply {
+	toSend := int64(-1)
+	if sess.srv.reply(ReplyDownloadSize).Code != 0 {
+		if fi, err := sess.srv.FS.Stat(p); err == nil {
+			toSend = fi.Size() - offset
+		}
+	}
+	sess.startTransferOf("RETR "+arg, toSend, func(t *transfer, data net.Conn, ev *DataEvidence) ftp.Reply {
 		defer rc.Close()
 		start := time.Now()
 		var src io.Reader = rc

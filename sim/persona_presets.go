@@ -323,6 +323,8 @@ func PureFTPd() Persona {
 			ReplyPassive:                      one(227, "Entering Passive Mode ({hostport})"),
 			ReplyExtendedPassive:              one(229, "Extended Passive mode OK (|||{port}|)"),
 			ReplyOpeningData:                  one(150, "Accepted data connection"),
+			ReplyDownloadSize:                 one(150, "{kbytes} kbytes to download"),
+			ReplyUniqueName:                   lines(150, "FILE: {name}", "Accepted data connection"),
 			ReplyTransferComplete:             one(226, "File successfully transferred"),
 			ReplyTransferRate:                 one(226, "{seconds} seconds (measured here), {rate} per second"),
 			ReplyTransferASCII:                one(226, "Warning: client is in ASCII mode - Assuming data is plain text"),

@@ -3,6 +3,7 @@ package sim
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -335,5 +336,63 @@ func TestFormatRate(t *testing.T) {
 		if got != c.want || ok != (c.want != "") {
 			t.Errorf("formatRate(%d, %s) = %q, %v; want %q", c.n, c.d, got, ok, c.want)
 		}
+	}
+}
+
+// realPureFTPdOpenings are real pure-ftpd 1.0.50's 1xx before downloads
+// of files of 4095 to 5000 bytes, after REST, in TYPE A, and before STOU,
+// recorded with Python's ftplib (debug level 2, PROT P, PASV) on
+// loopback: a RETR with more than 4096 bytes to send gets a second line
+// with the KiB left (the size minus the REST offset, with one decimal);
+// STOU names the file first. The STOU name is the server's own.
+var realPureFTPdOpenings = []struct {
+	typ  string
+	size int64
+	rest int64
+	open string
+}{
+	{"I", 4095, 0, "150 Accepted data connection\r\n"},
+	{"I", 4096, 0, "150 Accepted data connection\r\n"},
+	{"I", 4097, 0, "150-Accepted data connection\r\n150 4.0 kbytes to download\r\n"},
+	{"I", 5000, 0, "150-Accepted data connection\r\n150 4.9 kbytes to download\r\n"},
+	{"I", 5000, 1000, "150 Accepted data connection\r\n"},
+	{"I", 5000, 903, "150-Accepted data connection\r\n150 4.0 kbytes to download\r\n"},
+	{"I", 5000, 904, "150 Accepted data connection\r\n"},
+	{"A", 5000, 0, "150-Accepted data connection\r\n150 4.9 kbytes to download\r\n"},
+}
+
+const realPureFTPdSTOU = "150-FILE: pureftpd.6b16ad46.ad.0000\r\n150 Accepted data connection\r\n"
+
+// TestPureFTPdOpeningRepliesWire: the pure-ftpd persona's 1xx before a
+// RETR announces the KiB to send past 4 KiB, after REST too, and its 1xx
+// before STOU names the file, as the real server's do.
+func TestPureFTPdOpeningRepliesWire(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, func(s *Server) { PureFTPd().Apply(s) })
+	fsys := memFS(t, srv)
+	c := dialCtl(t, srv)
+	cfg := clientTLS(srv, 0, nil)
+	c.secure(cfg)
+	for _, x := range realPureFTPdOpenings {
+		name := fmt.Sprintf("/f%d", x.size)
+		fsys.WriteFile(name, bytes.Repeat([]byte("x"), int(x.size)))
+		c.must("TYPE "+x.typ, 200)
+		if x.rest > 0 {
+			c.must(fmt.Sprintf("REST %d", x.rest), 350)
+		}
+		res := c.transfer(xfer{cmd: "RETR " + name, tls: cfg})
+		if got := wire(res.prelim); got != x.open {
+			t.Errorf("RETR of %d bytes after REST %d (TYPE %s): 1xx %q, want %q (real pure-ftpd)", x.size, x.rest, x.typ, got, x.open)
+		}
+	}
+	c.must("TYPE I", 200)
+	res := c.transfer(xfer{cmd: "STOU", data: []byte("0123456789"), tls: cfg})
+	stouName := regexp.MustCompile(`^150-FILE: (\S+)\r\n`)
+	m := stouName.FindStringSubmatch(wire(res.prelim))
+	if m == nil || stouName.ReplaceAllString(wire(res.prelim), "") != stouName.ReplaceAllString(realPureFTPdSTOU, "") {
+		t.Fatalf("STOU: 1xx %q, want the form of %q (real pure-ftpd)", wire(res.prelim), realPureFTPdSTOU)
+	}
+	if got, err := fsys.ReadFile("/" + m[1]); err != nil || string(got) != "0123456789" {
+		t.Errorf("STOU stored %q (%v) under the name its 150 gave, %q", got, err, m[1])
 	}
 }

@@ -29,6 +29,8 @@ import (
 //	{seconds}  a file transfer's duration, as 0.000 (ReplyTransferRate)
 //	{rate}     its rate with a unit: "3.19 Mbytes", "65.45 Kbytes", "12.00 bytes"
 //	{time}     the time MFMT set, as YYYYMMDDHHMMSS (ReplyMFMT)
+//	{kbytes}   KiB a RETR is to send, as 4.9 (ReplyDownloadSize)
+//	{name}     the name STOU chose (ReplyUniqueName)
 type ReplyKey string
 
 // For refines a key by a command verb: Replies[ReplyOpeningData.For("LIST")]
@@ -117,6 +119,8 @@ const (
 	ReplyMFMT            ReplyKey = "mfmt"             // 213 to MFMT ({time}, {arg}: the path as given)
 	ReplyMFMTBadTime     ReplyKey = "mfmt-bad-time"    // MFMT whose time stamp does not parse
 	ReplyMFMTNoFile      ReplyKey = "mfmt-no-file"     // MFMT of a name that does not exist ({arg}); code 0 = the storage error
+	ReplyDownloadSize    ReplyKey = "download-size"    // last line of a RETR's 1xx when more than 4 KiB are to be sent ({kbytes}); code 0 = none
+	ReplyUniqueName      ReplyKey = "unique-name"      // the 1xx of STOU ({name}; RFC 1123 4.1.2.9: "FILE: name"); code 0 = "FILE: name" alone
 )
 
 // DefaultReplies holds the code and text of every [ReplyKey] used when
@@ -188,6 +192,8 @@ var DefaultReplies = map[ReplyKey]ftp.Reply{
 	ReplyTypeBinary:        r(200, "Switching to Binary mode."),
 	ReplyNOOP:              r(200, "NOOP ok."),
 	ReplyTransferRate:      {},
+	ReplyDownloadSize:      {},
+	ReplyUniqueName:        {},
 	ReplyTransferASCII:     {},
 	ReplyStatus:            {},
 	ReplyStatPath:          {Code: 213, Lines: []string{"Status of {arg}:", "End of status"}},

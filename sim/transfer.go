@@ -45,6 +45,7 @@ type transfer struct {
 	done   chan struct{}
 	bytes  atomic.Int64
 	batch  *batchConn // under the data connection's TLS; nil in clear
+	toSend int64      // bytes a RETR is to send (ReplyDownloadSize); -1 unknown
 }
 
 // job is the body of a transfer, run once the data connection is up.
@@ -91,6 +92,12 @@ func (sess *Session) abortTransfer() bool {
 // startTransfer checks the data-channel policy and runs fn in a goroutine
 // owned by the session, so the control loop can still read ABOR and STAT.
 func (sess *Session) startTransfer(command string, fn job) {
+	sess.startTransferOf(command, -1, fn)
+}
+
+// startTransferOf is startTransfer for a download of toSend bytes (-1:
+// unknown), which the 1xx may announce (ReplyDownloadSize).
+func (sess *Session) startTransferOf(command string, toSend int64, fn job) {
 	if sess.srv.DataTLS == TLSRequired && sess.prot != 'P' {
 		sess.transcript.Add(ftp.EntryNote, "%s refused: PROT %c but data TLS is required", command, sess.prot)
 		sess.send(sess.srv.reply(ReplyDataNeedsTLS))
@@ -107,7 +114,7 @@ func (sess *Session) startTransfer(command string, fn job) {
 	sess.nTransfers++
 	ev := &DataEvidence{N: sess.nTransfers, Command: command, Protected: sess.prot == 'P'}
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &transfer{ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	t := &transfer{ctx: ctx, cancel: cancel, done: make(chan struct{}), toSend: toSend}
 	sess.mu.Lock()
 	sess.xfer = t
 	sess.mu.Unlock()
@@ -145,7 +152,7 @@ func (sess *Session) safeTransfer(t *transfer, ev *DataEvidence, fn job) (rep ft
 }
 
 func (sess *Session) runTransfer(t *transfer, ev *DataEvidence, fn job) ftp.Reply {
-	opened := sess.openEarly(ev)
+	opened := sess.openEarly(t, ev)
 	conn, err := sess.dataConn(t.ctx, ev)
 	var fe *foreignError
 	switch {
@@ -167,7 +174,7 @@ func (sess *Session) runTransfer(t *transfer, ev *DataEvidence, fn job) ftp.Repl
 	stop := context.AfterFunc(t.ctx, func() { conn.Close() })
 	defer stop()
 	if !opened {
-		sess.send(sess.openingReply(ev, ReplyOpeningData))
+		sess.send(sess.openingReply(t, ev, ReplyOpeningData))
 	}
 	if ev.Protected {
 		t.batch = &batchConn{Conn: conn}
@@ -185,15 +192,24 @@ func (sess *Session) runTransfer(t *transfer, ev *DataEvidence, fn job) ftp.Repl
 	return rep
 }
 
-// openingReply is the 1xx of a transfer: key (refined by the verb) or, for
-// STOU, the file name.
-func (sess *Session) openingReply(ev *DataEvidence, key ReplyKey) ftp.Reply {
+// openingReply is the 1xx of a transfer: key (refined by the verb); for
+// STOU, the file name (ReplyUniqueName); for a RETR of more than 4 KiB,
+// with ReplyDownloadSize's line last (pure-ftpd: "150-Accepted data
+// connection", "150 4.9 kbytes to download").
+func (sess *Session) openingReply(t *transfer, ev *DataEvidence, key ReplyKey) ftp.Reply {
 	verb, arg, _ := strings.Cut(ev.Command, " ")
 	open := sess.srv.replyFor(key, verb, "{arg}", arg)
 	if name, ok := strings.CutPrefix(ev.Command, "STOU "); ok {
 		// RFC 1123 4.1.2.9: the 1xx before an STOU transfer names the
 		// file, as "FILE: name"; clients take the name from there.
-		open = ftp.Reply{Code: open.Code, Lines: []string{"FILE: " + name}}
+		if u := sess.srv.reply(ReplyUniqueName); u.Code != 0 {
+			return ftp.Reply{Code: open.Code, Lines: expand(u, "{name}", name).Lines}
+		}
+		return ftp.Reply{Code: open.Code, Lines: []string{"FILE: " + name}}
+	}
+	if ds := sess.srv.reply(ReplyDownloadSize); ds.Code != 0 && verb == "RETR" && t.toSend > 4096 {
+		more := expand(ds, "{kbytes}", fmt.Sprintf("%.1f", float64(t.toSend)/1024)).Lines
+		open = ftp.Reply{Code: open.Code, Lines: append(append([]string(nil), open.Lines...), more...)}
 	}
 	return open
 }
@@ -201,7 +217,7 @@ func (sess *Session) openingReply(ev *DataEvidence, key ReplyKey) ftp.Reply {
 // openEarly sends the 1xx before the data connection is accepted when the
 // passive listener accepts eagerly ([Server.EagerAccept]): 125 when the
 // connection is already there, else 150. It reports whether it did.
-func (sess *Session) openEarly(ev *DataEvidence) bool {
+func (sess *Session) openEarly(t *transfer, ev *DataEvidence) bool {
 	sess.mu.Lock()
 	el, ok := sess.pasv.(*eagerListener)
 	sess.mu.Unlock()
@@ -210,9 +226,9 @@ func (sess *Session) openEarly(ev *DataEvidence) bool {
 	}
 	el.stopWatch() // the command has come: later bytes are the transfer's
 	if el.ready() && sess.srv.reply(ReplyDataAlreadyOpen).Code != 0 {
-		sess.send(sess.openingReply(ev, ReplyDataAlreadyOpen))
+		sess.send(sess.openingReply(t, ev, ReplyDataAlreadyOpen))
 	} else {
-		sess.send(sess.openingReply(ev, ReplyOpeningData))
+		sess.send(sess.openingReply(t, ev, ReplyOpeningData))
 	}
 	return true
 }
