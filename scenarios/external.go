@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 
 	"github.com/ftpsim/ftpsim/faults"
 	"github.com/ftpsim/ftpsim/sim"
@@ -28,6 +29,16 @@ type ExternalOptions struct {
 	ImplicitPort uint16
 	// OnEvent receives the network's timeline events as they happen.
 	OnEvent func(faults.Event)
+	// ClientAddr, when valid, is the address the server's address policy
+	// (sim.Server.AllowIPs and DenyIPs) was written for: the loopback
+	// address of a scenario's client run in-process without a network
+	// (127.0.0.1), which real clients do not have on the network. The
+	// server then admits or refuses the address it sees real clients at
+	// ([External.ClientSeen]) exactly as it does ClientAddr, so that a
+	// deny list of 127.0.0.0/8 refuses them as it refuses the scenario's
+	// client. Left zero, the policy applies to the virtual addresses as
+	// written (a scenario with a network names them).
+	ClientAddr netip.Addr
 }
 
 // External is a scenario network that real programs on this machine use
@@ -47,6 +58,10 @@ type External struct {
 	// entry's own address for the public address, else an alias that
 	// behaves as Advertised does from the client (see [faults.Entry.Alias]).
 	Advertised, Shown netip.Addr
+	// ClientSeen is the virtual address the server sees real clients at:
+	// the client's own (198.51.100.10), or its NAT's (198.51.100.2) under
+	// ClientNAT. The server's allow and deny lists are checked against it.
+	ClientSeen netip.Addr
 }
 
 // ControlAddr returns the real address real clients connect to.
@@ -102,7 +117,61 @@ func ServeExternal(srv *sim.Server, spec NetworkSpec, opts ExternalOptions) (*Ex
 		return nil, err
 	}
 	srv.PassiveAddr = x.Shown
+	x.ClientSeen = spec.clientSeen()
+	if a := opts.ClientAddr.Unmap(); a.IsValid() {
+		srv.AllowIPs = decideAs(srv.AllowIPs, x.ClientSeen, a)
+		srv.DenyIPs = decideAs(srv.DenyIPs, x.ClientSeen, a)
+	}
 	return x, nil
+}
+
+// clientSeen is the source address the server sees connections from the
+// client host at: the client's NAT's when it has one.
+func (s NetworkSpec) clientSeen() netip.Addr {
+	if s.ClientNAT {
+		return ClientNATAddr
+	}
+	return ClientPublicAddr
+}
+
+// decideAs returns list (a new slice when it changes) such that it holds
+// seen exactly when it holds as: seen is added as a host prefix, or cut
+// out of the prefixes that hold it.
+func decideAs(list []netip.Prefix, seen, as netip.Addr) []netip.Prefix {
+	want, has := holds(list, as), holds(list, seen)
+	switch {
+	case want == has:
+		return list
+	case want:
+		return append(slices.Clip(list), netip.PrefixFrom(seen, seen.BitLen()))
+	}
+	var out []netip.Prefix
+	for _, p := range list {
+		if p.Contains(seen) {
+			out = append(out, cutOut(p, seen)...)
+		} else {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// holds reports whether a prefix of list contains a.
+func holds(list []netip.Prefix, a netip.Addr) bool {
+	return slices.ContainsFunc(list, func(p netip.Prefix) bool { return p.Contains(a) })
+}
+
+// cutOut returns the prefixes that together cover p but for a, which p
+// contains: at every length below a's, the half that does not hold a.
+func cutOut(p netip.Prefix, a netip.Addr) []netip.Prefix {
+	var out []netip.Prefix
+	for bits := p.Bits() + 1; bits <= a.BitLen(); bits++ {
+		b := a.AsSlice()
+		b[(bits-1)/8] ^= 0x80 >> ((bits - 1) % 8) // a with bit bits-1 flipped: the other half
+		other, _ := netip.AddrFromSlice(b)
+		out = append(out, netip.PrefixFrom(other, bits).Masked())
+	}
+	return out
 }
 
 // ProxyExternal builds the network spec describes with a real server in
@@ -130,7 +199,7 @@ func ProxyExternal(spec NetworkSpec, target netip.AddrPort, passive sim.PortRang
 		return nil, err
 	}
 	n.Net.OnEvent = opts.OnEvent
-	x := &External{Spec: spec, Network: n.Net, Client: n.Client, Server: n.Server, Passive: passive, Advertised: n.ServerAddr}
+	x := &External{Spec: spec, Network: n.Net, Client: n.Client, Server: n.Server, Passive: passive, Advertised: n.ServerAddr, ClientSeen: spec.clientSeen()}
 	_, err = n.Backend(target)
 	if err == nil {
 		err = x.enter(opts, false)

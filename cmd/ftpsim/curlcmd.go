@@ -115,9 +115,8 @@ func curlCommand(sc *scenarios.Scenario, ctl, implicit, ca string) (cmd, note st
 	if sc.Server.Tickets != nil {
 		inexact = append(inexact, "the ticket policy shows on later data connections, and curl makes one")
 	}
-	if len(sc.Server.DenyIPs) > 0 {
-		inexact = append(inexact, "the deny list names the scenario client's address, not the one your client enters from")
-	}
+	// A deny list needs no note: serve checks it against the address of
+	// the scenario's client (scenarios.ExternalOptions.ClientAddr).
 	user, pass := c.User, c.Password
 	if user == "" {
 		user = "ftpsim"
@@ -181,6 +180,12 @@ func curlCommand(sc *scenarios.Scenario, ctl, implicit, ca string) (cmd, note st
 		}
 	}
 	args = append(args, url)
+	if e := sc.Expect; e.Result == scenarios.Failure && e.Phase == "connect" && e.Code == 421 {
+		if note != "" {
+			note += "; "
+		}
+		note += "curl takes a 421 greeting for a timeout: '< 421' in its trace, then (28) Timeout was reached"
+	}
 	if len(inexact) > 0 {
 		return strings.Join(args, " "), note, false, strings.Join(inexact, "; ")
 	}

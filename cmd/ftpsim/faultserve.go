@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -32,6 +33,12 @@ func (c *serveConfig) attachFaults(srv *sim.Server, spec scenarios.NetworkSpec, 
 	// to report flow by flow.
 	clean := reflect.DeepEqual(spec, scenarios.NetworkSpec{}) && c.faults.api == ""
 	opts := scenarios.ExternalOptions{Entry: entry, OnEvent: eventPrinter(stdout, c.quiet || clean, c.ties)}
+	if sc != nil && sc.Network == nil {
+		// The scenario's client runs on loopback, and its server's allow
+		// and deny lists name that address: real clients are admitted or
+		// refused as it is, not as their virtual address reads.
+		opts.ClientAddr = scenarioClientAddr
+	}
 	if c.implicitAddr != "" {
 		ia, err := entryFlag("--implicit-addr", c.implicitAddr)
 		if err != nil {
@@ -50,6 +57,33 @@ func (c *serveConfig) attachFaults(srv *sim.Server, spec scenarios.NetworkSpec, 
 		return nil, fmt.Errorf("faults: %w", err)
 	}
 	return &faultNet{x: x, sc: sc, clean: clean}, nil
+}
+
+// scenarioClientAddr is the address a scenario's client without a network
+// connects from in-process (scenarios.Run): the server listens on
+// 127.0.0.1.
+var scenarioClientAddr = netip.MustParseAddr("127.0.0.1")
+
+// printAddressPolicy says, when the scenario's server has an allow or
+// deny list, which address it is checked against and what that means for
+// a real client: admitted or refused as the scenario's client is.
+func (fn *faultNet) printAddressPolicy(w io.Writer, srv *sim.Server) {
+	if fn.sc == nil || len(fn.sc.Server.DenyIPs) == 0 {
+		return
+	}
+	x := fn.x
+	verdict := "admits"
+	if slices.ContainsFunc(srv.DenyIPs, func(p netip.Prefix) bool { return p.Contains(x.ClientSeen) }) ||
+		len(srv.AllowIPs) > 0 && !slices.ContainsFunc(srv.AllowIPs, func(p netip.Prefix) bool { return p.Contains(x.ClientSeen) }) {
+		verdict = "refuses"
+	}
+	list := strings.Join(fn.sc.Server.DenyIPs, " ")
+	if fn.sc.Network == nil {
+		fmt.Fprintf(w, "  address policy             deny list %s, written for the scenario's client at %s: the server sees your client as %s\n", list, scenarioClientAddr, x.ClientSeen)
+		fmt.Fprintf(w, "                             and %s it as it does %s, so you get what the scenario's client gets\n", verdict, scenarioClientAddr)
+		return
+	}
+	fmt.Fprintf(w, "  address policy             deny list %s: the server sees your client as %s, the scenario's client's virtual address, and %s it\n", list, x.ClientSeen, verdict)
 }
 
 // entryFlag parses an address real clients enter the fault network at.
@@ -121,6 +155,7 @@ func (fn *faultNet) printServeBanner(w io.Writer, c *serveConfig, srv *sim.Serve
 		users = strings.Join(names, ",")
 	}
 	printAccess(w, users, srv, fn.sc == nil)
+	fn.printAddressPolicy(w, srv)
 	ca := c.printCA(w, srv)
 	fn.printNetwork(w)
 	implicit := ""
