@@ -39,6 +39,13 @@ type Vsftpd struct {
 	// It must be a loopback address, e.g. 127.0.0.2, which the server does
 	// not listen on.
 	PASVAddress string
+	// BuiltinCiphers leaves ssl_ciphers out, so vsftpd's built-in cipher
+	// list applies. Debian's vsftpd 3.0.3 then negotiates AES-GCM TLS 1.2
+	// suites with an RSA key but has no TLS 1.2 cipher for an ECDSA key:
+	// it refuses the handshake ("SSL_accept failed: ... no shared cipher"
+	// in its log) while TLS 1.3 works (measured 2026-12-07). The zero value
+	// writes ssl_ciphers=HIGH.
+	BuiltinCiphers bool
 }
 
 // Start renders vsftpd.conf into Dir/vsftpd and runs vsftpd in the
@@ -114,6 +121,9 @@ func (v Vsftpd) name() string {
 	if v.PASVAddress != "" {
 		parts = append(parts, "pasv_address="+v.PASVAddress)
 	}
+	if v.BuiltinCiphers {
+		parts = append(parts, "builtin-ciphers")
+	}
 	return strings.Join(parts, " ")
 }
 
@@ -172,7 +182,9 @@ func (v Vsftpd) render(cfg Config, cert, key, empty, logFile string) string {
 	set("implicit_ssl", yes(v.Implicit))
 	set("rsa_cert_file", cert)
 	set("rsa_private_key_file", key)
-	set("ssl_ciphers", "HIGH")
+	if !v.BuiltinCiphers {
+		set("ssl_ciphers", "HIGH")
+	}
 	set("ssl_sslv2", "NO")
 	set("ssl_sslv3", "NO")
 	set("ssl_tlsv1", "YES")

@@ -349,48 +349,6 @@ func parseFEAT(r ftp.Reply) map[string]string {
 	return feats
 }
 
-// checkTLSVersions connects once with TLS 1.2 only and once with TLS 1.3
-// only.
-func (p *prober) checkTLSVersions() {
-	st, _ := p.main.ControlTLS()
-	f := Finding{Check: CheckTLSVersions}
-	neg := fmt.Sprintf("negotiated %s (%s)", tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
-	var ok []string
-	var ev []string
-	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
-		c, _, err := p.dial(p.mainAddr, p.mainImplicit, clientsim.WithTLSVersions(v, v))
-		p.quit(c)
-		if refusedAtConnect(err) {
-			p.add(Finding{Check: CheckTLSVersions, Severity: SeverityInfo, Summary: "could not tell: " + couldNotTell(err)})
-			return
-		}
-		if err != nil {
-			ev = append(ev, fmt.Sprintf("%s only: %v", tls.VersionName(v), err))
-			continue
-		}
-		ok = append(ok, tls.VersionName(v))
-		ev = append(ev, tls.VersionName(v)+" only: handshake done")
-	}
-	f.Evidence = strings.Join(ev, "\n")
-	switch len(ok) {
-	case 2:
-		f.Severity, f.Summary = SeverityOK, "TLS 1.2 and TLS 1.3 both work; "+neg
-	case 0:
-		f.Severity, f.Summary = SeverityProblem, "neither a TLS 1.2-only nor a TLS 1.3-only handshake works; "+neg
-		f.Why = "Current clients offer TLS 1.2 and 1.3 only."
-		f.Fix = "Enable TLS 1.2 and 1.3 (ProFTPD: TLSProtocol TLSv1.2 TLSv1.3; vsftpd and pure-ftpd use what their OpenSSL offers: upgrade it)."
-	default:
-		if ok[0] == "TLS 1.3" {
-			f.Severity, f.Summary = SeverityWarning, "only TLS 1.3 works; "+neg
-			f.Why = "Clients limited to TLS 1.2 (older Java and .NET, embedded devices) cannot connect."
-			f.Fix = "Also allow TLS 1.2 (ProFTPD: TLSProtocol TLSv1.2 TLSv1.3)."
-		} else {
-			f.Severity, f.Summary = SeverityInfo, "only TLS 1.2 works (no TLS 1.3); "+neg
-		}
-	}
-	p.add(f)
-}
-
 // printable renders bytes seen where TLS was expected.
 func printable(b []byte) string {
 	var s strings.Builder

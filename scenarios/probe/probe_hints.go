@@ -53,6 +53,8 @@ const (
 	issueNoTLS
 	issueImplicit
 	issueLimits
+	issueTLS12
+	issueModernTLS
 )
 
 // hints holds, per issue, a generic sentence and the setting of each server.
@@ -117,6 +119,20 @@ var hints = map[issue]struct {
 		ServerProFTPD:   "ProFTPD: MaxClients, MaxClientsPerHost, <Limit LOGIN> rules",
 		ServerPureFTPd:  "pure-ftpd: -c (clients) and -C (clients per IP)",
 		ServerFileZilla: "FileZilla Server: the autobanner and the allowed/disallowed IP lists",
+	}},
+	issueTLS12: {"", map[string]string{
+		ServerVsftpd:    "vsftpd: ssl_ciphers=HIGH gives TLS 1.2 ciphers for RSA and ECDSA keys; a vsftpd that has ssl_tlsv1_2 (3.0.3 has none) needs ssl_tlsv1_2=YES",
+		ServerProFTPD:   "ProFTPD: TLSProtocol TLSv1.2 TLSv1.3, and a TLSCipherSuite with TLS 1.2 ciphers for the key (HIGH)",
+		ServerPureFTPd:  "pure-ftpd: -J HIGH (--tlsciphersuite), a list with TLS 1.2 ciphers for the key",
+		ServerFileZilla: "FileZilla Server: set the minimum allowed TLS version to 1.2",
+		ServerPyftpdlib: "pyftpdlib: the TLS_FTPHandler's ssl_protocol and ssl_options must not exclude TLS 1.2",
+	}},
+	issueModernTLS: {"", map[string]string{
+		ServerVsftpd:    "vsftpd uses what its OpenSSL offers (TLS 1.3 needs OpenSSL 1.1.1): upgrade it, and set ssl_ciphers=HIGH",
+		ServerProFTPD:   "ProFTPD: TLSProtocol TLSv1.2 TLSv1.3",
+		ServerPureFTPd:  "pure-ftpd uses what its OpenSSL offers: upgrade it, and set -J HIGH",
+		ServerFileZilla: "FileZilla Server: set the minimum allowed TLS version to 1.2",
+		ServerPyftpdlib: "pyftpdlib: the TLS_FTPHandler's ssl_protocol must allow TLS 1.2 and 1.3",
 	}},
 }
 
