@@ -348,6 +348,11 @@ func (in *Incident) missing(primary *Log) {
 		add("the logs hold no FTP exchange: send the client's debug log (curl -v, lftp -d, ftplib set_debuglevel(2))")
 		return
 	}
+	if in.Outcome.Phase == "connect" && !hasReplies(primary) {
+		// No server said anything: its logs and its program cannot help.
+		add("%s", connectAdvice(in, primary))
+		return
+	}
 	if !hasReplies(primary) {
 		add("the %s log shows no FTP replies: turn on protocol logging (vsftpd log_ftp_protocol=YES, pure-ftpd -d, ProFTPD DebugLevel 10) or send the client's log", primary.Program)
 	}
@@ -366,6 +371,54 @@ func (in *Incident) missing(primary *Log) {
 	if strings.HasPrefix(in.Outcome.Phase, "data") && in.ControlPeer == "" {
 		add("the control peer address is not in the log, so the passive address cannot be compared with it")
 	}
+}
+
+// connectAdvice says what to check when the client failed to reach the
+// server before any reply: the server's protocol log has nothing then.
+func connectAdvice(in *Incident, primary *Log) string {
+	target := "the server's address"
+	if host, port := dialedTarget(primary); host != "" && port != "" {
+		target = host + " port " + port
+	} else if in.ControlPeer != "" {
+		target = in.ControlPeer
+	}
+	const noLog = "no server answered, so its log has nothing to add"
+	switch {
+	case in.Outcome.Class == scenarios.ClassRefused:
+		return "the connection to " + target + " was refused before any FTP reply (" + noLog + "): check that the server runs and listens on that address and port (ss -ltn on the server), that the port is right (21 explicit FTPS, 990 implicit), and that no firewall rejects it"
+	case in.Outcome.Class == scenarios.ClassTimeout && connected(primary):
+		return "the TCP connection to " + target + " opened but no 220 greeting came: an explicit-FTPS client on an implicit-TLS port (990 waits for a TLS handshake first), a wrong port, or a server that hangs before greeting (its log shows at most the connection)"
+	case in.Outcome.Class == scenarios.ClassTimeout:
+		return "no TCP connection to " + target + " was made before the timeout (" + noLog + "): a firewall drops it, the address or port is wrong, or the host is down"
+	}
+	return "the connection to " + target + " failed before any FTP reply (" + noLog + "): check the address and port, that the server listens on them, and the firewalls on the way"
+}
+
+// dialedPortText finds the port in a client's "connecting" note: curl's
+// "Trying 127.0.0.1:21...", lftp's "Connecting to h (127.0.0.1) port 21".
+var dialedPortText = regexp.MustCompile(`(?:port |:)(\d{1,5})\b`)
+
+// dialedTarget returns the host and port of the client's first connect.
+func dialedTarget(l *Log) (host, port string) {
+	for _, e := range l.Events {
+		if !e.Has(FactConnecting) && !e.Has(FactConnected) {
+			continue
+		}
+		if m := dialedPortText.FindAllStringSubmatch(e.Text, -1); m != nil {
+			return hostOf(e.Text), m[len(m)-1][1]
+		}
+	}
+	return "", ""
+}
+
+// connected reports whether the log shows a TCP connection made.
+func connected(l *Log) bool {
+	for _, e := range l.Events {
+		if e.Has(FactConnected) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasReplies(l *Log) bool {

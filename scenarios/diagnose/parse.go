@@ -57,7 +57,9 @@ func ParseLog(name string, r io.Reader) (*Log, error) {
 			continue
 		}
 		ev.Pos = Pos{File: name, Line: i + 1}
-		ev.Raw = l
+		if ev.Raw == "" {
+			ev.Raw = lastSegment(l)
+		}
 		if ev.Kind == Note || ev.Kind == Reply {
 			ev.Facts = factsOf(ev.Text)
 		}
@@ -147,13 +149,24 @@ func commandOrReply(kind Kind, s string) (Event, bool) {
 // the middle of a line.
 var curlEmbedded = regexp.MustCompile(`(?:^|[\d\s-])(\* .*|< [1-5]\d\d[ -].*|curl: \(\d+\).*)$`)
 
+// lastSegment returns what a terminal shows of a line that carriage
+// returns overwrote: the text after the last one.
+func lastSegment(l string) string {
+	if i := strings.LastIndexByte(l, '\r'); i >= 0 {
+		return l[i+1:]
+	}
+	return l
+}
+
 func parseCurl(l string) (Event, bool) {
 	if !strings.HasPrefix(l, "* ") && !strings.HasPrefix(l, "> ") && !strings.HasPrefix(l, "< ") && !strings.HasPrefix(l, "curl: ") {
 		m := curlEmbedded.FindStringSubmatch(l)
 		if m == nil {
 			return Event{}, false
 		}
-		l = m[1]
+		ev, ok := parseCurl(m[1])
+		ev.Raw = m[1] // without the progress meter in front
+		return ev, ok
 	}
 	switch {
 	case strings.HasPrefix(l, "> "):
