@@ -69,7 +69,7 @@ func channelField(key, help string, get func(*NetworkSpec) **faults.Channel) fie
 // is also the order in which the fields build the network.
 var networkFields = fieldList{
 	{
-		Field: field.Bool("server_nat", fmt.Sprintf("server at %s behind NAT %s, which forwards 21 and the passive range; it advertises %[1]s in 227 unless --pasv-addr %[2]s", ServerPrivateAddr, ServerPublicAddr),
+		Field: field.Bool("server_nat", fmt.Sprintf("server at %s behind NAT %s, which forwards 21 and the passive range; its 227 replies carry %[1]s unless the server is set to advertise %[2]s as its passive address", ServerPrivateAddr, ServerPublicAddr),
 			func(s *NetworkSpec) *bool { return &s.ServerNAT }),
 		build: func(p *plan) error {
 			if !p.spec.ServerNAT {

@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +101,24 @@ func TestNetworkHelpKeys(t *testing.T) {
 		}
 		if !hasArg && err != nil {
 			t.Errorf("%s: %v", key, err)
+		}
+	}
+}
+
+// The help is shared: serve, run and proxy print it, and it describes the
+// keys of a YAML network section. A command-line flag it names would be
+// untrue in some of them (proxy has no --pasv-addr), so it names none.
+func TestNetworkHelpNamesNoFlag(t *testing.T) {
+	flag := regexp.MustCompile(`(^|[\s(])--[a-z]`)
+	for _, h := range scenarios.NetworkHelp() {
+		if flag.MatchString(h.Help) {
+			t.Errorf("%s: help names a flag of one command: %s", h.Usage, h.Help)
+		}
+	}
+	for _, h := range scenarios.NetworkHelp() {
+		if strings.HasPrefix(h.Usage, "server_nat") &&
+			(!strings.Contains(h.Help, scenarios.ServerPrivateAddr.String()) || !strings.Contains(h.Help, scenarios.ServerPublicAddr.String())) {
+			t.Errorf("server_nat help lost its addresses: %s", h.Help)
 		}
 	}
 }
