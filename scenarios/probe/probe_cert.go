@@ -126,7 +126,7 @@ func (in certInput) chain() Finding {
 		f.Summary, f.Why, f.Fix = in.issuerUnknown(trust)
 	case fail == pki.FailUnknownAuthority:
 		f.Severity = SeverityProblem
-		f.Summary = fmt.Sprintf("the certificate is signed by an authority %s does not hold (%s)", trust, leaf.Issuer.CommonName)
+		f.Summary = fmt.Sprintf("the certificate is signed by an authority that is not in %s (%s)", trust, leaf.Issuer.CommonName)
 		f.Why = "Clients that verify certificates refuse to connect."
 		f.Fix = "If the CA is private, give its certificate to the clients (ftpsim probe --ca FILE, curl --cacert); otherwise use a certificate from a public CA."
 	case fail == pki.FailIncompatibleUsage:
@@ -148,8 +148,8 @@ func (in certInput) chain() Finding {
 // both are named and neither is claimed.
 func (in certInput) issuerUnknown(trust string) (summary, why, fix string) {
 	issuer := in.leaf().Issuer.CommonName
-	summary = fmt.Sprintf("issuer unknown: the server sends only its own certificate, issued by %q, which %s does not hold: "+
-		"either %q is a root CA the client lacks, or it is an intermediate and this is a missing intermediate", issuer, trust, issuer)
+	summary = fmt.Sprintf("issuer unknown: the server sends only its own certificate, issued by %q, which is not in %s: "+
+		"either a root CA the client lacks, or an intermediate the server leaves out (missing intermediate)", issuer, trust)
 	why = "From the leaf alone the probe cannot tell a root issuer from an intermediate one. " +
 		"Clients fail the same way in both cases: \"unable to get local issuer certificate\" (OpenSSL, curl) or \"certificate signed by unknown authority\" (Go). " +
 		"Browsers hide a missing intermediate by fetching it; FTP clients do not."
