@@ -70,6 +70,20 @@ func natScenarios() []Scenario {
 			Network: &NetworkSpec{OpenPorts: []faults.PortRange{faults.Ports(21)}}, Expect: fail("data-connect", 0, "timeout"),
 			Diagnosis: Diagnosis{Cause: "the firewall drops connections to the passive ports", Fix: "open the server's passive port range in the firewall"},
 		},
+		{
+			Name: "firewall-drops-control", Labels: []string{"firewall"},
+			Summary: "a firewall in front of a public server opens the passive range but not port 21, and drops the rest",
+			Network: &NetworkSpec{OpenPorts: []faults.PortRange{faults.Ports(30000, 30009)}}, Expect: fail("connect", 0, "timeout"),
+			Diagnosis: Diagnosis{Cause: "nothing answers the client's SYNs to the control port: a firewall on the way drops them (a wrong address or a host that is down looks the same)",
+				Fix: "open the control port (21, or 990 for implicit FTPS) in the server's firewall, and check the address and port the client uses"},
+		},
+		{
+			Name: "firewall-rejects-control", Labels: []string{"firewall"},
+			Summary: "the same firewall rejects instead of dropping: the client fails at once with connection refused",
+			Network: &NetworkSpec{OpenPorts: []faults.PortRange{faults.Ports(30000, 30009)}, Inbound: faults.Reject}, Expect: fail("connect", 0, "refused"),
+			Diagnosis: Diagnosis{Cause: "the SYN to the control port is answered with a reset, by a firewall that rejects or by a host where nothing listens on that port",
+				Fix: "check that the server runs and listens on that address and port (ss -ltn), then open the control port (21, or 990 for implicit FTPS) in the firewall"},
+		},
 	}
 }
 

@@ -127,6 +127,13 @@ var networkFields = fieldList{
 			return nil
 		},
 		explain: func(c *explainContext) string {
+			control := false
+			for _, r := range c.spec.OpenPorts {
+				control = control || r.Contains(21) || r.Contains(990)
+			}
+			if !control && !c.spec.ServerNAT {
+				return "only these ports pass the firewall, and the control port (21, 990) is not among them: connections to it are " + c.refusal()
+			}
 			return "only these ports pass the firewall; other data connections are " + c.refusal()
 		},
 	},

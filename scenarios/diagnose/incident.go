@@ -68,6 +68,11 @@ type Incident struct {
 	Waited time.Duration `json:"waited,omitempty"`
 	// WaitedFor is that last command.
 	WaitedFor string `json:"waited_for,omitempty"`
+	// ControlConnected: a log shows the TCP connection to the server made
+	// (curl's "Connected to", lftp's "Connected to", a server's "new
+	// connection from"): a failure at connect came after it, not from a
+	// SYN nobody answered.
+	ControlConnected bool `json:"control_connected,omitempty"`
 	// Missing lists what the logs lack that a diagnosis would use, each
 	// with what to do about it.
 	Missing []string `json:"missing,omitempty"`
@@ -91,6 +96,7 @@ func Analyze(logs ...*Log) *Incident {
 	}
 	for _, l := range logs {
 		in.readFacts(l)
+		in.ControlConnected = in.ControlConnected || connected(l)
 	}
 	if primary != nil {
 		in.findFailure(primary.Events)

@@ -106,6 +106,19 @@ func scoreOutcome(c *Candidate, in *Incident) bool {
 	case got.Code != 0:
 		c.add(-1, at, "the log has reply %d where the scenario has none", got.Code)
 	}
+	if got.Phase == "connect" && want.Phase == "connect" && (gc == scenarios.ClassTimeout || gc == scenarios.ClassRefused) {
+		// A scenario's network stops the client before the server (a
+		// firewall closed on the control port); without one, the
+		// client reached the server, which then did not greet it.
+		switch stopped := c.Scenario.Network != nil; {
+		case stopped && in.ControlConnected:
+			c.add(-4, at, "its firewall stops the TCP connection; the log shows the connection made, then no greeting")
+			ok = false
+		case !stopped && !in.ControlConnected && gc == scenarios.ClassTimeout:
+			c.add(-2, at, "its client's TCP connection is made, then no greeting comes; the log shows no connection made")
+			ok = false
+		}
+	}
 	wc := want.Class
 	switch {
 	case wc == "" || wc == scenarios.ClassNotReproducible || wc == scenarios.ClassReply && gc == wc:
