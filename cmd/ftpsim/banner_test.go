@@ -56,24 +56,7 @@ func TestBannerCommands(t *testing.T) {
 					mu.Unlock()
 					return
 				}
-				args := strings.Fields(cmdLine)[1:]
-				if size >= 0 {
-					file := filepath.Join(t.TempDir(), "upload.bin")
-					if err := os.WriteFile(file, bytes.Repeat([]byte("ftpsim-banner-"), int(size/14)+1)[:size], 0o644); err != nil {
-						t.Fatal(err)
-					}
-					for i, a := range args {
-						if a == "FILE" {
-							args[i] = file
-						}
-					}
-				}
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				defer cancel()
-				cmd := exec.CommandContext(ctx, curl, append([]string{"--max-time", "12"}, args...)...)
-				var trace bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &trace, &trace
-				runErr := cmd.Run()
+				trace, runErr := runReproduceLine(t, curl, cmdLine, size)
 				mu.Lock()
 				ran++
 				mu.Unlock()
@@ -99,6 +82,36 @@ func TestBannerCommands(t *testing.T) {
 	if ran < 20 {
 		t.Errorf("only %d scenarios have a reproducing curl command; the banner should cover the common cases", ran)
 	}
+}
+
+// runReproduceLine runs a banner's curl command line (from reproduceLine)
+// with curl, its FILE replaced by a file of size bytes (size < 0: no
+// FILE), bounded by --max-time 12, and returns curl's output and error.
+// It fails the test if the line dials anything but loopback.
+func runReproduceLine(t *testing.T, curl, cmdLine string, size int64) (*bytes.Buffer, error) {
+	t.Helper()
+	args := strings.Fields(cmdLine)[1:]
+	file := ""
+	if size >= 0 {
+		file = filepath.Join(t.TempDir(), "upload.bin")
+		if err := os.WriteFile(file, bytes.Repeat([]byte("ftpsim-banner-"), int(size/14)+1)[:size], 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, a := range args {
+		if a == "FILE" && file != "" {
+			args[i] = file
+		}
+		if u, ok := strings.CutPrefix(a, "ftp://"); ok && !strings.HasPrefix(u, "127.") && !strings.HasPrefix(u, "localhost:") {
+			t.Fatalf("the reproduce line dials %s, not loopback", a)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, curl, append([]string{"--max-time", "12"}, args...)...)
+	var trace bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &trace, &trace
+	return &trace, cmd.Run()
 }
 
 // reproduceLine finds the banner's "reproduce with:" command and the size

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -43,25 +42,7 @@ func TestServeClientAddressDenied(t *testing.T) {
 	if !strings.Contains(banner, "(28) Timeout was reached") {
 		t.Errorf("the banner does not say how curl reports the 421:\n%s", banner)
 	}
-	args := strings.Fields(cmdLine)[1:]
-	file := filepath.Join(t.TempDir(), "upload.bin")
-	if err := os.WriteFile(file, bytes.Repeat([]byte{'x'}, int(max(size, 0))), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for i, a := range args {
-		if a == "FILE" {
-			args[i] = file
-		}
-		if strings.HasPrefix(a, "ftp://") && !strings.HasPrefix(a, "ftp://127.") {
-			t.Fatalf("the reproduce line dials %s, not loopback", a)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, curl, append([]string{"--max-time", "12"}, args...)...)
-	var trace bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &trace, &trace
-	runErr := cmd.Run()
+	trace, runErr := runReproduceLine(t, curl, cmdLine, size)
 	var exit *exec.ExitError
 	switch {
 	case runErr == nil:
@@ -85,6 +66,8 @@ func TestServeClientAddressDenied(t *testing.T) {
 		return
 	}
 	script := "set ssl:ca-file " + ca + "; set ftp:ssl-force yes; set net:max-retries 1; set net:reconnect-interval-base 1; ls; bye"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	lc := exec.CommandContext(ctx, lftp, "-d", "-e", script, "-u", "ftpsim,ftpsim", fmt.Sprintf("ftp://127.0.0.1:%d", ctl))
 	var ltrace bytes.Buffer
 	lc.Stdout, lc.Stderr = &ltrace, &ltrace

@@ -392,7 +392,7 @@ func connectAdvice(in *Incident, primary *Log) string {
 	switch {
 	case in.Outcome.Class == scenarios.ClassRefused:
 		return "the connection to " + target + " was refused before any FTP reply (" + noLog + "): check that the server runs and listens on that address and port (ss -ltn on the server), that the port is right (21 explicit FTPS, 990 implicit), and that no firewall rejects it"
-	case in.Outcome.Class == scenarios.ClassTimeout && connected(primary):
+	case in.Outcome.Class == scenarios.ClassTimeout && in.ControlConnected:
 		return "the TCP connection to " + target + " opened but no 220 greeting came: an explicit-FTPS client on an implicit-TLS port (990 waits for a TLS handshake first), a wrong port, or a server that hangs before greeting (its log shows at most the connection)"
 	case in.Outcome.Class == scenarios.ClassTimeout:
 		return "no TCP connection to " + target + " was made before the timeout (" + noLog + "): a firewall drops it, the address or port is wrong, or the host is down"
